@@ -1,0 +1,1 @@
+"""Pieces every service needs: settings, database, errors, outbox, health, metrics, logging."""

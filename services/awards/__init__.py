@@ -1,0 +1,1 @@
+"""Awards service: weekly, video and collective prizes, approvals and documents."""

@@ -1,0 +1,1 @@
+"""Award computation (to come: weekly, video and collective prizes)."""

@@ -1,0 +1,1 @@
+"""Error codes of the awards service (messages in Vietnamese)."""

@@ -1,0 +1,1 @@
+"""Input models of the awards service."""
