@@ -1,0 +1,1 @@
+"""Media service: video clips in object storage, their metadata and the judges' scores."""

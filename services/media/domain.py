@@ -1,0 +1,1 @@
+"""Clip workflow (to come: presigned multipart upload, probing, judging)."""

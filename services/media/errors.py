@@ -1,0 +1,1 @@
+"""Error codes of the media service (messages in Vietnamese)."""

@@ -1,0 +1,1 @@
+"""Input models of the media service."""
