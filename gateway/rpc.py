@@ -1,0 +1,234 @@
+"""Non-blocking nameko RPC client for asyncio (aio-pika; why: gateway/README.md).
+
+Nameko's wire protocol, as its own ClusterRpcProxy speaks it:
+- request: JSON `{"args": [...], "kwargs": {...}}` published to the durable topic exchange
+  `nameko-rpc` with routing key `<service>.<method>`, `reply_to` = our reply queue's name and a
+  `correlation_id`; headers `nameko.*` become the worker's context data (we send `nameko.request_id`);
+- reply: published by the service to `nameko-rpc` with routing key = our `reply_to`, body
+  `{"result": ..., "error": null | {"exc_type", "exc_path", "exc_args", "value"}}`.
+
+One connection per process. A supervisor task (re)connects; while the connection is down every call
+fails at once with ServiceUnavailable, and calls in flight when it drops fail too (their replies
+would go to a reply queue that no longer exists).
+"""
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+
+import aio_pika
+import aiormq.exceptions
+from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
+
+from gateway import context, metrics
+
+log = logging.getLogger(__name__)
+
+EXCHANGE = "nameko-rpc"
+
+
+class ServiceUnavailable(Exception):
+    """The service could not be reached: broker down, no such service, timeout."""
+
+    def __init__(self, service, reason):
+        super().__init__(service, reason)
+        self.service = service
+        self.reason = reason  # "broker_unreachable" | "no_route" | "timeout" | "connection_lost" | "rejected"
+
+
+class RemoteError(Exception):
+    """The service ran the call and raised; `exc_type` is the class name (see gateway/errors.py)."""
+
+    def __init__(self, service, method, error):
+        self.service = service
+        self.method = method
+        self.exc_type = error.get("exc_type")
+        self.exc_path = error.get("exc_path")
+        self.exc_args = error.get("exc_args") or []
+        self.value = error.get("value")
+        super().__init__(f"{service}.{method}: {self.exc_type}: {self.value}")
+
+
+class RpcClient:
+    def __init__(self, amqp_uri, timeout=10.0, reconnect_delay=0.5, max_reconnect_delay=3.0, name=None):
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self.reconnect_delay = reconnect_delay
+        self.max_reconnect_delay = max_reconnect_delay
+        # The name RabbitMQ shows for our connection (management UI, and tests find it by it).
+        self.connection_name = name or f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._connection = None
+        self._channel = None
+        self._exchange = None
+        self._reply_to = None
+        self._pending = {}  # correlation id -> future of the reply
+        self._connected = asyncio.Event()
+        self._lost = None
+        self._supervisor = None
+        self._stopping = False
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self, wait=2.0):
+        """Start connecting in the background; wait up to `wait` s for the first connection.
+
+        Never raises when the broker is down: the app must start anyway (and /readyz says 503).
+        """
+        self._stopping = False
+        self._supervisor = asyncio.create_task(self._supervise(), name="rpc-supervisor")
+        try:
+            await asyncio.wait_for(self._connected.wait(), wait)
+        except asyncio.TimeoutError:
+            log.warning("RabbitMQ not reachable yet at start; retrying in the background")
+
+    async def stop(self):
+        self._stopping = True
+        if self._supervisor:
+            self._supervisor.cancel()
+            try:
+                await self._supervisor
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self._teardown("gateway stopping")
+
+    @property
+    def connected(self):
+        return self._connected.is_set()
+
+    async def wait_connected(self, timeout):
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def _supervise(self):
+        delay = self.reconnect_delay
+        while not self._stopping:
+            try:
+                await self._connect()
+                delay = self.reconnect_delay
+                log.info("RPC client connected to RabbitMQ as %s", self.connection_name)
+                await self._lost.wait()
+                log.warning("RPC connection lost; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("RPC connect failed: %s: %s", type(exc).__name__, exc)
+            await self._teardown("connection lost")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.max_reconnect_delay)
+
+    async def _connect(self):
+        self._lost = asyncio.Event()
+        lost = self._lost  # bound now: a late callback of an old connection must not hit a new event
+        connection = await aio_pika.connect(
+            self.amqp_uri, timeout=5, client_properties={"connection_name": self.connection_name}
+        )
+        self._connection = connection
+        connection.close_callbacks.add(lambda *_: lost.set())
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        channel.close_callbacks.add(lambda *_: lost.set())
+        # Same declaration as nameko's, so whoever comes first creates it identically.
+        exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        # A fresh name per connection: the old exclusive queue may linger a moment after a cut.
+        reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
+        queue = await channel.declare_queue(reply_to, exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key=reply_to)
+        await queue.consume(self._on_reply, no_ack=True)
+        self._channel, self._exchange, self._reply_to = channel, exchange, reply_to
+        self._connected.set()
+
+    async def _teardown(self, why):
+        self._connected.clear()
+        self._fail_pending(why)
+        connection, self._connection = self._connection, None
+        self._channel = self._exchange = None
+        if connection is not None and not connection.is_closed:
+            try:
+                await asyncio.wait_for(connection.close(), 2)
+            except Exception:
+                pass
+
+    def _fail_pending(self, why):
+        pending, self._pending = self._pending, {}
+        for future, service in pending.values():
+            if not future.done():
+                future.set_exception(ServiceUnavailable(service, "connection_lost"))
+        if pending:
+            log.warning("%d RPC calls in flight failed: %s", len(pending), why)
+
+    async def _on_reply(self, message):
+        entry = self._pending.get(message.correlation_id)
+        if entry is None:
+            return  # the caller gave up (timeout) or the reply is a duplicate
+        future, _ = entry
+        if future.done():
+            return
+        try:
+            future.set_result(json.loads(message.body))
+        except ValueError as exc:
+            future.set_exception(exc)
+
+    # ---- calls -----------------------------------------------------------------------------
+    async def call(self, service, method, *args, timeout=None, **kwargs):
+        """Call `service.method(*args, **kwargs)`; return its result.
+
+        Raises RemoteError when the service raised, ServiceUnavailable when it could not answer.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        began = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await self._call(service, method, args, kwargs, timeout)
+        except RemoteError:
+            outcome = "remote_error"
+            raise
+        except ServiceUnavailable as exc:
+            outcome = exc.reason
+            raise
+        finally:
+            metrics.RPC_CALLS.labels(service, method, outcome).inc()
+            metrics.RPC_SECONDS.labels(service, method, outcome).observe(time.perf_counter() - began)
+
+    async def _call(self, service, method, args, kwargs, timeout):
+        exchange = self._exchange
+        if not self.connected or exchange is None:
+            raise ServiceUnavailable(service, "broker_unreachable")
+        correlation_id = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = (future, service)
+        headers = {}
+        if context.request_id.get():
+            headers["nameko.request_id"] = context.request_id.get()
+        message = aio_pika.Message(
+            body=json.dumps({"args": list(args), "kwargs": kwargs}).encode(),
+            content_type="application/json",
+            content_encoding="utf-8",
+            correlation_id=correlation_id,
+            # aiormq matches a returned (unroutable) message to its publish by message_id.
+            message_id=correlation_id,
+            reply_to=self._reply_to,
+            # Nobody should run a call whose caller already gave up.
+            expiration=timeout,
+            headers=headers,
+        )
+        try:
+            async with asyncio.timeout(timeout):
+                try:
+                    await exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
+                except PublishError:
+                    # Returned: no queue is bound for `service.*`, i.e. the service never ran here.
+                    raise ServiceUnavailable(service, "no_route") from None
+                except DeliveryError:
+                    raise ServiceUnavailable(service, "rejected") from None
+                except (AMQPError, aiormq.exceptions.ChannelInvalidStateError, ConnectionError) as exc:
+                    log.warning("publish to %s.%s failed: %r", service, method, exc)
+                    raise ServiceUnavailable(service, "broker_unreachable") from None
+                reply = await future
+        except TimeoutError:
+            raise ServiceUnavailable(service, "timeout") from None
+        finally:
+            self._pending.pop(correlation_id, None)
+        error = reply.get("error")
+        if error:
+            raise RemoteError(service, method, error)
+        return reply.get("result")
