@@ -18,8 +18,14 @@ def _admin():
 
 def create_database(prefix="cchc_t"):
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with _admin() as conn, conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+    # Not `with conn:`: psycopg2's connection context manager opens a transaction even in
+    # autocommit mode, and CREATE DATABASE refuses to run inside one.
+    conn = _admin()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
     base = ADMIN_URL.rsplit("/", 1)[0]
     return name, f"{base}/{name}"
 
