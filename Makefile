@@ -1,0 +1,45 @@
+# Hội thi CCHC: `make run` (single machine) and `make test` (every layer).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+QUIZ_INSTANCES ?= 2
+CONCURRENCY := quiz=$(QUIZ_INSTANCES)
+# nameko's eventlet deprecation notice, once per process, hides the useful lines.
+export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
+
+.PHONY: run test faults install install-test check-infra clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+# Re-install only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+check-infra: install
+	$(BIN)/python scripts/check_infra.py
+
+run: install check-infra
+	mkdir -p var
+	HONCHO_CONCURRENCY=$(CONCURRENCY) HONCHO_BASE_PORT=5000 \
+	$(BIN)/honcho -e deploy/run.env -f deploy/Procfile -d . start -p 5000 -c $(CONCURRENCY)
+
+# Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
+test: install-test
+	$(BIN)/python scripts/run_tests.py
+
+# Only the fault-injection tests (they may restart the broker for the whole machine).
+faults: install-test
+	CCHC_ALLOW_BROKER_RESTART=1 $(BIN)/python scripts/run_tests.py --faults-only
+
+clean:
+	rm -rf var tests/artifacts
