@@ -1,0 +1,1 @@
+"""Scoring service: grades attempts, ranks rounds, computes unit statistics."""

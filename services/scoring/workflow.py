@@ -1,0 +1,136 @@
+"""What each event handler and the timer do, step by step, across transactions.
+
+The domain functions each run inside one transaction; this module strings them together with the
+things around a transaction: fetching missing keys from quiz, publishing the outbox rows after the
+commit, and finalizing a round once its last grade is in. Dependencies come in as arguments
+(`db`: common.db.Database, `dispatch`: nameko EventDispatcher, `fetch_keys`: contest -> keys), so
+the steps can be read and tested without nameko.
+"""
+import logging
+
+import eventlet
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from common import outbox
+from services.scoring import config, domain, schemas
+from services.scoring.errors import KeysStillMissing
+from services.scoring.models import GradedAttempt, Outbox
+
+log = logging.getLogger(__name__)
+
+
+def parse(model, payload):
+    """Validate an event payload. A malformed event can never succeed, so requeueing it would
+    loop forever: it is logged in full (to be replayed by hand once fixed) and dropped."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        log.error("dropping malformed %s event: %s; payload=%r", model.__name__, exc, payload)
+        return None
+
+
+def bank_changed(db, payload):
+    event = parse(schemas.BankChanged, payload)
+    if event is None:
+        return 0
+    with db.session() as session:
+        changed = domain.store_keys(session, event.contest, event.keys)
+    log.info("answer keys of %s: %d added or changed", event.contest, changed)
+    return changed
+
+
+def _grade_once(db, event):
+    try:
+        with db.session() as session:
+            return domain.grade_attempt(session, event)
+    except IntegrityError:
+        # Another instance graded the same attempt between our check and our commit.
+        with db.session() as session:
+            if session.get(GradedAttempt, event.attempt_id) is not None:
+                return []
+        raise
+
+
+def grade(db, event, fetch_keys):
+    """Grade, fetching the contest's keys from quiz once if our copy lacks some.
+
+    Raises (so the message is requeued) when quiz cannot be reached or still lacks a key.
+    """
+    try:
+        return _grade_once(db, event)
+    except domain.MissingKeys as exc:
+        log.info("attempt %s: %d keys missing, fetching the keys of %s from quiz",
+                 event.attempt_id, len(exc.question_ids), event.contest)
+    keys = fetch_keys(event.contest)
+    with db.session() as session:
+        domain.store_keys(session, event.contest, keys or {})
+    try:
+        return _grade_once(db, event)
+    except domain.MissingKeys as exc:
+        log.error("attempt %s names questions quiz has no key for: %s; will retry",
+                  event.attempt_id, sorted(exc.question_ids))
+        eventlet.sleep(config.MISSING_KEY_RETRY_DELAY_S)
+        raise KeysStillMissing(event.attempt_id, sorted(exc.question_ids)) from None
+
+
+def attempt_submitted(db, dispatch, fetch_keys, payload):
+    event = parse(schemas.AttemptSubmitted, payload)
+    if event is None:
+        return
+    ids = grade(db, event, fetch_keys)
+    outbox.publish(db, Outbox, dispatch, ids)
+    # The last grade of a closed round completes it: rank now rather than at the next tick.
+    with db.session() as session:
+        pending = domain.is_pending(session, event.contest, event.round)
+    if pending:
+        finalize(db, dispatch, event.contest, event.round)
+
+
+def round_closed(db, dispatch, payload):
+    event = parse(schemas.RoundClosed, payload)
+    if event is None:
+        return
+    try:
+        with db.session() as session:
+            domain.record_round_closed(session, event)
+    except IntegrityError:
+        pass  # a competing instance recorded the same round first; that row is what we want
+    finalize(db, dispatch, event.contest, event.round)
+
+
+def finalize(db, dispatch, contest, n):
+    try:
+        with db.session() as session:
+            ids = domain.try_finalize(session, contest, n)
+    except IntegrityError:
+        # A competing instance finalized concurrently (SQLite has no row locks to make us wait).
+        log.info("round %s/%s finalized by another instance", contest, n)
+        return []
+    outbox.publish(db, Outbox, dispatch, ids)
+    return ids
+
+
+def tick(db, dispatch):
+    """Timer: relay events a crash left unpublished, retry rounds still waiting for grades."""
+    outbox.relay_pending(db, Outbox, dispatch)
+    with db.session() as session:
+        rounds = domain.pending_rounds(session)
+    for contest, n in rounds:
+        finalize(db, dispatch, contest, n)
+
+
+def units_with_fallback(db, fetch_units):
+    """Headcounts from quiz (and refresh our copy); our last copy when quiz does not answer."""
+    try:
+        units = fetch_units()
+    except Exception:
+        log.warning("quiz.list_units failed; using the last known units", exc_info=True)
+        with db.session() as session:
+            units = domain.load_units(session)
+        if not units:
+            raise
+        return units
+    with db.session() as session:
+        domain.store_units(session, units)
+    return units
