@@ -1,0 +1,1 @@
+"""Quiz service: units, accounts, exclusions, contests and rounds, question bank, attempts."""

@@ -1,0 +1,45 @@
+"""Settings of the quiz service (environment variables, defaults documented in README).
+
+Values that tests change (bootstrap admin, seeding) are read when used, not at import.
+"""
+import os
+
+from common import settings
+
+SERVICE_NAME = "quiz"
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+DATA_DIR = os.path.join(settings.ROOT, "data")  # copies of the fixtures used for seeding
+
+# How often the sweep runs (auto-submit, outbox relay, round_closed). Read at import: nameko's
+# timer takes its interval when the class is defined.
+SWEEP_INTERVAL_S = settings.env_float("SWEEP_INTERVAL_S", 2)
+
+
+def database_url():
+    return settings.database_url(SERVICE_NAME)
+
+
+def seed_demo():
+    return settings.env_bool("SEED_DEMO", True)
+
+
+def bootstrap_admin():
+    """(username, password) of the organizer created at start; None values when unset."""
+    return settings.env("BOOTSTRAP_ADMIN_USERNAME"), settings.env("BOOTSTRAP_ADMIN_PASSWORD")
+
+
+def app_env():
+    return settings.env("APP_ENV", "local")
+
+
+# Failed-login throttling: counted per account and per source address over a sliding window.
+def login_window_s():
+    return settings.env_int("LOGIN_WINDOW_S", 900)
+
+
+def login_max_failures_per_account():
+    return settings.env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+
+
+def login_max_failures_per_ip():
+    return settings.env_int("LOGIN_MAX_FAILURES_PER_IP", 100)

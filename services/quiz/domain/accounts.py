@@ -1,0 +1,189 @@
+"""Contestants and staff: registration, staff accounts, exclusion checks, login with throttling."""
+import datetime as dt
+import logging
+import re
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from common.auth import STAFF_ROLES, require
+from services.quiz import config
+from services.quiz.domain.passwords import DUMMY_HASH, hash_password, verify_password
+from services.quiz.errors import (Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized,
+                                  err)
+from services.quiz.models import Exclusion, LoginFailure, Unit, User, utcnow
+from services.quiz.schemas import nfc, normalize_id_number, normalize_phone, user_out
+
+log = logging.getLogger(__name__)
+
+USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_excluded(session, id_number, contest_code=None):
+    """Staff CCCDs are excluded everywhere; exclusion lists per contest (any contest if None)."""
+    staff = select(User.id).where(User.kind == "staff", User.id_number == id_number)
+    if session.scalar(staff.limit(1)):
+        return True
+    listed = select(Exclusion.id_number).where(Exclusion.id_number == id_number)
+    if contest_code is not None:
+        listed = listed.where(Exclusion.contest_code == contest_code)
+    return session.scalar(listed.limit(1)) is not None
+
+
+def _required_text(data, key, max_len=255):
+    value = nfc(data.get(key))
+    if not value or len(value) > max_len:
+        raise err(Invalid, "invalid_input", f"Thiếu hoặc sai trường «{key}».")
+    return value
+
+
+def _password(data):
+    password = data.get("password")
+    if not isinstance(password, str) or len(password) < 6:
+        raise err(Invalid, "invalid_password")
+    return password
+
+
+def _unit_exists(session, code):
+    if not code or session.get(Unit, code) is None:
+        raise err(Invalid, "unknown_unit")
+
+
+def register_contestant(session, data):
+    if not isinstance(data, dict):
+        raise err(Invalid, "invalid_input")
+    full_name = _required_text(data, "full_name")
+    id_number = normalize_id_number(data.get("id_number"))
+    phone = normalize_phone(data.get("phone"))
+    unit_code = nfc(data.get("unit_code"))
+    position = _required_text(data, "position")
+    password = _password(data)
+    email = nfc(data.get("email")) or None
+    if email and not EMAIL_RE.match(email):
+        raise err(Invalid, "invalid_input", "Địa chỉ e-mail không hợp lệ.")
+    date_of_birth = None
+    if data.get("date_of_birth"):
+        try:
+            date_of_birth = dt.date.fromisoformat(str(data["date_of_birth"]))
+        except ValueError:
+            raise err(Invalid, "invalid_input", "Ngày sinh không hợp lệ (định dạng YYYY-MM-DD).")
+    _unit_exists(session, unit_code)
+    if is_excluded(session, id_number):
+        raise err(Forbidden, "excluded")
+    taken = select(User.id).where(
+        User.kind == "contestant", or_(User.id_number == id_number, User.phone == phone))
+    if session.scalar(taken.limit(1)):
+        raise err(Conflict, "already_registered")
+    user = User(kind="contestant", role="contestant", full_name=full_name, id_number=id_number,
+                phone=phone, unit_code=unit_code, position=position, email=email,
+                date_of_birth=date_of_birth, password_hash=hash_password(password))
+    session.add(user)
+    try:
+        session.flush()  # a concurrent registration of the same CCCD/phone loses here
+    except IntegrityError:
+        raise err(Conflict, "already_registered")
+    return {"id": user.id, "full_name": user.full_name, "unit_code": user.unit_code}
+
+
+def create_staff(session, actor, data, _bootstrap=False):
+    if not _bootstrap:
+        require(actor, "organizer")
+    if not isinstance(data, dict):
+        raise err(Invalid, "invalid_input")
+    username = nfc(data.get("username")).lower()
+    if not USERNAME_RE.match(username):
+        raise err(Invalid, "invalid_input", "Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_', '-' (3–64 ký tự).")
+    role = data.get("role")
+    if role not in STAFF_ROLES:
+        raise err(Invalid, "invalid_role")
+    # The bootstrap password comes from the operator (default admin/admin outside production).
+    password = str(data.get("password")) if _bootstrap else _password(data)
+    full_name = _required_text(data, "full_name")
+    id_number = normalize_id_number(data.get("id_number")) if (data.get("id_number") or not _bootstrap) else None
+    unit_code = nfc(data.get("unit_code")) or None
+    if unit_code:
+        _unit_exists(session, unit_code)
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise err(Conflict, "username_taken")
+    user = User(kind="staff", role=role, username=username, full_name=full_name, id_number=id_number,
+                unit_code=unit_code, password_hash=hash_password(password))
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise err(Conflict, "username_taken")
+    return {"id": user.id, "username": username, "role": role, "full_name": full_name,
+            "unit_code": unit_code}
+
+
+def get_user(session, user_id):
+    user = session.get(User, str(user_id)) if user_id else None
+    if user is None:
+        raise err(NotFound, "user_not_found")
+    return user_out(user)
+
+
+def _login_key(username):
+    """The account key counted by the throttle: staff username, or a contestant's phone/CCCD."""
+    name = nfc(username).lower()
+    try:
+        return normalize_phone(name)
+    except Invalid:
+        return name
+
+
+def _find_login(session, login):
+    if re.fullmatch(r"\d{12}", login):
+        return session.scalar(select(User).where(User.kind == "contestant", User.id_number == login))
+    if re.fullmatch(r"0\d{9}", login):
+        return session.scalar(select(User).where(User.kind == "contestant", User.phone == login))
+    return session.scalar(select(User).where(User.username == login))
+
+
+def _failures(session, key, since):
+    return session.scalar(select(func.count()).select_from(LoginFailure)
+                          .where(LoginFailure.key == key, LoginFailure.at >= since))
+
+
+def authenticate(session, username, password, source_ip):
+    """Check credentials. Failed logins are counted (and committed even though we raise)."""
+    now = utcnow()
+    since = now - dt.timedelta(seconds=config.login_window_s())
+    login = _login_key(username or "")
+    acct_key, ip_key = f"acct:{login}"[:128], f"ip:{source_ip or '-'}"[:128]
+    if (_failures(session, acct_key, since) >= config.login_max_failures_per_account()
+            or _failures(session, ip_key, since) >= config.login_max_failures_per_ip()):
+        raise err(RateLimited, "too_many_attempts")
+    user = _find_login(session, login) if login else None
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password or "")
+    if user is None or not ok:
+        session.add_all([LoginFailure(key=acct_key, at=now), LoginFailure(key=ip_key, at=now)])
+        # Commit before raising: the caller's transaction rolls back on the exception, and the
+        # failure must still count.
+        session.commit()
+        raise err(Unauthorized, "invalid_credentials")
+    # A success clears the account's counter; successes are never counted (a whole agency may
+    # share one address).
+    session.execute(delete(LoginFailure).where(LoginFailure.key == acct_key))
+    return user_out(user)
+
+
+def prune_login_failures(session, now=None):
+    """Drop failures older than the window (run by the sweep)."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.login_window_s())
+    return session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
+
+
+def bootstrap_admin(session):
+    """Create the first organizer from BOOTSTRAP_ADMIN_* (admin/admin outside production)."""
+    username, password = config.bootstrap_admin()
+    if not username or not password:
+        if config.app_env() == "production":
+            raise RuntimeError("APP_ENV=production: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD")
+        log.warning("BOOTSTRAP_ADMIN_USERNAME/PASSWORD not set: using admin/admin (never in production)")
+        username, password = username or "admin", password or "admin"
+    if session.scalar(select(User.id).where(User.username == username.lower())):
+        return None
+    return create_staff(session, None, {"username": username, "password": password, "role": "organizer",
+                                        "full_name": "Quản trị hệ thống"}, _bootstrap=True)

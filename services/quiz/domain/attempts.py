@@ -1,0 +1,238 @@
+"""Attempts: start (draw and shuffle), resume, autosave, submit, auto-submit, grading results.
+
+Every transition out of `in_progress` is one conditional UPDATE ... WHERE status = 'in_progress'
+written together with its `attempt_submitted` outbox row: whoever runs it first (the contestant,
+the sweep of any quiz instance, close_round) wins, the others see 0 rows and change nothing.
+"""
+import datetime as dt
+import random
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from common import outbox
+from common.auth import STAFF_ROLES, require
+from services.quiz.domain.accounts import is_excluded
+from services.quiz.domain.contests import load_contest, load_round
+from services.quiz.errors import Conflict, Forbidden, Invalid, NotFound, err
+from services.quiz.models import Attempt, Outbox, Question, User, utcnow
+from services.quiz.schemas import attempt_out, iso, round_status
+
+KEYS = ("A", "B", "C", "D")
+_random = random.SystemRandom()  # draws decide prize chances: no predictable PRNG state
+
+
+def _questions_out(attempt, questions):
+    by_id = {q.id: q for q in questions}
+    out = []
+    for qid in attempt.question_ids:
+        q = by_id[qid]
+        texts = {"A": q.a, "B": q.b, "C": q.c, "D": q.d}
+        out.append({"id": qid, "text": q.text,
+                    "options": [{"key": k, "text": texts[k]} for k in attempt.option_orders[qid]]})
+    return out
+
+
+def _paper(session, attempt, prediction_question):
+    questions = session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))).all()
+    return {"attempt_id": attempt.id, "contest": attempt.contest_code, "round": attempt.round_n,
+            "deadline": iso(attempt.deadline), "prediction_question": prediction_question,
+            "questions": _questions_out(attempt, questions)}
+
+
+def start_attempt(session, actor, contest_code, n, rng=_random):
+    require(actor, "contestant")
+    contest = load_contest(session, contest_code)
+    rnd = load_round(session, contest_code, n)
+    settings = contest.settings
+    now = utcnow()
+    if round_status(rnd, now) != "open":
+        raise err(Conflict, "round_not_open")
+    user = session.get(User, actor["id"])
+    if user is None or user.kind != "contestant":
+        raise err(Forbidden, "contestants_only")
+    if is_excluded(session, user.id_number, contest_code):
+        raise err(Forbidden, "excluded")
+    mine = select(Attempt.status).where(Attempt.contestant_id == user.id, Attempt.contest_code == contest_code)
+    if session.scalar(mine.where(Attempt.status == "in_progress").limit(1)):
+        raise err(Conflict, "attempt_in_progress")
+    used = session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.contestant_id == user.id, Attempt.contest_code == contest_code, Attempt.round_n == n))
+    if used >= settings["max_attempts_per_round"]:
+        raise err(Conflict, "attempt_limit")
+    active = session.scalars(select(Question.id).where(
+        Question.contest_code == contest_code, Question.active.is_(True))).all()
+    count = settings["questions_per_attempt"]
+    if len(active) < count:
+        raise err(Conflict, "bank_too_small")
+    chosen = rng.sample(sorted(active), count)
+    orders = {}
+    for qid in chosen:
+        order = list(KEYS)
+        rng.shuffle(order)
+        orders[qid] = order
+    deadline = min(now + dt.timedelta(seconds=settings["time_limit_s"]), rnd.closes_at)
+    attempt = Attempt(contest_code=contest_code, round_n=n, contestant_id=user.id, status="in_progress",
+                      question_ids=chosen, option_orders=orders, answers={}, prediction=None,
+                      started_at=now, deadline=deadline,
+                      submit_by=deadline + dt.timedelta(seconds=settings["grace_s"]),
+                      auto_submitted=False)
+    session.add(attempt)
+    try:
+        session.flush()  # the partial unique index stops a concurrent second start here
+    except IntegrityError:
+        raise err(Conflict, "attempt_in_progress")
+    return _paper(session, attempt, settings["prediction_question"])
+
+
+def _load_own(session, actor, attempt_id, staff_may_read=False):
+    require(actor)
+    attempt = session.get(Attempt, attempt_id) if isinstance(attempt_id, str) else None
+    if attempt is None:
+        raise err(NotFound, "attempt_not_found")
+    if attempt.contestant_id != actor["id"] and not (staff_may_read and actor.get("role") in STAFF_ROLES):
+        raise err(Forbidden, "not_your_attempt")
+    return attempt
+
+
+def resume_attempt(session, actor, attempt_id):
+    """The paper of the owner's attempt in progress (page reload), with what was saved so far."""
+    require(actor, "contestant")
+    attempt = _load_own(session, actor, attempt_id)
+    if attempt.status != "in_progress":
+        raise err(Conflict, "attempt_not_in_progress")
+    contest = load_contest(session, attempt.contest_code)
+    paper = _paper(session, attempt, contest.settings["prediction_question"])
+    return {**paper, "answers": dict(attempt.answers or {}), "prediction": attempt.prediction}
+
+
+def _check_answers(attempt, answers, prediction):
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise err(Invalid, "invalid_answers")
+    allowed = set(attempt.question_ids)
+    clean = {}
+    for qid, key in answers.items():
+        if qid not in allowed or not isinstance(key, str) or key.strip().upper() not in KEYS:
+            raise err(Invalid, "invalid_answers")
+        clean[qid] = key.strip().upper()
+    if prediction is not None and (isinstance(prediction, bool) or not isinstance(prediction, int)
+                                   or not 0 <= prediction <= 10**9):
+        raise err(Invalid, "invalid_prediction")
+    return clean
+
+
+def save_answers(session, actor, attempt_id, answers, prediction=None):
+    """Autosave: the whole answer sheet replaces the previous one (last write wins)."""
+    require(actor, "contestant")
+    attempt = _load_own(session, actor, attempt_id)
+    clean = _check_answers(attempt, answers, prediction)
+    now = utcnow()
+    if attempt.status != "in_progress":
+        raise err(Conflict, "attempt_not_in_progress")
+    if now > attempt.submit_by:
+        raise err(Conflict, "deadline_passed")
+    values = {"answers": clean}
+    if prediction is not None:
+        values["prediction"] = prediction
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress", Attempt.submit_by >= now)
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # submitted by someone else in between
+        raise err(Conflict, "attempt_not_in_progress")
+    return {"attempt_id": attempt.id, "saved": len(clean)}
+
+
+def _submitted_payload(attempt, user, answers, prediction, submitted_at, duration_ms, auto):
+    return {
+        "attempt_id": attempt.id, "contest": attempt.contest_code, "round": attempt.round_n,
+        "contestant_id": attempt.contestant_id, "full_name": user.full_name if user else None,
+        "unit_code": user.unit_code if user else None, "question_ids": list(attempt.question_ids),
+        "answers": answers, "prediction": prediction, "started_at": iso(attempt.started_at),
+        "submitted_at": iso(submitted_at), "duration_ms": duration_ms, "auto_submitted": auto,
+    }
+
+
+def finalize(session, attempt, user, answers, prediction, submitted_at, auto):
+    """The one transition in_progress -> submitted. Returns the outbox id, or None if we lost."""
+    duration_ms = (submitted_at - attempt.started_at) // dt.timedelta(milliseconds=1)
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(status="submitted", answers=answers, prediction=prediction, submitted_at=submitted_at,
+                duration_ms=duration_ms, auto_submitted=auto)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    payload = _submitted_payload(attempt, user, answers, prediction, submitted_at, duration_ms, auto)
+    return outbox.add(session, Outbox, "attempt_submitted", payload)
+
+
+def submit_attempt(session, actor, attempt_id, answers, prediction=None):
+    """Returns {attempt_id, status, deadline_passed, outbox_ids}; the service publishes the ids
+    after the commit and raises Conflict("deadline_passed") when that flag is set."""
+    require(actor, "contestant")
+    attempt = _load_own(session, actor, attempt_id)
+    clean = _check_answers(attempt, answers, prediction)
+    ids = []
+    if attempt.status == "in_progress":
+        now = utcnow()
+        user = session.get(User, attempt.contestant_id)
+        if now > attempt.submit_by:
+            # Too late: what was autosaved before the deadline is the submission.
+            outbox_id = finalize(session, attempt, user, dict(attempt.answers or {}), attempt.prediction,
+                                 attempt.deadline, auto=True)
+        else:
+            final_prediction = prediction if prediction is not None else attempt.prediction
+            outbox_id = finalize(session, attempt, user, clean, final_prediction, now, auto=False)
+        ids = [outbox_id] if outbox_id else []
+        session.refresh(attempt)
+    return {"attempt_id": attempt.id, "status": attempt.status,
+            "deadline_passed": bool(attempt.auto_submitted), "outbox_ids": ids}
+
+
+def auto_submit(session, attempts, submitted_at_of):
+    """Submit the given in-progress attempts with their autosaved answers; returns outbox ids."""
+    if not attempts:
+        return []
+    users = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_({a.contestant_id for a in attempts})))}
+    ids = []
+    for attempt in attempts:
+        outbox_id = finalize(session, attempt, users.get(attempt.contestant_id), dict(attempt.answers or {}),
+                             attempt.prediction, submitted_at_of(attempt), auto=True)
+        if outbox_id:
+            ids.append(outbox_id)
+    return ids
+
+
+def auto_submit_expired(session, now=None, limit=500):
+    """Attempts past deadline + grace are submitted as saved, at their deadline."""
+    now = now or utcnow()
+    due = session.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.submit_by < now)
+                          .order_by(Attempt.submit_by).limit(limit)).all()
+    return auto_submit(session, due, lambda a: a.deadline)
+
+
+def record_grade(session, attempt_id, correct, total):
+    """scoring's attempt_graded. Idempotent: a repeat writes the same numbers."""
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status.in_(("submitted", "graded")))
+        .values(status="graded", correct=correct, total=total)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def get_attempt(session, actor, attempt_id):
+    return attempt_out(_load_own(session, actor, attempt_id, staff_may_read=True))
+
+
+def list_attempts(session, actor):
+    require(actor)
+    rows = session.scalars(select(Attempt).where(Attempt.contestant_id == actor["id"])
+                           .order_by(Attempt.started_at.desc())).all()
+    return [attempt_out(a) for a in rows]

@@ -1,0 +1,186 @@
+"""Contests, their rounds and settings; exclusion lists; round facts for scoring."""
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from common.auth import require
+from services.quiz.errors import Conflict, Invalid, NotFound, err
+from services.quiz.models import Attempt, Contest, Exclusion, Round, utcnow
+from services.quiz.schemas import contest_out, nfc, normalize_id_number, parse_time, round_out, round_status
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+PREDICTION_QUESTIONS = {
+    "submitted_attempts": "Dự đoán: tuần thi này sẽ có bao nhiêu lượt dự thi được nộp bài?",
+    "perfect_attempts": "Dự đoán: tuần thi này sẽ có bao nhiêu lượt dự thi trả lời đúng tất cả các câu hỏi?",
+}
+
+DEFAULT_SETTINGS = {
+    "questions_per_attempt": 20,
+    "time_limit_s": 1200,
+    "max_attempts_per_round": 3,
+    "grace_s": 30,
+    "prediction_target": "submitted_attempts",
+    "one_weekly_prize_per_person": True,
+    "collective_weights": {"participation": 0.5, "quality": 0.5},
+}
+
+# Inclusive ranges of the integer settings.
+RANGES = {
+    "questions_per_attempt": (1, 200),
+    "time_limit_s": (60, 24 * 3600),
+    "max_attempts_per_round": (1, 100),
+    "grace_s": (0, 600),
+}
+
+
+def _bad_settings(message):
+    return err(Invalid, "invalid_settings", f"Cấu hình hội thi không hợp lệ: {message}")
+
+
+def validate_settings(given):
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise _bad_settings("cần một đối tượng JSON.")
+    unknown = set(given) - set(DEFAULT_SETTINGS) - {"prediction_question"}
+    if unknown:
+        raise _bad_settings(f"khóa không được hỗ trợ: {', '.join(sorted(unknown))}.")
+    settings = {**DEFAULT_SETTINGS, **{k: v for k, v in given.items() if k != "prediction_question"}}
+    for key, (low, high) in RANGES.items():
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _bad_settings(f"«{key}» phải là số nguyên từ {low} đến {high}.")
+    if settings["prediction_target"] not in PREDICTION_QUESTIONS:
+        raise _bad_settings("«prediction_target» là submitted_attempts hoặc perfect_attempts.")
+    if not isinstance(settings["one_weekly_prize_per_person"], bool):
+        raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
+    weights = settings["collective_weights"]
+    if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
+            or abs(sum(weights.values()) - 1) > 1e-9):
+        raise _bad_settings("«collective_weights» gồm participation và quality, không âm, tổng bằng 1.")
+    settings["collective_weights"] = {k: float(v) for k, v in weights.items()}
+    settings["prediction_question"] = PREDICTION_QUESTIONS[settings["prediction_target"]]
+    return settings
+
+
+def validate_rounds(rounds):
+    if not isinstance(rounds, list) or not rounds or len(rounds) > 52:
+        raise err(Invalid, "invalid_rounds", "Hội thi cần từ 1 đến 52 tuần thi.")
+    parsed = []
+    for i, item in enumerate(rounds, start=1):
+        if not isinstance(item, dict):
+            raise err(Invalid, "invalid_rounds")
+        opens = parse_time(item.get("opens_at"), f"tuần {i}, opens_at")
+        closes = parse_time(item.get("closes_at"), f"tuần {i}, closes_at")
+        if opens >= closes:
+            raise err(Invalid, "invalid_rounds", f"Tuần {i}: thời điểm mở phải trước thời điểm đóng.")
+        if parsed and opens < parsed[-1][1]:
+            raise err(Invalid, "invalid_rounds",
+                      f"Tuần {i} phải bắt đầu sau khi tuần {i - 1} kết thúc (các tuần không chồng lấn, theo thứ tự).")
+        parsed.append((opens, closes))
+    return parsed
+
+
+def create_contest(session, actor, data):
+    require(actor, "organizer")
+    if not isinstance(data, dict):
+        raise err(Invalid, "invalid_input")
+    code = nfc(data.get("code"))
+    if not CODE_RE.match(code):
+        raise err(Invalid, "invalid_contest_code")
+    title = nfc(data.get("title"))
+    if not title or len(title) > 255:
+        raise err(Invalid, "invalid_input", "Thiếu tên hội thi.")
+    rounds = validate_rounds(data.get("rounds"))
+    settings = validate_settings(data.get("settings"))
+    if session.get(Contest, code) is not None:
+        raise err(Conflict, "contest_exists")
+    contest = Contest(code=code, title=title, settings=settings, created_at=utcnow())
+    session.add(contest)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise err(Conflict, "contest_exists")
+    rows = [Round(contest_code=code, n=n, opens_at=o, closes_at=c, close_emitted=False, finalized=False)
+            for n, (o, c) in enumerate(rounds, start=1)]
+    session.add_all(rows)
+    session.flush()
+    return contest_out(contest, rows, utcnow())
+
+
+def load_contest(session, code):
+    contest = session.get(Contest, code) if isinstance(code, str) else None
+    if contest is None:
+        raise err(NotFound, "contest_not_found")
+    return contest
+
+
+def load_round(session, contest_code, n, for_update=False):
+    query = select(Round).where(Round.contest_code == contest_code, Round.n == n)
+    if for_update:
+        query = query.with_for_update()
+    rnd = session.scalar(query) if isinstance(n, int) and not isinstance(n, bool) else None
+    if rnd is None:
+        raise err(NotFound, "round_not_found")
+    return rnd
+
+
+def _rounds(session, code):
+    return session.scalars(select(Round).where(Round.contest_code == code).order_by(Round.n)).all()
+
+
+def get_contest(session, code):
+    contest = load_contest(session, code)
+    return contest_out(contest, _rounds(session, code), utcnow())
+
+
+def list_contests(session):
+    now = utcnow()
+    contests = session.scalars(select(Contest).order_by(Contest.created_at, Contest.code)).all()
+    return [contest_out(c, _rounds(session, c.code), now) for c in contests]
+
+
+def add_exclusions(session, actor, contest_code, id_numbers):
+    require(actor, "organizer")
+    load_contest(session, contest_code)
+    if not isinstance(id_numbers, list):
+        raise err(Invalid, "invalid_input", "Cần danh sách số CCCD.")
+    wanted = {normalize_id_number(x) for x in id_numbers}
+    present = set(session.scalars(select(Exclusion.id_number).where(
+        Exclusion.contest_code == contest_code, Exclusion.id_number.in_(wanted))))
+    session.add_all(Exclusion(contest_code=contest_code, id_number=x) for x in sorted(wanted - present))
+    session.flush()
+    count = session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.contest_code == contest_code))
+    return {"excluded": count}
+
+
+def submitted_count(session, contest_code, n):
+    return session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.contest_code == contest_code, Attempt.round_n == n, Attempt.status != "in_progress"))
+
+
+def get_round_facts(session, contest_code, n):
+    contest = load_contest(session, contest_code)
+    rnd = load_round(session, contest_code, n)
+    return {
+        "contest": contest_code,
+        "round": n,
+        "status": round_status(rnd, utcnow()),
+        "opens_at": round_out(rnd, utcnow())["opens_at"],
+        "closes_at": round_out(rnd, utcnow())["closes_at"],
+        "close_emitted": rnd.close_emitted,
+        "submitted_attempts": submitted_count(session, contest_code, n),
+        "prediction_target": contest.settings["prediction_target"],
+        "questions_per_attempt": contest.settings["questions_per_attempt"],
+    }
+
+
+def mark_finalized(session, contest_code, n):
+    """scoring's round_ranked arrived. Idempotent."""
+    rnd = session.scalar(select(Round).where(Round.contest_code == contest_code, Round.n == n))
+    if rnd is not None:
+        rnd.finalized = True
+    return rnd is not None

@@ -1,0 +1,180 @@
+"""Tables owned by the quiz service.
+
+An attempt keeps its question ids, option orders and answers as JSON columns of its own row, so
+that start and submit (thousands at once when a round opens) are a handful of single-row queries.
+"""
+import datetime as dt
+import uuid
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        TypeDecorator, UniqueConstraint, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.outbox import OutboxMixin
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on PostgreSQL and on SQLite (which stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    parent_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    headcount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class User(Base):
+    """Contestants and staff. `kind` is 'contestant' or 'staff'; `role` the role of the actor."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # staff
+    phone: Mapped[str | None] = mapped_column(String(10), unique=True, nullable=True)  # contestants
+    id_number: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    unit_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    position: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    date_of_birth: Mapped[dt.date | None] = mapped_column(nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # A CCCD registers one contestant; staff CCCDs are checked separately (they are excluded).
+    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_users_kind_id_number"),)
+
+
+class Exclusion(Base):
+    """A CCCD that may not take part in a contest (staff of the contest, support people)."""
+
+    __tablename__ = "exclusions"
+
+    contest_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per `key` ('acct:<login>' or 'ip:<address>') over a window."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class Contest(Base):
+    __tablename__ = "contests"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"))
+    n: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Set by the one quiz instance whose conditional UPDATE wins; round_closed is emitted once.
+    close_emitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    finalized: Mapped[bool] = mapped_column(Boolean, default=False)  # scoring's round_ranked arrived
+
+    __table_args__ = (UniqueConstraint("contest_code", "n", name="uq_rounds_contest_n"),)
+
+
+class Question(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_key: Mapped[str] = mapped_column(String(64))  # hash of the normalised text, for duplicates
+    a: Mapped[str] = mapped_column(Text)
+    b: Mapped[str] = mapped_column(Text)
+    c: Mapped[str] = mapped_column(Text)
+    d: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(String(1))
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("contest_code", "text_key", name="uq_questions_contest_text"),)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    contest_code: Mapped[str] = mapped_column(String(40))
+    round_n: Mapped[int] = mapped_column(Integer)
+    contestant_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # in_progress | submitted | graded
+    question_ids: Mapped[list] = mapped_column(JSON)
+    option_orders: Mapped[dict] = mapped_column(JSON)  # {question_id: ["C", "A", "D", "B"]}
+    answers: Mapped[dict] = mapped_column(JSON)  # {question_id: "A".."D"}
+    prediction: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submit_by: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # deadline + grace
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    auto_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    correct: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (
+        Index("ix_attempts_contestant_round", "contestant_id", "contest_code", "round_n"),
+        Index("ix_attempts_status_submit_by", "status", "submit_by"),
+        # At most one attempt in progress per contestant and contest, enforced by the database so
+        # that two concurrent starts cannot both win.
+        Index(
+            "uq_attempts_one_in_progress", "contestant_id", "contest_code", unique=True,
+            postgresql_where=text("status = 'in_progress'"),
+            sqlite_where=text("status = 'in_progress'"),
+        ),
+    )
