@@ -168,6 +168,23 @@ class RpcClient:
         except ValueError as exc:
             future.set_exception(exc)
 
+    async def queue_state(self, name):
+        """`(messages, consumers)` of a queue by passive declare, or None if it does not exist."""
+        connection = self._connection
+        if not self.connected or connection is None:
+            raise ServiceUnavailable("rabbitmq", "broker_unreachable")
+        # A throwaway channel: a passive declare of a missing queue closes its channel (404).
+        channel = await connection.channel(publisher_confirms=False)
+        try:
+            queue = await channel.declare_queue(name, passive=True)
+            result = queue.declaration_result
+            return result.message_count, result.consumer_count
+        except aiormq.exceptions.ChannelNotFoundEntity:
+            return None
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
     # ---- calls -----------------------------------------------------------------------------
     async def call(self, service, method, *args, timeout=None, **kwargs):
         """Call `service.method(*args, **kwargs)`; return its result.

@@ -1,0 +1,62 @@
+"""JWT bearer tokens (HS256) and the role checks of SPEC.md section 7.
+
+A token carries the actor the services need (`sub` = user id, `role`, `unit_code`), so most requests
+need no extra lookup. Services check roles again (common.auth.require).
+"""
+import time
+
+import jwt
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from common.auth import ROLES
+from gateway import config
+from gateway.errors import ApiError
+
+ALGORITHM = "HS256"
+_bearer = HTTPBearer(auto_error=False, description="Mã truy cập nhận từ POST /api/v1/auth/token")
+_WWW = {"WWW-Authenticate": "Bearer"}
+
+# Who may do what (SPEC.md section 7); the organizer may do everything staff can.
+ORGANIZER = ("organizer",)
+SETUP = ("organizer", "expert")          # units and question bank
+MONITORING = ("organizer", "monitor")    # system health, statistics
+CONTESTANT = ("contestant",)
+
+
+def issue_token(user, ttl_s=None, now=None):
+    ttl_s = config.JWT_TTL_S if ttl_s is None else ttl_s
+    now = int(time.time() if now is None else now)
+    claims = {"sub": str(user["id"]), "role": user["role"], "unit_code": user.get("unit_code"),
+              "iat": now, "exp": now + ttl_s}
+    return jwt.encode(claims, config.JWT_SECRET, algorithm=ALGORITHM), ttl_s
+
+
+def decode_token(token):
+    """The actor `{id, role, unit_code}` of a valid token, else ApiError 401."""
+    try:
+        claims = jwt.decode(token, config.JWT_SECRET, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.", _WWW)
+    except jwt.InvalidTokenError:
+        raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
+    if claims.get("role") not in ROLES:
+        raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
+    return {"id": claims["sub"], "role": claims["role"], "unit_code": claims.get("unit_code")}
+
+
+async def current_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "not_authenticated", "Cần đăng nhập để thực hiện thao tác này.", _WWW)
+    return decode_token(credentials.credentials)
+
+
+def require_roles(*roles):
+    """Dependency: the actor, if their role is one of `roles`; else 403 `forbidden`."""
+
+    async def dependency(actor=Depends(current_actor)):
+        if actor["role"] not in roles:
+            raise ApiError(403, "forbidden", "Bạn không có quyền thực hiện thao tác này.")
+        return actor
+
+    return dependency

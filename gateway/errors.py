@@ -1,0 +1,130 @@
+"""Every error the gateway answers, in one place.
+
+- Domain errors raised by a service arrive as RemoteError with `exc_type` = the class name from
+  common/errors.py and `exc_args` = [code, detail]; STATUS_BY_EXC_TYPE maps them to HTTP.
+- A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`.
+- Anything else a service raises is a bug → 500 `internal_error`, logged with the request id.
+- The gateway's own checks raise ApiError; FastAPI's validation, 404 and 405 are reshaped to the same
+  `{"detail", "code"}` body.
+"""
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway import context
+from gateway.rpc import RemoteError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+# The one table: remote exception class name → HTTP status.
+STATUS_BY_EXC_TYPE = {
+    "BadRequest": 400,
+    "Invalid": 422,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "Conflict": 409,
+    "TooLarge": 413,
+    "RateLimited": 429,
+}
+
+# Vietnamese names of the services for 503 messages.
+SERVICE_NAMES_VI = {
+    "quiz": "dịch vụ thi trắc nghiệm (quiz)",
+    "scoring": "dịch vụ chấm điểm (scoring)",
+    "media": "dịch vụ video clip (media)",
+    "awards": "dịch vụ giải thưởng (awards)",
+    "rabbitmq": "máy chủ hàng đợi tin nhắn (RabbitMQ)",
+}
+
+
+class ApiError(Exception):
+    """An error the gateway itself decides (auth, size caps, ...)."""
+
+    def __init__(self, status, code, detail, headers=None):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+
+
+def error_body(code, detail, **extra):
+    return {"detail": detail, "code": code, **extra}
+
+
+def _json(status, code, detail, headers=None, **extra):
+    return JSONResponse(error_body(code, detail, **extra), status_code=status, headers=headers)
+
+
+def unavailable_detail(service):
+    name = SERVICE_NAMES_VI.get(service, f"dịch vụ {service}")
+    return f"Hệ thống đang bận hoặc {name} tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
+
+
+def remote_error_response(exc: RemoteError):
+    status = STATUS_BY_EXC_TYPE.get(exc.exc_type)
+    if status is None:
+        log.error("unexpected error from %s.%s (request %s): %s %s", exc.service, exc.method,
+                  context.request_id.get(), exc.exc_type, exc.value)
+        return _json(500, "internal_error", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.")
+    args = list(exc.exc_args) + [None, None]
+    code = args[0] if isinstance(args[0], str) else "error"
+    detail = args[1] if isinstance(args[1], str) else code
+    return _json(status, code, detail)
+
+
+async def _on_remote_error(request: Request, exc: RemoteError):
+    return remote_error_response(exc)
+
+
+async def _on_unavailable(request: Request, exc: ServiceUnavailable):
+    log.warning("service %s unavailable (%s) for %s %s", exc.service, exc.reason, request.method, request.url.path)
+    return _json(503, "service_unavailable", unavailable_detail(exc.service), service=exc.service)
+
+
+async def _on_api_error(request: Request, exc: ApiError):
+    return _json(exc.status, exc.code, exc.detail, headers=exc.headers)
+
+
+def _field(loc):
+    # ("body", "rounds", 0, "opens_at") → "rounds.0.opens_at"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError):
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return _json(422, "invalid_json", "Nội dung gửi lên không phải JSON hợp lệ.")
+    fields = [{"field": _field(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")} for e in errors]
+    return _json(422, "invalid_input", "Dữ liệu gửi lên không hợp lệ: " +
+                 "; ".join(f"{f['field']}: {f['message']}" for f in fields), errors=fields)
+
+
+async def _on_http_exception(request: Request, exc: StarletteHTTPException):
+    if exc.status_code == 404:
+        return _json(404, "not_found", "Không tìm thấy đường dẫn yêu cầu.")
+    if exc.status_code == 405:
+        return _json(405, "method_not_allowed", "Phương thức HTTP không được hỗ trợ cho đường dẫn này.",
+                     headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, str) else "Yêu cầu không hợp lệ."
+    return _json(exc.status_code, "http_error", detail, headers=exc.headers)
+
+
+async def _on_response_validation(request: Request, exc: ResponseValidationError):
+    # A service answered outside its contract: our bug, not the user's.
+    log.error("response of %s %s does not match its schema: %s", request.method, request.url.path, exc.errors())
+    return _json(500, "internal_error", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.")
+
+
+def install(app: FastAPI):
+    app.add_exception_handler(RemoteError, _on_remote_error)
+    app.add_exception_handler(ServiceUnavailable, _on_unavailable)
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(ResponseValidationError, _on_response_validation)

@@ -1,0 +1,65 @@
+"""The gateway application: `uvicorn gateway.main:app`."""
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from gateway import config, errors
+from gateway.middleware import GatewayMiddleware
+from gateway.routes import identity, ops, quiz, results, setup
+from gateway.rpc import RpcClient
+
+log = logging.getLogger("gateway")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(rpc=None):
+    """Build the app; `rpc` lets a caller (tests) supply its own client instead of a real one."""
+    config.check_secrets()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        # The app starts even when the broker is down: the client keeps retrying and /readyz says 503.
+        await app.state.rpc.start()
+        try:
+            yield
+        finally:
+            await app.state.rpc.stop()
+
+    app = FastAPI(
+        title="Hội thi CCHC – API cổng kết nối",
+        description="Nền tảng hội thi trực tuyến tìm hiểu công tác cải cách hành chính tỉnh Thừa Thiên Huế. "
+                    "Đăng nhập tại POST /api/v1/auth/token, gửi mã truy cập qua `Authorization: Bearer <token>`.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.rpc = rpc or RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
+    errors.install(app)
+    for module in (identity, setup, quiz, results):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(ops.router)
+    # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=config.CORS_ORIGINS,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+        # Bearer tokens travel in a header, never in cookies, so credentials stay off (allows "*").
+        allow_credentials=False,
+    )
+    app.add_middleware(GatewayMiddleware)
+    return app
+
+
+def _configure_logging():
+    from common import logs
+
+    if not logging.getLogger().handlers:
+        logs.configure("gateway")
+
+
+_configure_logging()
+app = create_app()

@@ -1,0 +1,85 @@
+"""Pure ASGI middleware: request id, metrics per route template, security headers, body size cap.
+
+Pure ASGI (not BaseHTTPMiddleware) so streaming and the request-id context variable behave the same
+in every route.
+"""
+import re
+import time
+import uuid
+
+from starlette.datastructures import MutableHeaders
+
+from gateway import config, context, metrics
+from gateway.errors import error_body
+
+_VALID_RID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "SAMEORIGIN",
+    "cross-origin-resource-policy": "cross-origin",
+}
+# Imports carry a file up to MAX_IMPORT_BYTES plus the multipart framing; nothing else needs more.
+_BODY_SLACK = 64 * 1024
+
+
+class GatewayMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        rid = headers.get("x-request-id", "")
+        if not _VALID_RID.match(rid):
+            rid = uuid.uuid4().hex  # a client's id is kept only if it is safe to log and echo
+        token = context.request_id.set(rid)
+        began = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                out = MutableHeaders(scope=message)
+                out["x-request-id"] = rid
+                for name, value in SECURITY_HEADERS.items():
+                    out.setdefault(name, value)
+            await send(message)
+
+        try:
+            if _too_large(headers):
+                await _reject_too_large(scope, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        finally:
+            context.request_id.reset(token)
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            elapsed = time.perf_counter() - began
+            labels = (scope["method"], template, str(status["code"]))
+            metrics.HTTP_REQUESTS.labels(*labels).inc()
+            metrics.HTTP_SECONDS.labels(*labels).observe(elapsed)
+
+
+def _too_large(headers):
+    try:
+        length = int(headers.get("content-length") or 0)
+    except ValueError:
+        return False
+    return length > config.MAX_IMPORT_BYTES + _BODY_SLACK
+
+
+async def _reject_too_large(scope, send):
+    # Refused before reading the body, so a huge upload costs nothing.
+    import json
+
+    is_import = scope["path"].endswith("/import")
+    body = json.dumps(error_body(
+        "file_too_large" if is_import else "payload_too_large",
+        f"Dữ liệu gửi lên quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.",
+    ), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

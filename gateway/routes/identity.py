@@ -1,0 +1,66 @@
+"""Identity: login, registration, the current user, staff accounts."""
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from gateway import auth, schemas
+from gateway.deps import client_ip, get_rpc
+from gateway.errors import ApiError
+
+router = APIRouter(tags=["Danh tính"])
+
+_TOKEN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": schemas.TokenRequest.model_json_schema()},
+            "application/x-www-form-urlencoded": {"schema": schemas.TokenRequest.model_json_schema()},
+        },
+    }
+}
+
+
+async def _token_request(request: Request) -> schemas.TokenRequest:
+    """JSON for the portal; form-encoded for OAuth2 password-flow clients (and Swagger's Authorize)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        data = {k: v for k, v in form.items() if k in ("username", "password")}
+    else:
+        try:
+            data = json.loads(await request.body() or b"null")
+        except ValueError:
+            raise ApiError(422, "invalid_json", "Nội dung gửi lên không phải JSON hợp lệ.")
+    try:
+        return schemas.TokenRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()])
+
+
+@router.post("/auth/token", response_model=schemas.TokenOut, openapi_extra=_TOKEN_BODY,
+             summary="Đăng nhập: nhận mã truy cập (JWT)")
+async def login(request: Request, rpc=Depends(get_rpc)):
+    body = await _token_request(request)
+    user = await rpc.call("quiz", "authenticate", body.username, body.password, client_ip(request))
+    token, ttl = auth.issue_token(user)
+    return {"access_token": token, "token_type": "bearer", "role": user["role"], "expires_in": ttl}
+
+
+@router.post("/contestants", status_code=201, response_model=schemas.ContestantOut,
+             summary="Đăng ký dự thi (CBCCVC)")
+async def register(body: schemas.RegisterIn, rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "register_contestant", body.model_dump(mode="json", exclude_none=True))
+
+
+@router.get("/me", response_model=schemas.MeOut, summary="Thông tin người đang đăng nhập")
+async def me(actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "get_user", actor["id"])
+
+
+@router.post("/admin/staff", status_code=201, response_model=schemas.StaffOut,
+             summary="Tạo tài khoản cán bộ (Ban Tổ chức)")
+async def create_staff(body: schemas.StaffIn, actor=Depends(auth.require_roles(*auth.ORGANIZER)),
+                       rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "create_staff", actor, body.model_dump(mode="json"))

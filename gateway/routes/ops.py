@@ -1,0 +1,101 @@
+"""Operations: liveness, readiness, Prometheus metrics, the system overview for monitors."""
+import asyncio
+import logging
+import urllib.parse
+
+import httpx
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway import auth, config, schemas
+from gateway.deps import get_rpc
+from gateway.rpc import RemoteError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["Vận hành"])
+
+
+async def service_health(rpc, service):
+    """True if the service's `health` RPC answers `status: ok` within READY_TIMEOUT_S."""
+    try:
+        answer = await rpc.call(service, "health", timeout=config.READY_TIMEOUT_S)
+    except (ServiceUnavailable, RemoteError):
+        return False
+    return isinstance(answer, dict) and answer.get("status") == "ok"
+
+
+async def all_health(rpc):
+    results = await asyncio.gather(*(service_health(rpc, s) for s in config.SERVICES))
+    return dict(zip(config.SERVICES, results))
+
+
+@router.get("/healthz", summary="Tiến trình gateway còn chạy")
+async def healthz():
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Sẵn sàng: kết nối được RabbitMQ và mọi dịch vụ trả lời")
+async def readyz(rpc=Depends(get_rpc)):
+    if not rpc.connected:
+        down = ["rabbitmq"]
+        services = {s: False for s in config.SERVICES}
+    else:
+        services = await all_health(rpc)
+        down = [s for s, ok in services.items() if not ok]
+    if down:
+        return JSONResponse(
+            {"status": "unavailable", "code": "not_ready", "down": down, "services": services,
+             "detail": "Chưa sẵn sàng, không phản hồi: " + ", ".join(down)},
+            status_code=503,
+        )
+    return {"status": "ok", "services": services}
+
+
+@router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
+async def metrics():
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def vhost_of(amqp_uri):
+    path = urllib.parse.urlparse(amqp_uri).path
+    return urllib.parse.unquote(path[1:]) if path not in ("", "/") else "/"
+
+
+async def queues_from_management_api(vhost):
+    url = httpx.URL(config.RABBIT_API_URL)
+    auth_pair = (urllib.parse.unquote(url.username or "guest"), urllib.parse.unquote(url.password or "guest"))
+    base = str(url.copy_with(username=None, password=None)).rstrip("/")
+    async with httpx.AsyncClient(timeout=config.READY_TIMEOUT_S, auth=auth_pair) as client:
+        resp = await client.get(f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}",
+                                params={"columns": "name,messages,consumers"})
+        resp.raise_for_status()
+        return {q["name"]: {"messages": q.get("messages"), "consumers": q.get("consumers")} for q in resp.json()}
+
+
+async def queues_by_passive_declare(rpc):
+    queues = {}
+    for service in config.SERVICES:
+        state = await rpc.queue_state(f"rpc-{service}")
+        if state is not None:
+            queues[f"rpc-{service}"] = {"messages": state[0], "consumers": state[1]}
+    return queues
+
+
+@router.get("/api/v1/admin/system", response_model=schemas.SystemOut,
+            summary="Tình trạng hệ thống: số tiến trình mỗi dịch vụ, hàng đợi")
+async def system(actor=Depends(auth.require_roles(*auth.MONITORING)), rpc=Depends(get_rpc)):
+    if not rpc.connected:
+        raise ServiceUnavailable("rabbitmq", "broker_unreachable")
+    health = await all_health(rpc)
+    services = {}
+    for service in config.SERVICES:
+        state = await rpc.queue_state(f"rpc-{service}")
+        services[service] = {"instances": state[1] if state else 0, "healthy": health[service]}
+    try:
+        queues = await queues_from_management_api(vhost_of(rpc.amqp_uri))
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("RabbitMQ management API unavailable (%s); falling back to passive declares", exc)
+        queues = await queues_by_passive_declare(rpc)
+    return {"services": services, "queues": queues}

@@ -1,0 +1,52 @@
+"""The contestant's quiz: start, resume, autosave, submit, results of own attempts."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from gateway import auth, schemas
+from gateway.deps import get_rpc
+from gateway.routes.setup import ContestCode, RoundNumber
+
+router = APIRouter(tags=["Thi trắc nghiệm"])
+
+AttemptId = Annotated[str, Path(min_length=1, max_length=64, description="Mã lượt thi")]
+
+
+@router.post("/contests/{contest}/rounds/{n}/attempts", status_code=201, response_model=schemas.AttemptStartOut,
+             summary="Bắt đầu một lượt thi")
+async def start_attempt(contest: ContestCode, n: RoundNumber,
+                        actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "start_attempt", actor, contest, n)
+
+
+@router.get("/attempts/{attempt_id}/questions", response_model=schemas.AttemptResumeOut,
+            summary="Tiếp tục lượt thi đang làm (câu hỏi và câu trả lời đã lưu)")
+async def resume_attempt(attempt_id: AttemptId, actor=Depends(auth.require_roles(*auth.CONTESTANT)),
+                         rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "resume_attempt", actor, attempt_id)
+
+
+@router.put("/attempts/{attempt_id}/answers", response_model=schemas.SaveOut, summary="Tự động lưu câu trả lời")
+async def save_answers(body: schemas.AnswersIn, attempt_id: AttemptId,
+                       actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "save_answers", actor, attempt_id, body.answers, body.prediction)
+
+
+@router.post("/attempts/{attempt_id}/submit", status_code=202, response_model=schemas.SubmitOut,
+             summary="Nộp bài (gửi lại nhiều lần vẫn chỉ một kết quả)")
+async def submit_attempt(body: schemas.AnswersIn, attempt_id: AttemptId,
+                         actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
+    # `prediction` may be missing: the quiz service then keeps the autosaved one. A submission is
+    # never refused for it (nothing submitted may be lost).
+    return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction)
+
+
+@router.get("/attempts/{attempt_id}", response_model=schemas.AttemptOut, summary="Kết quả một lượt thi")
+async def get_attempt(attempt_id: AttemptId, actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+    # Owner or staff: the quiz service decides (it knows the owner).
+    return await rpc.call("quiz", "get_attempt", actor, attempt_id)
+
+
+@router.get("/me/attempts", response_model=list[schemas.AttemptOut], summary="Các lượt thi của tôi")
+async def my_attempts(actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "list_attempts", actor)

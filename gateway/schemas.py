@@ -1,0 +1,241 @@
+"""Request bodies and response shapes of /api/v1 (API.md), for validation and the OpenAPI document.
+
+Response models allow extra fields: services may add fields (API.md: "add freely") and the gateway
+passes them on; the documented ones are required, so a service breaking the contract is caught.
+"""
+from datetime import date
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Role = Literal["contestant", "organizer", "expert", "judge", "monitor"]
+StaffRole = Literal["organizer", "expert", "judge", "monitor"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- identity ------------------------------------------------------------------------------
+class TokenRequest(In):
+    username: str = Field(min_length=1, max_length=100, description="Tên đăng nhập, số điện thoại hoặc số CCCD")
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(Out):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    role: Role
+    expires_in: int
+
+
+class RegisterIn(In):
+    full_name: str = Field(min_length=1, max_length=200)
+    id_number: str = Field(min_length=1, max_length=20, description="Số CCCD 12 chữ số")
+    phone: str = Field(min_length=1, max_length=20)
+    unit_code: str = Field(min_length=1, max_length=50)
+    position: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=200)
+    date_of_birth: date | None = None
+
+
+class ContestantOut(Out):
+    id: str
+    full_name: str
+    unit_code: str | None
+
+
+class MeOut(Out):
+    id: str
+    role: Role
+    full_name: str | None
+    unit_code: str | None
+
+
+class StaffIn(In):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+    role: StaffRole
+    full_name: str = Field(min_length=1, max_length=200)
+    id_number: str = Field(min_length=1, max_length=20)
+    unit_code: str | None = Field(None, max_length=50)
+
+
+class StaffOut(Out):
+    id: str
+    username: str
+    role: StaffRole
+    full_name: str
+    unit_code: str | None
+
+
+# ---- contest setup -------------------------------------------------------------------------
+class RoundIn(In):
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+
+
+class CollectiveWeights(In):
+    participation: float = Field(ge=0, le=1)
+    quality: float = Field(ge=0, le=1)
+
+
+class ContestSettings(In):
+    # Ranges are checked by the quiz service too; these catch the obvious mistakes early.
+    model_config = ConfigDict(extra="allow")
+    questions_per_attempt: int | None = Field(None, ge=1)
+    time_limit_s: int | None = Field(None, ge=1)
+    max_attempts_per_round: int | None = Field(None, ge=1)
+    grace_s: int | None = Field(None, ge=0)
+    prediction_target: Literal["submitted_attempts", "perfect_attempts"] | None = None
+    one_weekly_prize_per_person: bool | None = None
+    collective_weights: CollectiveWeights | None = None
+
+
+class ContestIn(In):
+    code: str = Field(min_length=1, max_length=50, examples=["cchc-2024"])
+    title: str = Field(min_length=1, max_length=300)
+    rounds: list[RoundIn] = Field(min_length=1)
+    settings: ContestSettings | None = None
+
+
+class RoundOut(Out):
+    n: int
+    opens_at: str
+    closes_at: str
+    status: Literal["scheduled", "open", "closed", "finalized"]
+
+
+class ContestOut(Out):
+    code: str
+    title: str
+    settings: dict
+    rounds: list[RoundOut]
+
+
+class UnitOut(Out):
+    code: str
+    name: str
+    kind: str | None
+    parent_code: str | None
+    headcount: int | None
+
+
+class RowError(Out):
+    row: int
+    message: str
+
+
+class UnitImportOut(Out):
+    created: int
+    updated: int
+    errors: list[RowError]
+
+
+class QuestionImportOut(Out):
+    created: int
+    errors: list[RowError]
+
+
+class ExclusionsIn(In):
+    id_numbers: list[str] = Field(min_length=1, max_length=10000)
+
+
+class ExclusionsOut(Out):
+    excluded: int
+
+
+# ---- quiz ----------------------------------------------------------------------------------
+class OptionOut(Out):
+    key: str
+    text: str
+
+
+class QuestionOut(Out):
+    id: str
+    text: str
+    options: list[OptionOut]
+
+
+class AttemptStartOut(Out):
+    attempt_id: str
+    deadline: str
+    prediction_question: str | None
+    questions: list[QuestionOut]
+
+
+class AttemptResumeOut(AttemptStartOut):
+    answers: dict[str, str]
+    prediction: int | None
+
+
+class AnswersIn(In):
+    answers: dict[str, str] = Field(default_factory=dict, description="question_id → A, B, C hoặc D")
+    prediction: int | None = Field(None, ge=0, description="Câu hỏi dự đoán: số nguyên ≥ 0")
+
+
+class SaveOut(Out):
+    attempt_id: str
+
+
+class SubmitOut(Out):
+    attempt_id: str
+    status: str
+
+
+class AttemptOut(Out):
+    attempt_id: str
+    status: Literal["in_progress", "submitted", "graded"]
+    correct: int | None
+    total: int | None
+    duration_ms: int | None
+    submitted_at: str | None
+
+
+# ---- results -------------------------------------------------------------------------------
+class LeaderboardRow(Out):
+    rank: int
+    contestant_id: str
+    full_name: str | None
+    unit_code: str | None
+    correct: int | None
+    prediction: int | None
+    prediction_diff: int | None
+    duration_ms: int | None
+    submitted_at: str | None
+
+
+class LeaderboardOut(Out):
+    final: bool
+    actual_attempts: int | None
+    rows: list[LeaderboardRow]
+
+
+class UnitStatsOut(Out):
+    unit_code: str
+    headcount: int | None
+    participants: int
+    participation: float | None
+    quality: float | None
+    zero_results: int
+
+
+# ---- operations ----------------------------------------------------------------------------
+class ServiceState(Out):
+    instances: int
+    healthy: bool
+
+
+class QueueState(Out):
+    messages: int | None
+    consumers: int | None
+
+
+class SystemOut(Out):
+    services: dict[str, ServiceState]
+    queues: dict[str, QueueState]

@@ -1,0 +1,190 @@
+"""Auth, role checks and the error mapping, with the RPC client replaced by a fake."""
+import jwt
+import pytest
+
+from gateway import auth, config
+from gateway.errors import STATUS_BY_EXC_TYPE
+from gateway.main import create_app
+from gateway.rpc import RemoteError, ServiceUnavailable
+from tests.gateway.conftest import bearer, remote, token_for
+
+USER = {"id": "c-1", "role": "contestant", "full_name": "Nguyễn Thị Hương", "unit_code": "SNV"}
+CONTEST = {"code": "cchc-2024", "title": "Hội thi", "settings": {},
+           "rounds": [{"n": 1, "opens_at": "2024-06-01T00:00:00+07:00", "closes_at": "2024-06-07T23:59:59+07:00",
+                       "status": "scheduled"}]}
+NEW_CONTEST = {"code": "cchc-2024", "title": "Hội thi",
+               "rounds": [{"opens_at": "2024-06-01T00:00:00+07:00", "closes_at": "2024-06-07T23:59:59+07:00"}]}
+
+
+# ---- login ---------------------------------------------------------------------------------
+def test_login_with_json_returns_a_bearer_token_for_the_user(client, fake):
+    fake.answers["quiz.authenticate"] = USER
+    resp = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "mật khẩu"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["token_type"] == "bearer" and body["role"] == "contestant"
+    assert body["expires_in"] == config.JWT_TTL_S
+    assert auth.decode_token(body["access_token"]) == {"id": "c-1", "role": "contestant", "unit_code": "SNV"}
+    call = fake.last("quiz.authenticate")
+    assert call["args"][:2] == ("0912345678", "mật khẩu")
+    assert call["args"][2]  # the client's address, for throttling
+
+
+def test_login_accepts_form_encoded_for_oauth2_clients(client, fake):
+    fake.answers["quiz.authenticate"] = {**USER, "role": "organizer"}
+    resp = client.post("/api/v1/auth/token", data={"username": "admin", "password": "admin"})
+    assert resp.status_code == 200 and resp.json()["role"] == "organizer"
+    assert fake.last("quiz.authenticate")["args"][:2] == ("admin", "admin")
+
+
+def test_bad_credentials_are_401_with_the_service_code(client, fake):
+    fake.answers["quiz.authenticate"] = remote("Unauthorized", "invalid_credentials", "Sai tên đăng nhập hoặc mật khẩu.")
+    resp = client.post("/api/v1/auth/token", json={"username": "x", "password": "y"})
+    assert resp.status_code == 401
+    assert resp.json() == {"code": "invalid_credentials", "detail": "Sai tên đăng nhập hoặc mật khẩu."}
+
+
+def test_throttled_login_is_429(client, fake):
+    fake.answers["quiz.authenticate"] = remote("RateLimited", "too_many_attempts", "Thử lại sau 15 phút.")
+    resp = client.post("/api/v1/auth/token", json={"username": "x", "password": "y"})
+    assert resp.status_code == 429 and resp.json()["code"] == "too_many_attempts"
+
+
+def test_login_malformed_json_and_missing_fields_are_422(client, fake):
+    resp = client.post("/api/v1/auth/token", content=b"{not json", headers={"content-type": "application/json"})
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_json"
+    resp = client.post("/api/v1/auth/token", json={"username": "x"})
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_input"
+    assert resp.json()["errors"][0]["field"] == "password"
+    assert fake.calls == []
+
+
+# ---- tokens and roles ----------------------------------------------------------------------
+def test_no_token_on_admin_route_is_401(client, fake):
+    resp = client.post("/api/v1/admin/contests", json=NEW_CONTEST)
+    assert resp.status_code == 401 and resp.json()["code"] == "not_authenticated"
+    assert resp.headers["www-authenticate"] == "Bearer"
+    assert fake.calls == []
+
+
+def test_wrong_role_is_403(client, fake):
+    for role in ("contestant", "expert", "judge", "monitor"):
+        resp = client.post("/api/v1/admin/contests", json=NEW_CONTEST, headers=bearer(role))
+        assert resp.status_code == 403, role
+        assert resp.json()["code"] == "forbidden"
+    assert fake.calls == []
+
+
+def test_expired_token_is_401_token_expired(client, expired_headers):
+    resp = client.get("/api/v1/me", headers=expired_headers)
+    assert resp.status_code == 401 and resp.json()["code"] == "token_expired"
+
+
+def test_tampered_tokens_are_401_invalid_token(client):
+    good = token_for("contestant")
+    header, payload, signature = good.split(".")
+    forged_payload = jwt.utils.base64url_encode(b'{"sub":"u1","role":"organizer","exp":9999999999}').decode()
+    for token in (
+        f"{header}.{forged_payload}.{signature}",                      # role changed, signature kept
+        jwt.encode({"sub": "u1", "role": "organizer", "exp": 9999999999}, "another-secret-of-32-bytes-length!",
+                   algorithm="HS256"),                                    # signed by someone else
+        jwt.encode({"sub": "u1", "role": "organizer", "exp": 9999999999}, None, algorithm="none"),
+        "not-a-jwt",
+    ):
+        resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code == 401, token
+        assert resp.json()["code"] == "invalid_token"
+
+
+def test_token_with_an_unknown_role_is_refused(client):
+    token = jwt.encode({"sub": "u1", "role": "superuser", "exp": 9999999999}, config.JWT_SECRET, algorithm="HS256")
+    resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 401 and resp.json()["code"] == "invalid_token"
+
+
+def test_me_asks_quiz_for_the_token_owner(client, fake):
+    fake.answers["quiz.get_user"] = USER
+    resp = client.get("/api/v1/me", headers=bearer("contestant", user_id="c-1"))
+    assert resp.status_code == 200 and resp.json() == USER
+    assert fake.last("quiz.get_user")["args"] == ("c-1",)
+
+
+def test_expert_may_import_units_but_monitor_may_not(client, fake):
+    fake.answers["quiz.import_units"] = {"created": 1, "updated": 0, "errors": []}
+    files = {"file": ("units.csv", b"code,name,kind,parent_code,headcount\nX,Y,so,,10\n", "text/csv")}
+    assert client.post("/api/v1/admin/units/import", files=files, headers=bearer("expert")).status_code == 200
+    assert client.post("/api/v1/admin/units/import", files=files, headers=bearer("monitor")).status_code == 403
+
+
+def test_production_refuses_the_default_jwt_secret(monkeypatch):
+    monkeypatch.setattr(config, "APP_ENV", "production")
+    monkeypatch.setattr(config, "JWT_SECRET", config.DEV_JWT_SECRET)
+    with pytest.raises(RuntimeError):
+        create_app()
+
+
+# ---- error mapping -------------------------------------------------------------------------
+@pytest.mark.parametrize("exc_type,status", sorted(STATUS_BY_EXC_TYPE.items()))
+def test_every_domain_error_maps_to_its_status(client, fake, exc_type, status):
+    fake.answers["quiz.get_contest"] = remote(exc_type, "some_code", "Thông báo lỗi.")
+    resp = client.get("/api/v1/contests/cchc-2023")
+    assert resp.status_code == status
+    assert resp.json() == {"detail": "Thông báo lỗi.", "code": "some_code"}
+
+
+def test_unexpected_service_exception_is_500_internal_error(client, fake):
+    fake.answers["quiz.get_contest"] = RemoteError("quiz", "get_contest", {
+        "exc_type": "KeyError", "exc_path": "builtins.KeyError", "exc_args": ["x"], "value": "'x'"})
+    resp = client.get("/api/v1/contests/cchc-2023")
+    assert resp.status_code == 500 and resp.json()["code"] == "internal_error"
+
+
+@pytest.mark.parametrize("reason", ["timeout", "no_route", "broker_unreachable", "connection_lost"])
+def test_unreachable_service_is_503_naming_it(client, fake, reason):
+    fake.answers["scoring.get_leaderboard"] = ServiceUnavailable("scoring", reason)
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard")
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["code"] == "service_unavailable" and "scoring" in body["detail"] and "dịch vụ" in body["detail"]
+
+
+def test_unknown_route_is_404_json(client):
+    resp = client.get("/api/v1/khong-co")
+    assert resp.status_code == 404 and resp.json()["code"] == "not_found"
+
+
+def test_wrong_method_is_405_json(client):
+    resp = client.delete("/api/v1/units")
+    assert resp.status_code == 405 and resp.json()["code"] == "method_not_allowed"
+    assert "GET" in resp.headers["allow"]
+
+
+def test_malformed_json_body_is_422_invalid_json(client, fake):
+    resp = client.post("/api/v1/contestants", content=b'{"full_name": ', headers={"content-type": "application/json"})
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_json"
+    assert fake.calls == []
+
+
+def test_invalid_fields_are_422_invalid_input_with_field_errors(client, fake):
+    resp = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
+        "code": "x", "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00", "closes_at": "hôm qua"}]})
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["code"] == "invalid_input"
+    assert {e["field"] for e in body["errors"]} == {"rounds.0.opens_at", "rounds.0.closes_at"}
+    assert fake.calls == []
+
+
+def test_wrong_path_parameter_type_is_422_not_500(client, fake):
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/abc/leaderboard")
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_input"
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard?limit=0")
+    assert resp.status_code == 422
+    assert fake.calls == []
+
+
+def test_body_of_the_wrong_json_type_is_422(client, fake):
+    for body in (b"[]", b"42", b'"x"', b"null"):
+        resp = client.post("/api/v1/contestants", content=body, headers={"content-type": "application/json"})
+        assert resp.status_code == 422, body
+    assert fake.calls == []
