@@ -47,7 +47,8 @@ def start_moto(port=None, log_file=None):
     return proc, f"127.0.0.1:{port}"
 
 
-def stop(proc):
+def terminate(proc):
+    """SIGTERM, then SIGKILL after 10 s; waits for the end (no zombie left behind)."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -55,3 +56,6 @@ def stop(proc):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+stop = terminate  # the moto server is just another child process

@@ -1,0 +1,40 @@
+"""End-to-end fixtures: the real processes, started once per test session.
+
+Run with `.venv/bin/python -m pytest -p no:pytest_nameko tests/e2e` (never under `nameko test`: the
+harness is plain blocking code plus child processes). Logs: tests/artifacts/e2e-*/<process>-<n>.log.
+"""
+import os
+
+import pytest
+
+from tests.e2e.cluster import Cluster
+
+# The contest the quiz service seeds at start (SEED_DEMO, default on).
+DEMO_CONTEST = os.environ.get("E2E_DEMO_CONTEST", "cchc-demo")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    c = Cluster()
+    try:
+        c.start()
+    except BaseException:
+        c.stop()
+        raise
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def admin_headers(cluster):
+    return cluster.auth()
+
+
+@pytest.fixture
+def demo_contest():
+    return DEMO_CONTEST
