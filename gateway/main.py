@@ -12,7 +12,6 @@ from gateway.rpc import RpcClient
 
 log = logging.getLogger("gateway")
 
-API_PREFIX = "/api/v1"
 
 
 def create_app(rpc=None):
@@ -38,7 +37,7 @@ def create_app(rpc=None):
     app.state.rpc = rpc or RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
     errors.install(app)
     for module in (identity, setup, quiz, results):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router)
     app.include_router(ops.router)
     # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
     app.add_middleware(

@@ -5,11 +5,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from gateway.routes import API_PREFIX
 from gateway import auth, schemas
 from gateway.deps import client_ip, get_rpc
 from gateway.errors import ApiError
 
-router = APIRouter(tags=["Danh tính"])
+router = APIRouter(prefix=API_PREFIX, tags=["Danh tính"])
 
 _TOKEN_BODY = {
     "requestBody": {

@@ -3,11 +3,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
+from gateway.routes import API_PREFIX
 from gateway import auth, schemas
 from gateway.deps import get_rpc
 from gateway.routes.setup import ContestCode, RoundNumber
 
-router = APIRouter(tags=["Thi trắc nghiệm"])
+router = APIRouter(prefix=API_PREFIX, tags=["Thi trắc nghiệm"])
 
 AttemptId = Annotated[str, Path(min_length=1, max_length=64, description="Mã lượt thi")]
 

@@ -1,11 +1,12 @@
 """Results: leaderboards and per-unit statistics (public)."""
 from fastapi import APIRouter, Depends, Query
 
+from gateway.routes import API_PREFIX
 from gateway import schemas
 from gateway.deps import get_rpc
 from gateway.routes.setup import ContestCode, RoundNumber
 
-router = APIRouter(tags=["Kết quả"])
+router = APIRouter(prefix=API_PREFIX, tags=["Kết quả"])
 
 
 @router.get("/contests/{contest}/rounds/{n}/leaderboard", response_model=schemas.LeaderboardOut,

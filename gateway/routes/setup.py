@@ -4,11 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 
+from gateway.routes import API_PREFIX
 from gateway import auth, config, schemas
 from gateway.deps import get_rpc
 from gateway.errors import ApiError
 
-router = APIRouter(tags=["Thiết lập hội thi"])
+router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
 
 ContestCode = Annotated[str, Path(min_length=1, max_length=50, description="Mã hội thi, ví dụ cchc-2023")]
 RoundNumber = Annotated[int, Path(ge=1, le=1000, description="Số thứ tự tuần thi, từ 1")]

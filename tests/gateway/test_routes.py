@@ -1,0 +1,316 @@
+"""Routes shape requests and answers per API.md (RPC client replaced by a fake)."""
+import base64
+
+import pytest
+
+from gateway import config
+from gateway.routes import ops
+from tests.gateway.conftest import bearer, remote
+
+CONTEST = {"code": "cchc-2023", "title": "Hội thi trực tuyến tìm hiểu CCHC", "settings": {"questions_per_attempt": 20},
+           "rounds": [{"n": 1, "opens_at": "2023-06-01T00:00:00+07:00", "closes_at": "2023-06-07T23:59:59+07:00",
+                       "status": "closed"}]}
+START = {"attempt_id": "a-1", "deadline": "2023-06-01T00:20:00+00:00",
+         "prediction_question": "Có bao nhiêu lượt thi được nộp trong tuần này?",
+         "questions": [{"id": "q1", "text": "Câu hỏi?", "options": [{"key": "B", "text": "Hai"}, {"key": "A", "text": "Một"}]}]}
+ATTEMPT = {"attempt_id": "a-1", "contest": "cchc-2023", "round": 1, "status": "graded", "correct": 18, "total": 20,
+           "duration_ms": 61000, "submitted_at": "2023-06-01T00:01:01+00:00", "deadline": "2023-06-01T00:20:00+00:00"}
+REGISTRATION = {"full_name": "Trần Văn An", "id_number": "046123456789", "phone": "0912345678", "unit_code": "SNV",
+                "position": "Chuyên viên", "password": "bí mật 123"}
+
+
+# ---- identity and setup --------------------------------------------------------------------
+def test_register_is_201_and_sends_the_data(client, fake):
+    fake.answers["quiz.register_contestant"] = {"id": "c-9", "full_name": "Trần Văn An", "unit_code": "SNV"}
+    resp = client.post("/api/v1/contestants", json={**REGISTRATION, "date_of_birth": "1990-02-03"})
+    assert resp.status_code == 201
+    assert resp.json() == {"id": "c-9", "full_name": "Trần Văn An", "unit_code": "SNV"}
+    assert fake.last("quiz.register_contestant")["args"] == ({**REGISTRATION, "date_of_birth": "1990-02-03"},)
+
+
+@pytest.mark.parametrize("exc_type,code,status", [
+    ("Conflict", "already_registered", 409), ("Forbidden", "excluded", 403), ("Invalid", "invalid_id_number", 422)])
+def test_register_refusals(client, fake, exc_type, code, status):
+    fake.answers["quiz.register_contestant"] = remote(exc_type, code, "Thông báo.")
+    resp = client.post("/api/v1/contestants", json=REGISTRATION)
+    assert resp.status_code == status and resp.json()["code"] == code
+
+
+def test_register_rejects_unknown_fields(client, fake):
+    resp = client.post("/api/v1/contestants", json={**REGISTRATION, "role": "organizer"})
+    assert resp.status_code == 422 and fake.calls == []
+
+
+def test_create_staff_is_201_with_the_actor(client, fake):
+    fake.answers["quiz.create_staff"] = {"id": "s-1", "username": "gk1", "role": "judge", "full_name": "Lê Bình",
+                                        "unit_code": "SNV"}
+    body = {"username": "gk1", "password": "pw", "role": "judge", "full_name": "Lê Bình", "id_number": "046000000001",
+            "unit_code": "SNV"}
+    resp = client.post("/api/v1/admin/staff", json=body, headers=bearer("organizer", user_id="admin-1"))
+    assert resp.status_code == 201 and resp.json()["username"] == "gk1"
+    actor, data = fake.last("quiz.create_staff")["args"]
+    assert actor == {"id": "admin-1", "role": "organizer", "unit_code": "SNV"} and data == body
+
+
+def test_create_staff_with_an_unknown_role_is_422(client, fake):
+    resp = client.post("/api/v1/admin/staff", headers=bearer("organizer"), json={
+        "username": "x", "password": "p", "role": "contestant", "full_name": "A", "id_number": "1", "unit_code": "S"})
+    assert resp.status_code == 422 and fake.calls == []
+
+
+def test_create_contest_is_201_and_passes_settings_as_given(client, fake):
+    fake.answers["quiz.create_contest"] = CONTEST
+    body = {"code": "cchc-2023", "title": "Hội thi", "settings": {"time_limit_s": 900, "prediction_target": "perfect_attempts"},
+            "rounds": [{"opens_at": "2023-06-01T00:00:00+07:00", "closes_at": "2023-06-07T23:59:59+07:00"}]}
+    resp = client.post("/api/v1/admin/contests", json=body, headers=bearer("organizer"))
+    assert resp.status_code == 201 and resp.json() == CONTEST
+    _, data = fake.last("quiz.create_contest")["args"]
+    assert data["settings"] == {"time_limit_s": 900, "prediction_target": "perfect_attempts"}
+    assert data["rounds"] == [{"opens_at": "2023-06-01T00:00:00+07:00", "closes_at": "2023-06-07T23:59:59+07:00"}]
+
+
+def test_public_contest_units_and_list(client, fake):
+    fake.answers["quiz.get_contest"] = CONTEST
+    fake.answers["quiz.list_contests"] = [CONTEST]
+    fake.answers["quiz.list_units"] = [{"code": "SNV", "name": "Sở Nội vụ", "kind": "so", "parent_code": None,
+                                        "headcount": 120}]
+    assert client.get("/api/v1/contests/cchc-2023").json() == CONTEST
+    assert fake.last("quiz.get_contest")["args"] == ("cchc-2023",)
+    assert client.get("/api/v1/contests").json() == [CONTEST]
+    assert client.get("/api/v1/units").json()[0]["name"] == "Sở Nội vụ"
+
+
+def test_question_import_sends_the_file_base64(client, fake):
+    fake.answers["quiz.import_questions"] = {"created": 1, "errors": [{"row": 3, "message": "Thiếu phương án D"}]}
+    content = "text,a,b,c,d,answer,source\nCâu?,1,2,3,4,A,QĐ 1\n".encode()
+    resp = client.post("/api/v1/admin/contests/cchc-2023/questions/import", headers=bearer("expert"),
+                       files={"file": ("câu hỏi.csv", content, "text/csv")})
+    assert resp.status_code == 200 and resp.json()["errors"][0]["row"] == 3
+    actor, contest, file = fake.last("quiz.import_questions")["args"]
+    assert contest == "cchc-2023" and file["filename"] == "câu hỏi.csv"
+    assert base64.b64decode(file["content_b64"]) == content
+
+
+def test_import_larger_than_the_cap_is_413_and_not_sent(client, fake, monkeypatch):
+    monkeypatch.setattr(config, "MAX_IMPORT_BYTES", 1000)
+    resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"),
+                       files={"file": ("units.csv", b"x" * 1001, "text/csv")})
+    assert resp.status_code == 413 and resp.json()["code"] == "file_too_large"
+    # exactly at the cap is fine
+    fake.answers["quiz.import_units"] = {"created": 0, "updated": 0, "errors": []}
+    resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"),
+                       files={"file": ("units.csv", b"x" * 1000, "text/csv")})
+    assert resp.status_code == 200
+    assert [c["key"] for c in fake.calls] == ["quiz.import_units"]
+
+
+def test_huge_upload_is_refused_by_its_content_length(client, fake, monkeypatch):
+    monkeypatch.setattr(config, "MAX_IMPORT_BYTES", 1000)
+    resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"),
+                       files={"file": ("units.csv", b"x" * 200_000, "text/csv")})
+    assert resp.status_code == 413 and resp.json()["code"] == "file_too_large"
+    assert fake.calls == []
+
+
+def test_import_without_a_file_is_422(client, fake):
+    resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"), data={"x": "1"})
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_input"
+
+
+def test_exclusions_and_close_round(client, fake):
+    fake.answers["quiz.add_exclusions"] = {"excluded": 2}
+    fake.answers["quiz.close_round"] = CONTEST["rounds"][0]
+    h = bearer("organizer")
+    resp = client.post("/api/v1/admin/contests/cchc-2023/exclusions", json={"id_numbers": ["1", "2"]}, headers=h)
+    assert resp.status_code == 200 and resp.json() == {"excluded": 2}
+    assert fake.last("quiz.add_exclusions")["args"][1:] == ("cchc-2023", ["1", "2"])
+    resp = client.post("/api/v1/admin/contests/cchc-2023/rounds/1/close", headers=h)
+    assert resp.status_code == 200 and resp.json()["status"] == "closed"
+    assert fake.last("quiz.close_round")["args"][1:] == ("cchc-2023", 1)
+
+
+# ---- quiz ----------------------------------------------------------------------------------
+def test_attempt_lifecycle(client, fake):
+    h = bearer("contestant", user_id="c-1")
+    fake.answers["quiz.start_attempt"] = START
+    resp = client.post("/api/v1/contests/cchc-2023/rounds/1/attempts", headers=h)
+    assert resp.status_code == 201 and resp.json() == START
+    assert fake.last("quiz.start_attempt")["args"] == ({"id": "c-1", "role": "contestant", "unit_code": "SNV"},
+                                                       "cchc-2023", 1)
+
+    fake.answers["quiz.resume_attempt"] = {**START, "answers": {"q1": "B"}, "prediction": 1200}
+    resp = client.get("/api/v1/attempts/a-1/questions", headers=h)
+    assert resp.status_code == 200 and resp.json()["answers"] == {"q1": "B"}
+
+    fake.answers["quiz.save_answers"] = {"attempt_id": "a-1", "saved": 1}
+    resp = client.put("/api/v1/attempts/a-1/answers", json={"answers": {"q1": "A"}, "prediction": 1500}, headers=h)
+    assert resp.status_code == 200
+    assert fake.last("quiz.save_answers")["args"][1:] == ("a-1", {"q1": "A"}, 1500)
+
+    fake.answers["quiz.submit_attempt"] = {"attempt_id": "a-1", "status": "submitted"}
+    resp = client.post("/api/v1/attempts/a-1/submit", json={"answers": {"q1": "A"}, "prediction": 1500}, headers=h)
+    assert resp.status_code == 202 and resp.json() == {"attempt_id": "a-1", "status": "submitted"}
+
+    fake.answers["quiz.get_attempt"] = ATTEMPT
+    resp = client.get("/api/v1/attempts/a-1", headers=h)
+    assert resp.status_code == 200
+    assert {k: resp.json()[k] for k in ("attempt_id", "status", "correct", "total", "duration_ms", "submitted_at")} == \
+        {k: ATTEMPT[k] for k in ("attempt_id", "status", "correct", "total", "duration_ms", "submitted_at")}
+
+    fake.answers["quiz.list_attempts"] = [ATTEMPT]
+    assert client.get("/api/v1/me/attempts", headers=h).json()[0]["attempt_id"] == "a-1"
+
+
+@pytest.mark.parametrize("code", ["round_not_open", "attempt_limit", "attempt_in_progress"])
+def test_start_conflicts_are_409(client, fake, code):
+    fake.answers["quiz.start_attempt"] = remote("Conflict", code, "Không thể bắt đầu.")
+    resp = client.post("/api/v1/contests/cchc-2023/rounds/1/attempts", headers=bearer("contestant"))
+    assert resp.status_code == 409 and resp.json()["code"] == code
+
+
+def test_submit_after_the_deadline_is_409_deadline_passed(client, fake):
+    fake.answers["quiz.submit_attempt"] = remote("Conflict", "deadline_passed", "Đã hết giờ làm bài.")
+    resp = client.post("/api/v1/attempts/a-1/submit", json={"answers": {}, "prediction": 3},
+                       headers=bearer("contestant"))
+    assert resp.status_code == 409 and resp.json()["code"] == "deadline_passed"
+
+
+def test_submit_without_prediction_is_still_passed_on(client, fake):
+    fake.answers["quiz.submit_attempt"] = {"attempt_id": "a-1", "status": "submitted"}
+    resp = client.post("/api/v1/attempts/a-1/submit", json={"answers": {"q1": "A"}}, headers=bearer("contestant"))
+    assert resp.status_code == 202
+    assert fake.last("quiz.submit_attempt")["args"][1:] == ("a-1", {"q1": "A"}, None)
+
+
+def test_negative_prediction_is_422(client, fake):
+    resp = client.put("/api/v1/attempts/a-1/answers", json={"answers": {}, "prediction": -1},
+                      headers=bearer("contestant"))
+    assert resp.status_code == 422 and fake.calls == []
+
+
+def test_staff_cannot_start_an_attempt(client, fake):
+    resp = client.post("/api/v1/contests/cchc-2023/rounds/1/attempts", headers=bearer("organizer"))
+    assert resp.status_code == 403 and fake.calls == []
+
+
+def test_service_answer_outside_the_contract_is_500_not_a_broken_answer(client, fake):
+    fake.answers["quiz.get_attempt"] = {"attempt_id": "a-1"}
+    resp = client.get("/api/v1/attempts/a-1", headers=bearer("contestant"))
+    assert resp.status_code == 500 and resp.json()["code"] == "internal_error"
+
+
+# ---- results -------------------------------------------------------------------------------
+def test_leaderboard_and_unit_stats(client, fake):
+    row = {"rank": 1, "contestant_id": "c-1", "full_name": "Nguyễn Thị Hương", "unit_code": "SNV", "correct": 20,
+           "prediction": 1000, "prediction_diff": 3, "duration_ms": 60000, "submitted_at": "2023-06-01T00:01:00+00:00"}
+    fake.answers["scoring.get_leaderboard"] = {"final": True, "actual_attempts": 1003, "rows": [row]}
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/2/leaderboard?limit=10")
+    assert resp.status_code == 200 and resp.json()["rows"] == [row]
+    call = fake.last("scoring.get_leaderboard")
+    assert call["args"] == ("cchc-2023", 2) and call["kwargs"] == {"limit": 10}
+    client.get("/api/v1/contests/cchc-2023/rounds/2/leaderboard")
+    assert fake.last("scoring.get_leaderboard")["kwargs"] == {"limit": 50}
+
+    stats = [{"unit_code": "SNV", "headcount": 100, "participants": 40, "participation": 0.4, "quality": 0.8,
+              "zero_results": 0}]
+    fake.answers["scoring.get_unit_stats"] = stats
+    assert client.get("/api/v1/contests/cchc-2023/stats/units").json() == stats
+
+
+# ---- cross-cutting -------------------------------------------------------------------------
+def test_request_id_is_kept_returned_and_passed_to_services(client, fake):
+    fake.answers["quiz.list_units"] = []
+    resp = client.get("/api/v1/units", headers={"X-Request-ID": "abc-123"})
+    assert resp.headers["x-request-id"] == "abc-123"
+    assert fake.last("quiz.list_units")["request_id"] == "abc-123"
+    resp = client.get("/api/v1/units")
+    generated = resp.headers["x-request-id"]
+    assert generated and generated != "abc-123"
+    assert fake.last("quiz.list_units")["request_id"] == generated
+    # an id unsafe to log is replaced
+    resp = client.get("/api/v1/units", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert resp.headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_security_and_cors_headers(client, fake):
+    fake.answers["quiz.list_units"] = []
+    resp = client.get("/api/v1/units", headers={"Origin": "https://sonoivu.thuathienhue.gov.vn"})
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["access-control-allow-origin"] == "*"
+    pre = client.options("/api/v1/contestants", headers={
+        "Origin": "https://example.vn", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,authorization"})
+    assert pre.status_code == 200 and "POST" in pre.headers["access-control-allow-methods"]
+
+
+def test_metrics_count_requests_by_route_template(client, fake):
+    fake.answers["quiz.get_contest"] = CONTEST
+    client.get("/api/v1/contests/cchc-2023")
+    text = client.get("/metrics").text
+    assert 'cchc_gateway_requests_total{method="GET",route="/api/v1/contests/{contest}",status="200"}' in text
+    assert "cchc_gateway_request_seconds_bucket" in text
+
+
+def test_openapi_describes_the_api_in_vietnamese(client):
+    doc = client.get("/openapi.json").json()
+    assert doc["info"]["title"].startswith("Hội thi CCHC")
+    for path in ("/api/v1/auth/token", "/api/v1/contestants", "/api/v1/contests/{contest}/rounds/{n}/attempts",
+                 "/api/v1/attempts/{attempt_id}/submit", "/api/v1/contests/{contest}/rounds/{n}/leaderboard",
+                 "/api/v1/admin/system", "/readyz"):
+        assert path in doc["paths"], path
+    assert "application/x-www-form-urlencoded" in doc["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"]
+
+
+# ---- operations ----------------------------------------------------------------------------
+def _health(status="ok"):
+    return {"service": "x", "status": status, "database": "ok"}
+
+
+def test_healthz(client):
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_200_when_every_service_answers(client, fake):
+    for s in config.SERVICES:
+        fake.answers[f"{s}.health"] = _health()
+    resp = client.get("/readyz")
+    assert resp.status_code == 200 and all(resp.json()["services"].values())
+
+
+def test_readyz_503_names_what_is_down(client, fake):
+    for s in config.SERVICES:
+        fake.answers[f"{s}.health"] = _health()
+    fake.answers["awards.health"] = __import__("gateway.rpc", fromlist=["x"]).ServiceUnavailable("awards", "timeout")
+    fake.answers["scoring.health"] = _health("degraded")
+    resp = client.get("/readyz")
+    assert resp.status_code == 503
+    assert sorted(resp.json()["down"]) == ["awards", "scoring"]
+    fake.connected = False
+    resp = client.get("/readyz")
+    assert resp.status_code == 503 and resp.json()["down"] == ["rabbitmq"]
+
+
+def test_admin_system_is_for_monitor_and_organizer(client, fake, monkeypatch):
+    # management API unreachable → passive declares of the rpc queues
+    monkeypatch.setattr(config, "RABBIT_API_URL", "http://guest:guest@127.0.0.1:1")
+    for s in config.SERVICES:
+        fake.answers[f"{s}.health"] = _health()
+    fake.queues = {"rpc-quiz": (3, 2), "rpc-scoring": (0, 1)}
+    assert client.get("/api/v1/admin/system").status_code == 401
+    assert client.get("/api/v1/admin/system", headers=bearer("contestant")).status_code == 403
+    assert client.get("/api/v1/admin/system", headers=bearer("expert")).status_code == 403
+    for role in ("monitor", "organizer"):
+        resp = client.get("/api/v1/admin/system", headers=bearer(role))
+        assert resp.status_code == 200
+    body = resp.json()
+    assert body["services"]["quiz"] == {"instances": 2, "healthy": True}
+    assert body["services"]["media"] == {"instances": 0, "healthy": True}
+    assert body["queues"] == {"rpc-quiz": {"messages": 3, "consumers": 2},
+                              "rpc-scoring": {"messages": 0, "consumers": 1}}
+
+
+def test_vhost_of_amqp_uri():
+    assert ops.vhost_of("amqp://guest:guest@h:5672/") == "/"
+    assert ops.vhost_of("amqp://guest:guest@h:5672") == "/"
+    assert ops.vhost_of("amqp://guest:guest@h:5672/cchc") == "cchc"
+    assert ops.vhost_of("amqp://guest:guest@h:5672/%2Fprod") == "/prod"
