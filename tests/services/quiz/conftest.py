@@ -4,6 +4,7 @@ import base64
 import datetime as dt
 import io
 import os
+import uuid
 
 import pytest
 
@@ -77,11 +78,9 @@ def contest(with_units):
     return make_contest(with_units)
 
 
-_counter = iter(range(10**6))
-
-
 def register(db, **over):
-    i = next(_counter)
+    # Random, not a counter: pytest may import this module twice (as conftest and by path).
+    i = uuid.uuid4().int % 10**7
     data = {"full_name": "Nguyễn Văn An", "id_number": f"0461{i:08d}", "phone": f"090{i:07d}",
             "unit_code": "SNV", "position": "Chuyên viên", "password": "matkhau1"}
     data.update(over)
