@@ -16,6 +16,10 @@ class EchoService:
     request_id_value = RequestId()
 
     @rpc
+    def health(self):
+        return {"service": self.name, "status": "ok"}
+
+    @rpc
     def echo(self, *args, **kwargs):
         return {"args": list(args), "kwargs": kwargs}
 

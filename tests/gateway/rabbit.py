@@ -1,5 +1,9 @@
 """RabbitMQ management API helpers for tests: a throwaway vhost per test module, connection cutting."""
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 import urllib.parse
 import uuid
@@ -7,6 +11,8 @@ import uuid
 import httpx
 
 API = os.environ.get("RABBIT_API_URL", "http://guest:guest@127.0.0.1:15672")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NAMEKO = os.path.join(os.path.dirname(sys.executable), "nameko")
 AMQP_HOST = os.environ.get("TEST_AMQP_HOSTPORT", "guest:guest@127.0.0.1:5672")
 
 
@@ -62,3 +68,28 @@ def queue_consumers(vhost, queue):
         if resp.status_code == 404:
             return 0
         return resp.json().get("consumers", 0)
+
+
+def start_echo(amqp_uri, vhost_name):
+    """`nameko run` the echo service on the test vhost; wait until its queue has a consumer."""
+    env = dict(os.environ, AMQP_URI=amqp_uri, PYTHONPATH=ROOT)
+    # Output to a file, not a pipe: a pipe nobody reads would block the service once full.
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [NAMEKO, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), "tests.gateway.echo_service"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while queue_consumers(vhost_name, "rpc-echo") < 1:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("echo service died: " + log.read().decode(errors="replace"))
+        assert time.monotonic() < deadline, "echo service did not start"
+        time.sleep(0.3)
+    return proc
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)

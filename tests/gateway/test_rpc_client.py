@@ -3,11 +3,6 @@
 Each test module gets a fresh vhost (deleted afterwards) so other engineers' tests never see ours.
 """
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import pytest_asyncio
@@ -16,8 +11,6 @@ from gateway import context
 from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
 from tests.gateway import rabbit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NAMEKO = os.path.join(os.path.dirname(sys.executable), "nameko")
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.asyncio]
 
@@ -29,34 +22,12 @@ def vhost():
     rabbit.delete_vhost(name)
 
 
-def start_echo(amqp_uri, vhost_name):
-    """`nameko run` the echo service on the test vhost; wait until its queue has a consumer."""
-    env = dict(os.environ, AMQP_URI=amqp_uri, PYTHONPATH=ROOT)
-    proc = subprocess.Popen(
-        [NAMEKO, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), "tests.gateway.echo_service"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while rabbit.queue_consumers(vhost_name, "rpc-echo") < 1:
-        if proc.poll() is not None:
-            raise RuntimeError("echo service died: " + proc.stderr.read().decode(errors="replace"))
-        assert time.monotonic() < deadline, "echo service did not start"
-        time.sleep(0.3)
-    return proc
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def echo(vhost):
     name, uri = vhost
-    proc = start_echo(uri, name)
+    proc = rabbit.start_echo(uri, name)
     yield proc
-    stop(proc)
+    rabbit.stop(proc)
 
 
 @pytest_asyncio.fixture
@@ -157,12 +128,12 @@ async def test_broker_unreachable_at_start_does_not_raise():
 async def test_killed_service_gives_unavailable_within_the_timeout():
     # its own vhost: the module's echo service must not answer for the killed one
     name, uri = rabbit.create_vhost()
-    proc = start_echo(uri, name)
+    proc = rabbit.start_echo(uri, name)
     rpc = RpcClient(uri, timeout=2)
     try:
         await rpc.start(wait=10)
         assert await rpc.call("echo", "echo", 1) == {"args": [1], "kwargs": {}}
-        stop(proc)
+        rabbit.stop(proc)
         loop = asyncio.get_running_loop()
         began = loop.time()
         with pytest.raises(ServiceUnavailable) as info:
@@ -172,5 +143,5 @@ async def test_killed_service_gives_unavailable_within_the_timeout():
         assert loop.time() - began < 2 + 1
     finally:
         await rpc.stop()
-        stop(proc)
+        rabbit.stop(proc)
         rabbit.delete_vhost(name)
