@@ -1,0 +1,146 @@
+"""The nameko class in isolation (worker_factory): wiring, publishing after commit, seeding at start."""
+import datetime as dt
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import select
+
+from common.db import Database
+from common.errors import Conflict, Invalid
+from services.quiz import config
+from services.quiz.domain import seed
+from services.quiz.models import Outbox
+from services.quiz.service import QuizService
+from tests.services.quiz.conftest import ORG, b64file, register, run
+from tests.services.quiz.test_quiz_attempts import expire
+
+
+@pytest.fixture
+def service(db, contest):
+    return worker_factory(QuizService, db=db)
+
+
+def dispatched(service, event_type):
+    return [c.args[1] for c in service.dispatch.call_args_list if c.args[0] == event_type]
+
+
+def test_submit_publishes_attempt_submitted_at_once(service, db):
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    qids = [q["id"] for q in paper["questions"]]
+    assert service.save_answers(actor, paper["attempt_id"], {qids[0]: "A"}, 2)["saved"] == 1
+    out = service.submit_attempt(actor, paper["attempt_id"], {q: "B" for q in qids}, 9)
+    assert out == {"attempt_id": paper["attempt_id"], "status": "submitted"}
+    (payload,) = dispatched(service, "attempt_submitted")
+    assert payload["answers"] == {q: "B" for q in qids} and payload["event_id"]
+    # Idempotent: the same answer, nothing published twice.
+    assert service.submit_attempt(actor, paper["attempt_id"], {}, 0) == out
+    assert len(dispatched(service, "attempt_submitted")) == 1
+    service.on_attempt_graded({"attempt_id": paper["attempt_id"], "contest": "t-2026", "round": 1,
+                               "contestant_id": actor["id"], "correct": 4, "total": 5, "event_id": "e1"})
+    service.on_attempt_graded({"attempt_id": paper["attempt_id"], "contest": "t-2026", "round": 1,
+                               "contestant_id": actor["id"], "correct": 4, "total": 5, "event_id": "e1"})
+    got = service.get_attempt(actor, paper["attempt_id"])
+    assert (got["status"], got["correct"], got["total"]) == ("graded", 4, 5)
+    assert service.list_attempts(actor) == [got]
+
+
+def test_late_submit_publishes_then_raises_deadline_passed(service, db):
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    expire(db, paper["attempt_id"])
+    with pytest.raises(Conflict) as exc:
+        service.submit_attempt(actor, paper["attempt_id"], {}, 1)
+    assert exc.value.code == "deadline_passed"
+    (payload,) = dispatched(service, "attempt_submitted")
+    assert payload["auto_submitted"] is True and payload["answers"] == {}
+    assert service.get_attempt(actor, paper["attempt_id"])["status"] == "submitted"
+
+
+def test_sweep_auto_submits_and_relays(service, db):
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    expire(db, paper["attempt_id"])
+    service.sweep()
+    (payload,) = dispatched(service, "attempt_submitted")
+    assert payload["attempt_id"] == paper["attempt_id"]
+    # bank_changed of the fixture import was written by the domain directly: the relay sends it
+    # once it is older than the relay's delay; here we age it.
+    with db.session() as s:
+        for row in s.scalars(select(Outbox)):
+            row.created_at = row.created_at - dt.timedelta(minutes=1)
+    service.sweep()
+    assert len(dispatched(service, "bank_changed")) == 1
+    service.sweep()
+    assert len(dispatched(service, "bank_changed")) == 1 and len(dispatched(service, "attempt_submitted")) == 1
+
+
+def test_import_questions_publishes_bank_changed(service):
+    content = "text,a,b,c,d,answer,source\nCâu hỏi riêng?,1,2,3,4,A,\n"
+    out = service.import_questions(ORG, "t-2026", b64file("q.csv", content))
+    assert out == {"created": 1, "errors": []}
+    (payload,) = dispatched(service, "bank_changed")
+    assert payload["contest"] == "t-2026" and len(payload["keys"]) == 41
+    assert service.get_answer_keys("t-2026") == payload["keys"]
+
+
+def test_close_round_and_round_ranked(service, db):
+    actor = register(db)
+    service.start_attempt(actor, "t-2026", 1)
+    assert service.close_round(ORG, "t-2026", 1)["status"] == "closed"
+    assert len(dispatched(service, "attempt_submitted")) == 1
+    (closed,) = dispatched(service, "round_closed")
+    assert closed["submitted_attempts"] == 1
+    service.on_round_ranked({"contest": "t-2026", "round": 1, "actual": 1, "ranked_contestants": 1})
+    assert service.get_contest("t-2026")["rounds"][0]["status"] == "finalized"
+    assert [c["code"] for c in service.list_contests()] == ["t-2026"]
+
+
+def test_resume_and_errors_through_the_service(service, db):
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    assert service.resume_attempt(actor, paper["attempt_id"])["answers"] == {}
+    with pytest.raises(Invalid):
+        service.register_contestant({"full_name": "A", "id_number": "1", "phone": "0912345678"})
+    assert service.health()["status"] == "ok"
+
+
+def test_seeding_at_start(db_url, monkeypatch):
+    monkeypatch.setenv("SEED_DEMO", "true")
+    monkeypatch.delenv("BOOTSTRAP_ADMIN_USERNAME", raising=False)
+    monkeypatch.delenv("BOOTSTRAP_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setenv("APP_ENV", "local")
+    db = Database(db_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
+    try:
+        service = worker_factory(QuizService, db=db)
+        assert len(service.list_units()) == 47
+        c2023 = service.get_contest("cchc-2023")
+        assert [r["opens_at"] for r in c2023["rounds"]] == [
+            "2023-05-31T17:00:00+00:00", "2023-06-07T17:00:00+00:00",
+            "2023-06-14T17:00:00+00:00", "2023-06-21T17:00:00+00:00"]
+        assert c2023["rounds"][3]["closes_at"] == "2023-06-30T16:59:59+00:00"
+        assert c2023["settings"]["questions_per_attempt"] == 20
+        demo = service.get_contest("cchc-demo")
+        assert [r["status"] for r in demo["rounds"]] == ["open", "scheduled", "scheduled", "scheduled"]
+        assert demo["settings"]["questions_per_attempt"] == 10
+        assert len(service.get_answer_keys("cchc-demo")) == 40 == len(service.get_answer_keys("cchc-2023"))
+        assert service.authenticate("admin", "admin", "127.0.0.1")["role"] == "organizer"
+        actor = register(db)
+        assert len(service.start_attempt(actor, "cchc-demo", 1)["questions"]) == 10
+    finally:
+        db.dispose()
+    # A second start (another instance, or a restart) seeds nothing twice.
+    again = Database(db_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
+    try:
+        service = worker_factory(QuizService, db=again)
+        assert len(service.list_units()) == 47 and len(service.list_contests()) == 2
+    finally:
+        again.dispose()
+
+
+def test_production_refuses_to_start_without_bootstrap_admin(db_url, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.delenv("BOOTSTRAP_ADMIN_USERNAME", raising=False)
+    monkeypatch.delenv("BOOTSTRAP_ADMIN_PASSWORD", raising=False)
+    with pytest.raises(RuntimeError):
+        Database(db_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
