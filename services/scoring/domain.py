@@ -137,12 +137,11 @@ def pending_rounds(session):
     ).all()
 
 
-def is_pending(session, contest, n):
+def round_status(session, contest, n):
+    """None while quiz has not closed the round, then `pending`, then `final`."""
     return session.scalar(
-        select(func.count()).select_from(RoundResult).where(
-            RoundResult.contest == contest, RoundResult.round == n, RoundResult.status == "pending"
-        )
-    ) > 0
+        select(RoundResult.status).where(RoundResult.contest == contest, RoundResult.round == n)
+    )
 
 
 def _entries(session, contest, n):
@@ -218,8 +217,7 @@ def try_finalize(session, contest, n):
 # --- leaderboards ------------------------------------------------------------------------------
 
 def _check_round(contest, n, limit=None):
-    if not isinstance(contest, str) or not contest or len(contest) > 64:
-        raise errors.invalid_contest()
+    check_contest(contest)
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise errors.invalid_round()
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT):
@@ -329,6 +327,11 @@ def load_units(session):
     return [{"code": u.code, "headcount": u.headcount} for u in session.scalars(select(Unit).order_by(Unit.code))]
 
 
+def check_contest(contest):
+    if not isinstance(contest, str) or not contest or len(contest) > 64:
+        raise errors.invalid_contest()
+
+
 def unit_stats(session, contest, units):
     """Participation and quality per unit (SPEC section 4, collective prize).
 
@@ -339,8 +342,7 @@ def unit_stats(session, contest, units):
     A contestant belongs to the unit of their latest attempt. The counted attempt of a final round
     uses the final order (with the prediction key), of an open round the live order.
     """
-    if not isinstance(contest, str) or not contest:
-        raise errors.invalid_contest()
+    check_contest(contest)
     actual_by_round = dict(session.execute(
         select(RoundResult.round, RoundResult.actual).where(
             RoundResult.contest == contest, RoundResult.status == "final"

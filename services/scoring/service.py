@@ -59,9 +59,7 @@ class ScoringService:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit_stats(self, contest):
-        units = workflow.units_with_fallback(self.db, self._fetch_units)
-        with self.db.session() as session:
-            return domain.unit_stats(session, contest, units)
+        return workflow.unit_stats(self.db, self._fetch_units, contest)
 
     # --- calls to quiz, each with a deadline ---
 

@@ -80,11 +80,15 @@ def attempt_submitted(db, dispatch, fetch_keys, payload):
         return
     ids = grade(db, event, fetch_keys)
     outbox.publish(db, Outbox, dispatch, ids)
-    # The last grade of a closed round completes it: rank now rather than at the next tick.
     with db.session() as session:
-        pending = domain.is_pending(session, event.contest, event.round)
-    if pending:
+        status = domain.round_status(session, event.contest, event.round)
+    if status == "pending":
+        # The last grade of a closed round completes it: rank now rather than at the next tick.
         finalize(db, dispatch, event.contest, event.round)
+    elif status == "final" and ids:
+        # Quiz counted this round complete without this attempt; the published ranking lacks it.
+        log.error("attempt %s graded after round %s/%s was ranked; the ranking does not include it",
+                  event.attempt_id, event.contest, event.round)
 
 
 def round_closed(db, dispatch, payload):
@@ -118,6 +122,13 @@ def tick(db, dispatch):
         rounds = domain.pending_rounds(session)
     for contest, n in rounds:
         finalize(db, dispatch, contest, n)
+
+
+def unit_stats(db, fetch_units, contest):
+    domain.check_contest(contest)  # before asking quiz anything
+    units = units_with_fallback(db, fetch_units)
+    with db.session() as session:
+        return domain.unit_stats(session, contest, units)
 
 
 def units_with_fallback(db, fetch_units):

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 
 from common.db import Database
 from common.errors import Conflict, Invalid, NotFound
-from services.scoring import config
+from services.scoring import config, domain
 from services.scoring.errors import KeysStillMissing, QuizUnavailable
-from services.scoring.models import AnswerKey, GradedAttempt, Outbox, RankingRow
+from services.scoring.models import AnswerKey, GradedAttempt, Outbox, RankingRow, RoundResult
+from services.scoring.schemas import RoundClosed
 from services.scoring.service import ScoringService
 from .helpers import CONTEST, attempt, bank_changed, dispatched, keys, round_closed
 
@@ -250,7 +251,34 @@ def test_unit_stats_on_a_hand_computed_case(service):
     assert {s["unit_code"]: s for s in service.get_unit_stats(CONTEST)} == stats
 
 
+def test_unit_stats_check_the_contest_before_asking_quiz(service):
+    with pytest.raises(Invalid):
+        service.get_unit_stats("")
+    service.quiz.list_units.assert_not_called()
+
+
 def test_unit_stats_fail_when_quiz_is_down_and_no_copy(service):
     service.quiz.list_units.side_effect = RuntimeError("quiz down")
     with pytest.raises(RuntimeError):
         service.get_unit_stats(CONTEST)
+
+
+def test_two_instances_finalizing_at_once_rank_once(service, db):
+    """Instance B read the round as pending; instance A finalizes and commits first. B's
+    conditional pending → final switch then matches nothing: no second ranking, no second event."""
+    service.on_bank_changed(bank_changed())
+    service.on_attempt_submitted(attempt("a1", "an", 20))
+    with db.session() as session:
+        domain.record_round_closed(session, RoundClosed.model_validate(round_closed(1)))
+    late = db.Session()
+    try:
+        stale = late.get(RoundResult, (CONTEST, 1))  # held: B's identity map keeps it as read
+        assert stale.status == "pending"
+        with db.session() as session:
+            assert len(domain.try_finalize(session, CONTEST, 1)) == 1
+        assert domain.try_finalize(late, CONTEST, 1) == []
+        late.commit()
+    finally:
+        late.close()
+    assert count(db, RankingRow) == 1
+    assert count(db, Outbox, Outbox.event_type == "round_ranked") == 1
