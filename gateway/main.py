@@ -5,7 +5,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from gateway import config, errors
+from common import logs
+from gateway import config, context, errors
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import identity, ops, quiz, results, setup
 from gateway.rpc import RpcClient
@@ -53,11 +54,21 @@ def create_app(rpc=None):
     return app
 
 
-def _configure_logging():
-    from common import logs
+class _RequestIdFilter(logging.Filter):
+    """common.logs keeps the request id in a thread-local (right for eventlet workers); the
+    gateway's requests share one thread, so it comes from the request's context variable."""
 
-    if not logging.getLogger().handlers:
-        logs.configure("gateway")
+    def filter(self, record):
+        record.request_id = context.request_id.get() or "-"
+        return True
+
+
+def _configure_logging():
+    if logging.getLogger().handlers:
+        return  # someone (pytest, an embedding app) configured logging already
+    logs.configure("gateway")
+    for handler in logging.getLogger().handlers:
+        handler.filters[:] = [_RequestIdFilter()]
 
 
 _configure_logging()
