@@ -7,7 +7,7 @@ the sweep of any quiz instance, close_round) wins, the others see 0 rows and cha
 import datetime as dt
 import random
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from common import outbox
@@ -53,12 +53,12 @@ def start_attempt(session, actor, contest_code, n, rng=_random):
         raise err(Forbidden, "contestants_only")
     if is_excluded(session, user.id_number, contest_code):
         raise err(Forbidden, "excluded")
-    mine = select(Attempt.status).where(Attempt.contestant_id == user.id, Attempt.contest_code == contest_code)
-    if session.scalar(mine.where(Attempt.status == "in_progress").limit(1)):
+    # One query for both checks: the contestant's attempts in this contest (a handful at most).
+    mine = session.execute(select(Attempt.round_n, Attempt.status).where(
+        Attempt.contestant_id == user.id, Attempt.contest_code == contest_code)).all()
+    if any(status == "in_progress" for _, status in mine):
         raise err(Conflict, "attempt_in_progress")
-    used = session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.contestant_id == user.id, Attempt.contest_code == contest_code, Attempt.round_n == n))
-    if used >= settings["max_attempts_per_round"]:
+    if sum(1 for round_n, _ in mine if round_n == n) >= settings["max_attempts_per_round"]:
         raise err(Conflict, "attempt_limit")
     active = session.scalars(select(Question.id).where(
         Question.contest_code == contest_code, Question.active.is_(True))).all()

@@ -7,10 +7,12 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from common.db import Database
 from services.quiz import config
 from services.quiz.domain import accounts, contests, questions, units
+from services.quiz.models import Attempt, Outbox
 
 ORG = {"id": "org-test", "role": "organizer", "unit_code": None}
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "data")
@@ -91,3 +93,16 @@ def register(db, **over):
 @pytest.fixture
 def contestant(with_units):
     return register(with_units)
+
+
+def expire(db, attempt_id, seconds_ago=120):
+    """Move an attempt into the past: its deadline (and grace) passed `seconds_ago` ago."""
+    with db.session() as s:
+        a = s.get(Attempt, attempt_id)
+        shift = (a.submit_by - now()) + dt.timedelta(seconds=seconds_ago)
+        a.started_at, a.deadline, a.submit_by = a.started_at - shift, a.deadline - shift, a.submit_by - shift
+
+
+def outbox_rows(db, event_type):
+    with db.session() as s:
+        return s.scalars(select(Outbox).where(Outbox.event_type == event_type)).all()

@@ -6,21 +6,8 @@ from sqlalchemy import select, update
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.quiz.domain import attempts, contests, questions
-from services.quiz.models import Attempt, Outbox, Round
-from tests.services.quiz.conftest import ORG, make_contest, now, register, run
-
-
-def expire(db, attempt_id, seconds_ago=120):
-    """Move an attempt into the past: its deadline (and grace) passed `seconds_ago` ago."""
-    with db.session() as s:
-        a = s.get(Attempt, attempt_id)
-        shift = (a.submit_by - now()) + dt.timedelta(seconds=seconds_ago)
-        a.started_at, a.deadline, a.submit_by = a.started_at - shift, a.deadline - shift, a.submit_by - shift
-
-
-def outbox_rows(db, event_type):
-    with db.session() as s:
-        return s.scalars(select(Outbox).where(Outbox.event_type == event_type)).all()
+from services.quiz.models import Attempt, Round
+from tests.services.quiz.conftest import ORG, expire, make_contest, now, outbox_rows, register, run
 
 
 def test_start_attempt_draws_shuffled_questions_without_keys(db, contest, contestant):
@@ -31,10 +18,11 @@ def test_start_attempt_draws_shuffled_questions_without_keys(db, contest, contes
     for q in paper["questions"]:
         assert sorted(o["key"] for o in q["options"]) == ["A", "B", "C", "D"]
         assert set(q["options"][0]) == {"key", "text"}
-    deadline = dt.datetime.fromisoformat(paper["deadline"])
-    assert dt.timedelta(seconds=1190) < deadline - now() <= dt.timedelta(seconds=1200)
     with db.session() as s:
         a = s.get(Attempt, paper["attempt_id"])
+        assert dt.datetime.fromisoformat(paper["deadline"]) == a.deadline
+        assert a.deadline - a.started_at == dt.timedelta(seconds=1200)
+        assert a.submit_by - a.deadline == dt.timedelta(seconds=30)
         assert a.question_ids == [q["id"] for q in paper["questions"]]
         assert a.option_orders == {q["id"]: [o["key"] for o in q["options"]] for q in paper["questions"]}
 

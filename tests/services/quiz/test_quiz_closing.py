@@ -7,11 +7,9 @@ from sqlalchemy import select, update
 
 from common.db import Database
 from common.errors import Conflict, Forbidden
-from services.quiz import config
 from services.quiz.domain import attempts, closing, contests
 from services.quiz.models import Attempt, Contest, Round
-from tests.services.quiz.conftest import ORG, now, register, run
-from tests.services.quiz.test_quiz_attempts import expire, outbox_rows
+from tests.services.quiz.conftest import ORG, expire, now, outbox_rows, register, run
 
 
 def close_in_past(db, contest, n=1, seconds_ago=60):

@@ -11,8 +11,7 @@ from services.quiz import config
 from services.quiz.domain import seed
 from services.quiz.models import Outbox
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import ORG, b64file, register, run
-from tests.services.quiz.test_quiz_attempts import expire
+from tests.services.quiz.conftest import ORG, b64file, expire, register
 
 
 @pytest.fixture
