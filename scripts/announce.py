@@ -69,7 +69,8 @@ def main():
     ]
     for name in ("quiz", "scoring", "media", "awards"):
         for i, port in enumerate(ports.get(name, []), start=1):
-            lines.append(f" Metrics {name}.{i:<14} http://127.0.0.1:{port}/metrics")
+            label = f"{name}.{i}"
+            lines.append(f" Metrics {label:<16} http://127.0.0.1:{port}/metrics")
     lines += [
         " S3 (moto_server)         http://127.0.0.1:9000",
         " RabbitMQ management      http://127.0.0.1:15672  (guest/guest)",
