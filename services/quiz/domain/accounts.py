@@ -22,13 +22,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def is_excluded(session, id_number, contest_code=None):
     """Staff CCCDs are excluded everywhere; exclusion lists per contest (any contest if None)."""
-    staff = select(User.id).where(User.kind == "staff", User.id_number == id_number)
-    if session.scalar(staff.limit(1)):
-        return True
+    staff = select(User.id_number).where(User.kind == "staff", User.id_number == id_number)
     listed = select(Exclusion.id_number).where(Exclusion.id_number == id_number)
     if contest_code is not None:
         listed = listed.where(Exclusion.contest_code == contest_code)
-    return session.scalar(listed.limit(1)) is not None
+    return session.execute(staff.union_all(listed).limit(1)).first() is not None
 
 
 def _required_text(data, key, max_len=255):

@@ -44,13 +44,18 @@ def import_units(session, actor, file):
             continue
         valid[unit["code"]] = (number, unit)
     existing = {u.code: u for u in session.scalars(select(Unit))}
-    # A parent may come later in the file, so parents are checked once every good row is known.
-    known = set(existing) | set(valid)
+    # A parent may come later in the file, so parents are checked once every good row is known;
+    # a row whose parent row was refused is refused too (repeat until nothing changes).
+    rejected = True
+    while rejected:
+        known = set(existing) | set(valid)
+        rejected = [code for code, (_, unit) in valid.items()
+                    if unit["parent_code"] and unit["parent_code"] not in known]
+        for code in rejected:
+            number, unit = valid.pop(code)
+            errors.append({"row": number, "message": f"Đơn vị cấp trên «{unit['parent_code']}» không tồn tại."})
     created = updated = 0
     for code, (number, unit) in sorted(valid.items(), key=lambda kv: kv[1][0]):
-        if unit["parent_code"] and unit["parent_code"] not in known:
-            errors.append({"row": number, "message": f"Đơn vị cấp trên «{unit['parent_code']}» không tồn tại."})
-            continue
         if code in existing:
             for key, value in unit.items():
                 setattr(existing[code], key, value)

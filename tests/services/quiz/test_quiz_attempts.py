@@ -110,6 +110,29 @@ def test_deactivated_questions_are_not_drawn(with_units):
     assert gone not in {q["id"] for q in paper["questions"]}
 
 
+def test_concurrent_starts_one_wins(db, db_url, contest, contestant):
+    """Two instances start for the same person at once: one attempt, one attempt_in_progress."""
+    import eventlet
+    from common.db import Database
+
+    instances = [Database(db_url) for _ in range(2)]
+
+    def start(d):
+        try:
+            return run(d, attempts.start_attempt, contestant, contest, 1)["attempt_id"]
+        except Conflict as exc:
+            return exc.code
+
+    try:
+        results = list(eventlet.GreenPool().imap(start, instances))
+    finally:
+        for d in instances:
+            d.dispose()
+    assert sorted(r == "attempt_in_progress" for r in results) == [False, True]
+    with db.session() as s:
+        assert len(s.scalars(select(Attempt)).all()) == 1
+
+
 def test_one_in_progress_is_enforced_by_the_database(db, contest, contestant):
     """Even if the application check is bypassed (two concurrent starts), the index refuses."""
     run(db, attempts.start_attempt, contestant, contest, 1)

@@ -57,6 +57,13 @@ def test_xlsx_import(db):
     assert result["errors"] == [{"row": 4, "message": "Đơn vị cấp trên «ZZ» không tồn tại."}]
 
 
+def test_child_of_a_refused_parent_is_refused(db):
+    content = HEADER + "HZ,Huyện Z,district,NOPE,5\nXZ,Xã Z,commune,HZ,3\nXY,Xã Y,commune,XZ,2\n"
+    result = run(db, units.import_units, ORG, b64file("u.csv", content))
+    assert result["created"] == 0 and [e["row"] for e in result["errors"]] == [2, 3, 4]
+    assert run(db, units.list_units) == []
+
+
 @pytest.mark.parametrize("file,code", [
     (b64file("u.csv", "ma,ten\nA,B\n"), "invalid_header"),
     (b64file("u.csv", ""), "empty_file"),
