@@ -42,10 +42,13 @@ class AttemptSubmitted(_Event):
     def _utc(cls, value):
         return to_utc(value)
 
-    @field_validator("answers", mode="before")
+    @field_validator("answers", "full_name", mode="before")
     @classmethod
-    def _none_is_empty(cls, value):
-        return {} if value is None else value
+    def _none_is_empty(cls, value, info):
+        # quiz sends null for a contestant it cannot name, and may send null answers
+        if value is None:
+            return {} if info.field_name == "answers" else ""
+        return value
 
 
 class RoundClosed(_Event):

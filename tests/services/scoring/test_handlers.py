@@ -108,6 +108,16 @@ def test_key_still_missing_after_fetch_raises(service, db, monkeypatch):
     assert count(db, GradedAttempt) == 0
 
 
+def test_null_name_unit_prediction_and_answers_are_accepted(service, db):
+    service.on_bank_changed(bank_changed())
+    payload = attempt("att-1", "c1", 0)
+    payload.update(full_name=None, unit_code=None, prediction=None, answers=None)
+    service.on_attempt_submitted(payload)
+    with db.session() as session:
+        row = session.get(GradedAttempt, "att-1")
+        assert (row.correct, row.total, row.full_name, row.unit_code, row.prediction) == (0, 20, "", None, None)
+
+
 def test_malformed_event_is_dropped_without_changes(service, db):
     bad = attempt("att-1", "c1", 11)
     del bad["question_ids"]
