@@ -22,6 +22,8 @@ class In(BaseModel):
 
 # ---- identity ------------------------------------------------------------------------------
 class TokenRequest(In):
+    # OAuth2 clients also send grant_type, scope, client_id: ignored, not refused.
+    model_config = ConfigDict(extra="ignore")
     username: str = Field(min_length=1, max_length=100, description="Tên đăng nhập, số điện thoại hoặc số CCCD")
     password: str = Field(min_length=1, max_length=200)
 

@@ -6,6 +6,10 @@ from nameko.rpc import rpc
 from common.errors import EXPECTED, Conflict
 
 
+# Tokens of the `remember` calls this process ran (one process, so a module-level set is enough).
+REMEMBERED = set()
+
+
 class RequestId(ContextDataProvider):
     context_key = "request_id"
 
@@ -31,6 +35,15 @@ class EchoService:
     @rpc(expected_exceptions=EXPECTED)
     def fail(self, code):
         raise Conflict(code, "Xung đột trạng thái.")
+
+    @rpc
+    def remember(self, token):
+        REMEMBERED.add(token)
+        return token
+
+    @rpc
+    def seen(self, token):
+        return token in REMEMBERED
 
     @rpc
     def request_id(self):

@@ -32,7 +32,8 @@ def test_login_with_json_returns_a_bearer_token_for_the_user(client, fake):
 
 def test_login_accepts_form_encoded_for_oauth2_clients(client, fake):
     fake.answers["quiz.authenticate"] = {**USER, "role": "organizer"}
-    resp = client.post("/api/v1/auth/token", data={"username": "admin", "password": "admin"})
+    resp = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "admin", "password": "admin",
+                                                   "scope": ""})
     assert resp.status_code == 200 and resp.json()["role"] == "organizer"
     assert fake.last("quiz.authenticate")["args"][:2] == ("admin", "admin")
 

@@ -141,6 +141,15 @@ async def test_killed_service_gives_unavailable_within_the_timeout():
         # its queue outlives it, so the call waits for the timeout (not longer), then 503
         assert info.value.reason == "timeout"
         assert loop.time() - began < 2 + 1
+
+        # A call nobody took in time expires in the queue: a service starting later never runs it.
+        with pytest.raises(ServiceUnavailable):
+            await rpc.call("echo", "remember", "stale", timeout=0.5)
+        await asyncio.sleep(1)
+        proc = rabbit.start_echo(uri, name)
+        assert await rpc.call("echo", "remember", "fresh") == "fresh"
+        assert await rpc.call("echo", "seen", "fresh") is True
+        assert await rpc.call("echo", "seen", "stale") is False
     finally:
         await rpc.stop()
         rabbit.stop(proc)
