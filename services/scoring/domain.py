@@ -339,6 +339,8 @@ def unit_stats(session, contest, units):
     participation: participants / headcount, capped at 1 (0 for a headcount of 0);
     quality: mean over those contestants of (mean over the rounds each took of counted correct /
     total); zero_results: (contestant, round) pairs whose counted result is 0 correct.
+    `units` None means headcounts unknown (quiz down, no copy yet): the units seen in attempts are
+    listed with headcount and participation None.
     A contestant belongs to the unit of their latest attempt. The counted attempt of a final round
     uses the final order (with the prediction key), of an open round the live order.
     """
@@ -375,20 +377,26 @@ def unit_stats(session, contest, units):
     for contestant, values in ratios.items():
         members[latest[contestant][1]].append(sum(values) / len(values))
 
-    headcounts = {str(u["code"]): int(u.get("headcount") or 0) for u in units}
+    known = units is not None
+    headcounts = {str(u["code"]): int(u.get("headcount") or 0) for u in units or []}
     for unit in members:
         if unit is not None:
-            headcounts.setdefault(unit, 0)  # a unit quiz no longer lists still shows its people
+            # a unit quiz no longer lists still shows its people
+            headcounts.setdefault(unit, 0 if known else None)
     result = []
     for code in sorted(headcounts):
         headcount = headcounts[code]
         qualities = members.get(code, [])
         participants = len(qualities)
+        if headcount is None:
+            participation = None
+        else:
+            participation = min(1.0, participants / headcount) if headcount > 0 else 0.0
         result.append({
             "unit_code": code,
             "headcount": headcount,
             "participants": participants,
-            "participation": min(1.0, participants / headcount) if headcount > 0 else 0.0,
+            "participation": participation,
             "quality": sum(qualities) / participants if participants else 0.0,
             "zero_results": zero.get(code, 0),
         })

@@ -132,16 +132,14 @@ def unit_stats(db, fetch_units, contest):
 
 
 def units_with_fallback(db, fetch_units):
-    """Headcounts from quiz (and refresh our copy); our last copy when quiz does not answer."""
+    """Headcounts from quiz (and refresh our copy); our last copy when quiz does not answer;
+    None when there is no copy either (the stats then show unknown headcounts)."""
     try:
         units = fetch_units()
     except Exception:
         log.warning("quiz.list_units failed; using the last known units", exc_info=True)
         with db.session() as session:
-            units = domain.load_units(session)
-        if not units:
-            raise
-        return units
+            return domain.load_units(session) or None
     with db.session() as session:
         domain.store_units(session, units)
     return units
