@@ -111,6 +111,9 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException):
     if exc.status_code == 405:
         return _json(405, "method_not_allowed", "Phương thức HTTP không được hỗ trợ cho đường dẫn này.",
                      headers=exc.headers)
+    if exc.status_code == 400:
+        # e.g. a broken multipart body; Starlette's message is English, ours is not.
+        return _json(400, "bad_request", "Yêu cầu không đúng định dạng (nội dung gửi lên bị hỏng hoặc thiếu).")
     detail = exc.detail if isinstance(exc.detail, str) else "Yêu cầu không hợp lệ."
     return _json(exc.status_code, "http_error", detail, headers=exc.headers)
 

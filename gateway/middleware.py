@@ -3,6 +3,8 @@
 Pure ASGI (not BaseHTTPMiddleware) so streaming and the request-id context variable behave the same
 in every route.
 """
+import json
+import logging
 import re
 import time
 import uuid
@@ -11,6 +13,8 @@ from starlette.datastructures import MutableHeaders
 
 from gateway import config, context, metrics
 from gateway.errors import error_body
+
+log = logging.getLogger(__name__)
 
 _VALID_RID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 SECURITY_HEADERS = {
@@ -36,11 +40,12 @@ class GatewayMiddleware:
             rid = uuid.uuid4().hex  # a client's id is kept only if it is safe to log and echo
         token = context.request_id.set(rid)
         began = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = True
                 out = MutableHeaders(scope=message)
                 out["x-request-id"] = rid
                 for name, value in SECURITY_HEADERS.items():
@@ -52,6 +57,13 @@ class GatewayMiddleware:
                 await _reject_too_large(scope, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # A bug in the gateway itself: log it with the request id, answer the usual JSON body.
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if status["started"]:
+                raise
+            await _send_json(send_with_headers, 500, error_body(
+                "internal_error", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau."))
         finally:
             context.request_id.reset(token)
             route = scope.get("route")
@@ -72,14 +84,17 @@ def _too_large(headers):
 
 async def _reject_too_large(scope, send):
     # Refused before reading the body, so a huge upload costs nothing.
-    import json
-
     is_import = scope["path"].endswith("/import")
-    body = json.dumps(error_body(
+    await _send_json(send, 413, error_body(
         "file_too_large" if is_import else "payload_too_large",
         f"Dữ liệu gửi lên quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.",
-    ), ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    ), close=True)
+
+
+async def _send_json(send, status, payload, close=False):
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

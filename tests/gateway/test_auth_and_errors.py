@@ -189,3 +189,21 @@ def test_body_of_the_wrong_json_type_is_422(client, fake):
         resp = client.post("/api/v1/contestants", content=body, headers={"content-type": "application/json"})
         assert resp.status_code == 422, body
     assert fake.calls == []
+
+
+def test_broken_multipart_is_400_json(client, fake):
+    resp = client.post("/api/v1/admin/units/import", content=b"garbage",
+                       headers={**bearer("organizer"), "content-type": "multipart/form-data; boundary=xyz"})
+    assert resp.status_code == 400 and resp.json()["code"] == "bad_request"
+    assert fake.calls == []
+
+
+def test_a_gateway_bug_is_500_json_with_the_request_id(app, fake):
+    from fastapi.testclient import TestClient
+
+    fake.answers["quiz.list_units"] = RuntimeError("bug")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        resp = client.get("/api/v1/units", headers={"X-Request-ID": "bug-1"})
+    assert resp.status_code == 500
+    assert resp.json()["code"] == "internal_error"
+    assert resp.headers["x-request-id"] == "bug-1"
