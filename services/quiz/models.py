@@ -46,7 +46,10 @@ class Base(DeclarativeBase):
 
 
 class Outbox(OutboxMixin, Base):
-    pass
+    # The mixin's __table_args__ holds one Index object, which SQLAlchemy attaches to one table
+    # only; a fresh Index (same name and columns, same schema) lets several services' models load
+    # in one process (the services' test run).
+    __table_args__ = (Index("ix_outbox_pending", "published_at", "created_at"),)
 
 
 class Unit(Base):
