@@ -173,17 +173,23 @@ class RpcClient:
         connection = self._connection
         if not self.connected or connection is None:
             raise ServiceUnavailable("rabbitmq", "broker_unreachable")
-        # A throwaway channel: a passive declare of a missing queue closes its channel (404).
-        channel = await connection.channel(publisher_confirms=False)
+        channel = None
         try:
+            # A throwaway channel: a passive declare of a missing queue closes its channel (404).
+            channel = await connection.channel(publisher_confirms=False)
             queue = await channel.declare_queue(name, passive=True)
             result = queue.declaration_result
             return result.message_count, result.consumer_count
         except aiormq.exceptions.ChannelNotFoundEntity:
             return None
+        except (AMQPError, aiormq.exceptions.ChannelInvalidStateError, ConnectionError, asyncio.TimeoutError):
+            raise ServiceUnavailable("rabbitmq", "broker_unreachable") from None
         finally:
-            if not channel.is_closed:
-                await channel.close()
+            if channel is not None and not channel.is_closed:
+                try:
+                    await channel.close()
+                except Exception:
+                    pass
 
     # ---- calls -----------------------------------------------------------------------------
     async def call(self, service, method, *args, timeout=None, **kwargs):
