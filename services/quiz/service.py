@@ -139,12 +139,23 @@ class QuizService:
     # events from scoring
     @event_handler("scoring", "attempt_graded", requeue_on_error=True)
     def on_attempt_graded(self, payload):
-        if not self._run(attempts.record_grade, payload["attempt_id"], payload["correct"], payload["total"]):
-            log.warning("attempt_graded for unknown or unsubmitted attempt %s", payload.get("attempt_id"))
+        try:
+            attempt_id, correct, total = payload["attempt_id"], int(payload["correct"]), int(payload["total"])
+        except (KeyError, TypeError, ValueError):
+            # Requeueing a malformed message would loop forever: log it and drop it.
+            log.error("malformed attempt_graded dropped: %r", payload)
+            return
+        if not self._run(attempts.record_grade, attempt_id, correct, total):
+            log.warning("attempt_graded for unknown or unsubmitted attempt %s", attempt_id)
 
     @event_handler("scoring", "round_ranked", requeue_on_error=True)
     def on_round_ranked(self, payload):
-        self._run(contests.mark_finalized, payload["contest"], payload["round"])
+        try:
+            contest, n = payload["contest"], int(payload["round"])
+        except (KeyError, TypeError, ValueError):
+            log.error("malformed round_ranked dropped: %r", payload)
+            return
+        self._run(contests.mark_finalized, contest, n)
 
     # periodic work
     @timer(interval=config.SWEEP_INTERVAL_S)

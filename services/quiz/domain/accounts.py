@@ -16,7 +16,8 @@ from services.quiz.schemas import nfc, normalize_id_number, normalize_phone, use
 
 log = logging.getLogger(__name__)
 
-USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
+# Starts with a letter so that a username never looks like a phone number or a CCCD.
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -91,7 +92,7 @@ def create_staff(session, actor, data, _bootstrap=False):
         raise err(Invalid, "invalid_input")
     username = nfc(data.get("username")).lower()
     if not USERNAME_RE.match(username):
-        raise err(Invalid, "invalid_input", "Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_', '-' (3–64 ký tự).")
+        raise err(Invalid, "invalid_input", "Tên đăng nhập bắt đầu bằng chữ cái, chỉ gồm chữ thường không dấu, số, '.', '_', '-' (3–64 ký tự).")
     role = data.get("role")
     if role not in STAFF_ROLES:
         raise err(Invalid, "invalid_role")
@@ -154,7 +155,8 @@ def authenticate(session, username, password, source_ip):
             or _failures(session, ip_key, since) >= config.login_max_failures_per_ip()):
         raise err(RateLimited, "too_many_attempts")
     user = _find_login(session, login) if login else None
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password or "")
+    password = password if isinstance(password, str) else ""
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not ok:
         session.add_all([LoginFailure(key=acct_key, at=now), LoginFailure(key=ip_key, at=now)])
         # Commit before raising: the caller's transaction rolls back on the exception, and the

@@ -43,7 +43,9 @@ def _paper(session, attempt, prediction_question):
 def start_attempt(session, actor, contest_code, n, rng=_random):
     require(actor, "contestant")
     contest = load_contest(session, contest_code)
-    rnd = load_round(session, contest_code, n)
+    # FOR SHARE: starts do not block each other, but close_round (FOR UPDATE) waits for the starts
+    # in flight and they for it, so no attempt can begin in a round that close_round has closed.
+    rnd = load_round(session, contest_code, n, for_share=True)
     settings = contest.settings
     now = utcnow()
     if round_status(rnd, now) != "open":

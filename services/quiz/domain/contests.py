@@ -118,10 +118,13 @@ def load_contest(session, code):
     return contest
 
 
-def load_round(session, contest_code, n, for_update=False):
+def load_round(session, contest_code, n, for_update=False, for_share=False):
+    """The round; `for_update`/`for_share` lock its row on PostgreSQL (no-op on SQLite)."""
     query = select(Round).where(Round.contest_code == contest_code, Round.n == n)
     if for_update:
         query = query.with_for_update()
+    elif for_share:
+        query = query.with_for_update(read=True)
     rnd = session.scalar(query) if isinstance(n, int) and not isinstance(n, bool) else None
     if rnd is None:
         raise err(NotFound, "round_not_found")

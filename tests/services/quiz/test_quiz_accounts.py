@@ -92,6 +92,9 @@ def test_create_staff_rules(with_units):
         run(db, accounts.create_staff, ORG, dict(staff, username="other", role="contestant"))
     assert exc.value.code == "invalid_role"
     with pytest.raises(Invalid) as exc:
+        run(db, accounts.create_staff, ORG, dict(staff, username="0912345678", id_number="046000000009"))
+    assert exc.value.code == "invalid_input"
+    with pytest.raises(Invalid) as exc:
         run(db, accounts.create_staff, ORG, dict(staff, username="other", id_number="123"))
     assert exc.value.code == "invalid_id_number"
 
@@ -109,6 +112,8 @@ def test_authenticate_by_username_phone_or_cccd(with_units):
     assert exc.value.code == "invalid_credentials"
     with pytest.raises(Unauthorized):
         run(db, accounts.authenticate, "nobody", "x", "10.0.0.1")
+    with pytest.raises(Unauthorized):
+        run(db, accounts.authenticate, None, 12345, None)
 
 
 def test_throttle_per_account_and_success_clears(with_units, monkeypatch):

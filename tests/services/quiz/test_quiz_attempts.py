@@ -100,6 +100,18 @@ def test_excluded_contestant_cannot_start(db, contest, contestant):
     assert exc.value.code == "excluded"
 
 
+def test_staff_created_later_with_the_same_cccd_cannot_start(db, contest, contestant):
+    from services.quiz.domain import accounts
+    from services.quiz.models import User
+    with db.session() as s:
+        id_number = s.get(User, contestant["id"]).id_number
+    run(db, accounts.create_staff, ORG, {"username": "tochuyenvien", "password": "secret12", "role": "expert",
+                                         "full_name": "Tổ Chuyên viên", "id_number": id_number})
+    with pytest.raises(Forbidden) as exc:
+        run(db, attempts.start_attempt, contestant, contest, 1)
+    assert exc.value.code == "excluded"
+
+
 def test_deactivated_questions_are_not_drawn(with_units):
     db = with_units
     make_contest(db, settings={"questions_per_attempt": 39})

@@ -39,6 +39,7 @@ def test_submit_publishes_attempt_submitted_at_once(service, db):
                                "contestant_id": actor["id"], "correct": 4, "total": 5, "event_id": "e1"})
     service.on_attempt_graded({"attempt_id": paper["attempt_id"], "contest": "t-2026", "round": 1,
                                "contestant_id": actor["id"], "correct": 4, "total": 5, "event_id": "e1"})
+    service.on_attempt_graded({"attempt_id": paper["attempt_id"]})  # malformed: dropped, not looped
     got = service.get_attempt(actor, paper["attempt_id"])
     assert (got["status"], got["correct"], got["total"]) == ("graded", 4, 5)
     assert service.list_attempts(actor) == [got]
