@@ -6,9 +6,8 @@ publish them right after the commit (common.outbox.publish).
 """
 import datetime as dt
 import logging
-from collections import defaultdict
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Float, and_, case, cast, delete, func, select, update
 
 from common import outbox
 from services.scoring import errors, ranking
@@ -345,49 +344,18 @@ def unit_stats(session, contest, units):
     uses the final order (with the prediction key), of an open round the live order.
     """
     check_contest(contest)
-    actual_by_round = dict(session.execute(
-        select(RoundResult.round, RoundResult.actual).where(
-            RoundResult.contest == contest, RoundResult.status == "final"
-        )
-    ).all())
-    rows = session.execute(
-        select(
-            GradedAttempt.round, GradedAttempt.attempt_id, GradedAttempt.contestant_id,
-            GradedAttempt.correct, GradedAttempt.total, GradedAttempt.prediction,
-            GradedAttempt.duration_ms, GradedAttempt.submitted_at, GradedAttempt.unit_code,
-        ).where(GradedAttempt.contest == contest)
-    ).all()
-    by_round = defaultdict(list)
-    latest = {}  # contestant -> (submitted_at, unit_code)
-    for rnd, attempt_id, contestant, correct, total, pred, dur, sub, unit in rows:
-        sub = as_utc(sub)
-        by_round[rnd].append(ranking.Entry(attempt_id, contestant, correct, total, pred, dur, sub))
-        if contestant not in latest or sub > latest[contestant][0]:
-            latest[contestant] = (sub, unit)
-
-    ratios = defaultdict(list)  # contestant -> [counted correct / total per round taken]
-    zero = defaultdict(int)     # unit -> zero results
-    for rnd, entries in by_round.items():
-        for contestant, entry in ranking.counted_attempts(entries, actual_by_round.get(rnd)).items():
-            ratios[contestant].append(entry.correct / entry.total if entry.total else 0.0)
-            if entry.correct == 0:
-                zero[latest[contestant][1]] += 1
-
-    members = defaultdict(list)  # unit -> [contestant quality]
-    for contestant, values in ratios.items():
-        members[latest[contestant][1]].append(sum(values) / len(values))
+    per_unit = unit_aggregates(session, contest)
 
     known = units is not None
     headcounts = {str(u["code"]): int(u.get("headcount") or 0) for u in units or []}
-    for unit in members:
+    for unit in per_unit:
         if unit is not None:
             # a unit quiz no longer lists still shows its people
             headcounts.setdefault(unit, 0 if known else None)
     result = []
     for code in sorted(headcounts):
         headcount = headcounts[code]
-        qualities = members.get(code, [])
-        participants = len(qualities)
+        participants, quality, zero_results = per_unit.get(code, (0, 0.0, 0))
         if headcount is None:
             participation = None
         else:
@@ -397,7 +365,68 @@ def unit_stats(session, contest, units):
             "headcount": headcount,
             "participants": participants,
             "participation": participation,
-            "quality": sum(qualities) / participants if participants else 0.0,
-            "zero_results": zero.get(code, 0),
+            "quality": quality,
+            "zero_results": zero_results,
         })
     return result
+
+
+# Stands for "no prediction" in the prediction-distance key: farther than any real distance.
+_FAR = 2 ** 62
+
+
+def unit_aggregates(session, contest):
+    """{unit_code: (participants, quality, zero_results)} computed by the database.
+
+    Done in SQL for the same reason as the live board: a contest holds ~100,000 attempts and a
+    Python pass over them would hold the eventlet hub. The counted attempt of each (contestant,
+    round) follows ranking.py's order (prediction key only for final rounds, then attempt id);
+    tests/services/scoring/test_unit_stats_property.py checks this against a Python reference.
+    """
+    g, r = GradedAttempt, RoundResult
+    distance = case(
+        (r.actual.is_(None), 0),
+        else_=func.coalesce(func.abs(g.prediction - r.actual), _FAR),
+    )
+    # One pass over the contest's attempts (no self-join: PostgreSQL plans those badly here).
+    counted = (
+        select(
+            g.contestant_id, g.correct, g.total,
+            func.row_number().over(
+                partition_by=(g.contestant_id, g.round),
+                order_by=(g.correct.desc(), distance, g.duration_ms, g.submitted_at,
+                          _binary(g.attempt_id, session)),
+            ).label("nth"),
+            # A contestant belongs to the unit of their latest attempt.
+            func.first_value(g.unit_code).over(
+                partition_by=g.contestant_id,
+                order_by=(g.submitted_at.desc(), _binary(g.attempt_id, session).desc()),
+            ).label("unit_code"),
+        )
+        .select_from(g)
+        .outerjoin(r, and_(r.contest == g.contest, r.round == g.round, r.status == "final"))
+        .where(g.contest == contest)
+        .subquery("counted")
+    )
+    ratio = case((counted.c.total > 0, cast(counted.c.correct, Float) / counted.c.total), else_=0.0)
+    per_contestant = (
+        select(
+            func.max(counted.c.unit_code).label("unit_code"),  # the same on every row
+            func.avg(ratio).label("quality"),
+            func.sum(case((counted.c.correct == 0, 1), else_=0)).label("zeros"),
+        )
+        .where(counted.c.nth == 1)
+        .group_by(counted.c.contestant_id)
+        .subquery("per_contestant")
+    )
+    query = (
+        select(
+            per_contestant.c.unit_code, func.count(), func.avg(per_contestant.c.quality),
+            func.sum(per_contestant.c.zeros),
+        )
+        .group_by(per_contestant.c.unit_code)
+    )
+    return {
+        unit: (int(participants), float(quality), int(zeros))
+        for unit, participants, quality, zeros in session.execute(query)
+    }
