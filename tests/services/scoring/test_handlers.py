@@ -296,3 +296,34 @@ def test_two_instances_finalizing_at_once_rank_once(service, db):
         late.close()
     assert count(db, RankingRow) == 1
     assert count(db, Outbox, Outbox.event_type == "round_ranked") == 1
+
+
+def test_concurrent_duplicate_grading_commits_once_without_error(service, db, monkeypatch):
+    """Two instances got the same attempt_submitted (redelivery): the other one commits between
+    our duplicate check and our commit. Our insert then hits the primary key; the handler treats
+    that as the duplicate it is: no exception (no requeue loop) and no second attempt_graded."""
+    from services.scoring.schemas import AttemptSubmitted
+
+    service.on_bank_changed(bank_changed())
+    payload = attempt("att-1", "c1", 9)
+    original = domain.grade_attempt
+
+    def racing(session, event):
+        ids = original(session, event)  # our rows are added, not yet flushed
+        with db.session() as other:     # the competing instance wins the race
+            original(other, AttemptSubmitted.model_validate(payload))
+        return ids
+
+    monkeypatch.setattr(domain, "grade_attempt", racing)
+    service.on_attempt_submitted(payload)
+    assert count(db, GradedAttempt) == 1
+    assert count(db, Outbox) == 1  # the winner's; ours was rolled back
+    service.dispatch.assert_not_called()  # the winner's relay publishes it
+
+
+def test_round_with_no_attempts_is_ranked_empty(service):
+    service.on_round_closed(round_closed(0, round=4, target="perfect_attempts"))
+    ranked = dispatched(service, "round_ranked")
+    assert [(r["round"], r["actual"], r["ranked_contestants"]) for r in ranked] == [(4, 0, 0)]
+    assert service.get_leaderboard(CONTEST, 4) == {"final": True, "actual_attempts": 0, "rows": []}
+    assert service.get_round_ranking(CONTEST, 4) == []
