@@ -10,7 +10,7 @@ import logging
 import uuid
 
 from sqlalchemy import JSON, DateTime, Index, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,11 @@ class OutboxMixin:
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
-    __table_args__ = (Index("ix_outbox_pending", "published_at", "created_at"),)
+    @declared_attr.directive
+    def __table_args__(cls):
+        # A fresh Index per model: one Index object can belong to one table only, and several
+        # services' Outbox models meet in one process (tests, tools).
+        return (Index("ix_outbox_pending", "published_at", "created_at"),)
 
 
 def add(session, model, event_type, payload):
