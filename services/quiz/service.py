@@ -55,6 +55,10 @@ class QuizService:
     def create_staff(self, actor, data):
         return self._run(accounts.create_staff, actor, data)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def list_staff(self, role):
+        return self._run(accounts.list_staff, role)
+
     # units
     @rpc(expected_exceptions=EXPECTED)
     def import_units(self, actor, file):

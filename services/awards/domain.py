@@ -1,1 +1,0 @@
-"""Award computation (to come: weekly, video and collective prizes)."""
