@@ -13,9 +13,16 @@ from tests.e2e.cluster import Cluster
 DEMO_CONTEST = os.environ.get("E2E_DEMO_CONTEST", "cchc-demo")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "broker_restart: restarts RabbitMQ for the whole machine; runs last")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(pytest.mark.e2e)
+    # A broker restart disturbs every process on the machine: those tests run after all others
+    # (stable sort: file order is kept otherwise).
+    items.sort(key=lambda item: item.get_closest_marker("broker_restart") is not None)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ ALLOWED = os.environ.get("CI") == "true" or os.environ.get("CCHC_ALLOW_BROKER_RE
 
 pytestmark = [
     pytest.mark.fault,
+    pytest.mark.broker_restart,
     pytest.mark.skipif(not ALLOWED, reason="restarts RabbitMQ for the whole machine: "
                                            "set CCHC_ALLOW_BROKER_RESTART=1 (make faults) or CI=true"),
 ]
