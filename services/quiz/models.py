@@ -46,10 +46,7 @@ class Base(DeclarativeBase):
 
 
 class Outbox(OutboxMixin, Base):
-    # The mixin's __table_args__ holds one Index object, which SQLAlchemy attaches to one table
-    # only; a fresh Index (same name and columns, same schema) lets several services' models load
-    # in one process (the services' test run).
-    __table_args__ = (Index("ix_outbox_pending", "published_at", "created_at"),)
+    pass
 
 
 class Unit(Base):

@@ -1,1 +1,0 @@
-"""Clip workflow (to come: presigned multipart upload, probing, judging)."""
