@@ -86,6 +86,10 @@ class QuizService:
         return self._run(contests.add_exclusions, actor, contest, id_numbers)
 
     @rpc(expected_exceptions=EXPECTED)
+    def excluded_contestants(self, contest, contestant_ids):
+        return self._run(contests.excluded_contestants, contest, contestant_ids)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_round_facts(self, contest, n):
         return self._run(contests.get_round_facts, contest, n)
 

@@ -1,12 +1,13 @@
 """Contests, their rounds and settings; exclusion lists; round facts for scoring."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from common.auth import require
 from services.quiz.errors import Conflict, Invalid, NotFound, err
-from services.quiz.models import Attempt, Contest, Exclusion, Round, utcnow
+from services.quiz.models import Attempt, Contest, Exclusion, Round, User, utcnow
 from services.quiz.schemas import contest_out, nfc, normalize_id_number, parse_time, round_out, round_status
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -187,3 +188,27 @@ def mark_finalized(session, contest_code, n):
     if rnd is not None:
         rnd.finalized = True
     return rnd is not None
+
+
+# How many contestant ids one excluded_contestants call may ask about.
+MAX_EXCLUSION_QUERY = 5000
+
+
+def excluded_contestants(session, contest_code, contestant_ids):
+    """The contestant ids among `contestant_ids` who may not win now: their CCCD is on the
+    contest's exclusion list or belongs to a staff account (awards re-check this at compute time,
+    SPEC §2). Sorted; unknown ids are simply not in the answer."""
+    load_contest(session, contest_code)
+    if (not isinstance(contestant_ids, list) or len(contestant_ids) > MAX_EXCLUSION_QUERY
+            or not all(isinstance(x, str) for x in contestant_ids)):
+        raise err(Invalid, "invalid_input", f"Cần danh sách tối đa {MAX_EXCLUSION_QUERY} mã thí sinh.")
+    if not contestant_ids:
+        return []
+    staff = aliased(User)
+    listed = select(Exclusion.id_number).where(Exclusion.contest_code == contest_code)
+    staff_numbers = select(staff.id_number).where(staff.kind == "staff", staff.id_number.is_not(None))
+    query = select(User.id).where(
+        User.id.in_(set(contestant_ids)), User.kind == "contestant",
+        or_(User.id_number.in_(listed), User.id_number.in_(staff_numbers)),
+    )
+    return sorted(session.scalars(query))
