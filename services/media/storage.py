@@ -3,11 +3,15 @@
 The bucket stays private: browsers only ever get presigned URLs (signed for S3_PUBLIC_ENDPOINT), so
 no bucket policy is ever set here.
 """
+import datetime as dt
+import io
 import logging
 import time
 
 import urllib3
 from minio import Minio
+from minio.datatypes import Part
+from minio.error import S3Error
 from nameko.extensions import DependencyProvider
 
 from services.media import config
@@ -84,6 +88,68 @@ class ObjectStore:
             return "ok"
         except Exception as exc:  # report, don't raise: health must answer
             return f"error: {type(exc).__name__}"
+
+
+    # --- clips: presigned multipart upload -------------------------------------------------
+    # The SDK's public API has no presigned UploadPart: the upload is created with the SDK's
+    # (underscore) multipart calls, and each part URL is an ordinary presigned PUT whose signature
+    # also covers the `uploadId` and `partNumber` query parameters.
+
+    def start_upload(self, key, content_type):
+        """Create the multipart upload; returns its upload id."""
+        return self.client._create_multipart_upload(self.bucket, key, {"Content-Type": content_type})
+
+    def part_urls(self, key, upload_id, count, expires_s):
+        """Presigned PUT URLs, signed for the host browsers use (S3_PUBLIC_ENDPOINT)."""
+        expires = dt.timedelta(seconds=min(expires_s, 7 * 24 * 3600))  # SigV4 allows 7 days at most
+        return [
+            {"part_number": n,
+             "url": self.public_client.get_presigned_url(
+                 "PUT", self.bucket, key, expires,
+                 extra_query_params={"uploadId": upload_id, "partNumber": str(n)})}
+            for n in range(1, count + 1)
+        ]
+
+    def complete_upload(self, key, upload_id, parts):
+        """Join the parts `[(part_number, etag)]`. Raises S3Error (code InvalidPart, NoSuchUpload...)."""
+        ordered = [Part(n, etag) for n, etag in sorted(parts)]
+        self.client._complete_multipart_upload(self.bucket, key, upload_id, ordered)
+
+    def abort_upload(self, key, upload_id):
+        """Abort a multipart upload; one already gone is fine."""
+        try:
+            self.client._abort_multipart_upload(self.bucket, key, upload_id)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
+
+    # --- objects ------------------------------------------------------------------------------
+    def size_of(self, key):
+        """The stored object's size in bytes, None if there is no such object.
+
+        Any other failure (store unreachable) raises: the caller must not take it for "missing".
+        """
+        try:
+            return self.client.stat_object(self.bucket, key).size
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
+                return None
+            raise
+
+    def put_bytes(self, key, data, content_type):
+        self.client.put_object(self.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+
+    def remove(self, key):
+        self.client.remove_object(self.bucket, key)
+
+    def internal_url(self, key, expires_s=3600):
+        """A presigned GET for our own tools (ffprobe), on the endpoint the service reaches."""
+        return self.client.presigned_get_object(self.bucket, key, dt.timedelta(seconds=expires_s))
+
+    def browser_url(self, key, expires_s):
+        """A presigned GET for browsers (playback with Range requests, thumbnails)."""
+        expires = dt.timedelta(seconds=min(expires_s, 7 * 24 * 3600))
+        return self.public_client.presigned_get_object(self.bucket, key, expires)
 
 
 class ObjectStorage(DependencyProvider):

@@ -1,0 +1,180 @@
+"""A clip's life in the database: uploading → processing → accepted | rejected.
+
+Every change is a conditional UPDATE on the expected status, so two instances (or a redelivered
+message) racing on one clip cannot both win; the winner writes its outbox event in the same
+transaction.
+"""
+import datetime as dt
+import math
+import uuid
+
+from sqlalchemy import delete, select, update
+
+from common import outbox
+from common.auth import require
+from services.media import config
+from services.media.errors import Conflict, NotFound, TooLarge, err
+from services.media.models import Clip, Outbox
+from services.media.schemas import CONTENT_TYPES
+
+UPLOADERS = ("organizer", "expert")
+S3_MAX_PARTS = 10_000
+MiB = 1024 ** 2
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value):
+    # SQLite gives naive datetimes back; every stored time is UTC.
+    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def plan_parts(size_bytes, part_size=None):
+    """(part_size, part_count) for a file: the configured size, raised (in whole MiB) when the
+    file would need more than S3's 10,000 parts."""
+    part_size = part_size or config.CLIP_PART_SIZE
+    if math.ceil(size_bytes / part_size) > S3_MAX_PARTS:
+        part_size = math.ceil(size_bytes / S3_MAX_PARTS / MiB) * MiB
+    return part_size, max(1, math.ceil(size_bytes / part_size))
+
+
+def check_size(size_bytes):
+    if size_bytes > config.MAX_CLIP_BYTES:
+        limit = config.MAX_CLIP_BYTES
+        shown = f"{limit / 1024 ** 3:g} GiB" if limit >= 1024 ** 3 else f"{limit / MiB:g} MiB"
+        raise err(TooLarge, "clip_too_large", f"Tệp video quá lớn: tối đa {shown}.")
+
+
+def new_clip_id():
+    return uuid.uuid4().hex
+
+
+def object_key(contest, clip_id, content_type):
+    return f"clips/{contest}/{clip_id}/video.{CONTENT_TYPES[content_type]}"
+
+
+def create(session, actor, contest, form, clip_id, upload_id, part_size, part_count):
+    """Record a clip whose multipart upload was just created in the store."""
+    require(actor, *UPLOADERS)
+    clip = Clip(
+        id=clip_id, contest=contest, unit_code=form.unit_code, title=form.title, category=form.category,
+        filename=form.filename, content_type=form.content_type, declared_size=form.size_bytes,
+        part_size=part_size, part_count=part_count,
+        object_key=object_key(contest, clip_id, form.content_type), upload_id=upload_id,
+        uploaded_by=str(actor["id"]), status="uploading", created_at=utcnow(), probe_attempts=0,
+        published=False,
+    )
+    session.add(clip)
+    session.flush()
+    return clip
+
+
+def get(session, clip_id, lock=False):
+    query = select(Clip).where(Clip.id == str(clip_id))
+    if lock and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    clip = session.scalar(query) if clip_id else None
+    if clip is None:
+        raise err(NotFound, "clip_not_found")
+    return clip
+
+
+def mark_processing(session, clip_id):
+    """uploading → processing, with the `clip_uploaded` event that starts the probe.
+
+    Returns the outbox ids ([] when another call completed the upload first).
+    """
+    now = utcnow()
+    changed = session.execute(
+        update(Clip).where(Clip.id == clip_id, Clip.status == "uploading")
+        .values(status="processing", completed_at=now, probe_requested_at=now)
+    ).rowcount
+    if not changed:
+        return []
+    clip = session.get(Clip, clip_id)
+    return [outbox.add(session, Outbox, "clip_uploaded", {"clip_id": clip_id, "contest": clip.contest})]
+
+
+def claim_probe(session, clip_id):
+    """Count one more probe of a `processing` clip; None if it has its verdict already."""
+    changed = session.execute(
+        update(Clip).where(Clip.id == clip_id, Clip.status == "processing")
+        .values(probe_attempts=Clip.probe_attempts + 1)
+    ).rowcount
+    if not changed:
+        return None
+    return session.get(Clip, clip_id)
+
+
+def finish_probe(session, clip_id, verdict, size_bytes=None, thumbnail_key=None):
+    """processing → accepted | rejected with what the probe measured, and its event.
+
+    Returns the outbox ids ([] when another probe of the same clip got there first).
+    """
+    values = dict(
+        status="accepted" if verdict.accepted else "rejected",
+        processed_at=utcnow(), reject_reason=None if verdict.accepted else verdict.reason,
+        duration_s=verdict.duration_s, container=verdict.container, video_codec=verdict.video_codec,
+        width=verdict.width, height=verdict.height, size_bytes=size_bytes,
+        thumbnail_key=thumbnail_key if verdict.accepted else None,
+    )
+    changed = session.execute(
+        update(Clip).where(Clip.id == clip_id, Clip.status == "processing").values(**values)
+    ).rowcount
+    if not changed:
+        return []
+    clip = session.get(Clip, clip_id)
+    payload = {"clip_id": clip.id, "contest": clip.contest, "unit_code": clip.unit_code, "title": clip.title,
+               "duration_s": clip.duration_s}
+    if verdict.accepted:
+        return [outbox.add(session, Outbox, "clip_accepted", payload)]
+    return [outbox.add(session, Outbox, "clip_rejected", dict(payload, reason=clip.reject_reason))]
+
+
+def abandoned(session, now=None, limit=100):
+    """Clips still `uploading` past CLIP_UPLOAD_TTL_S: [(id, object_key, upload_id)]."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.CLIP_UPLOAD_TTL_S)
+    rows = session.execute(
+        select(Clip.id, Clip.object_key, Clip.upload_id)
+        .where(Clip.status == "uploading", Clip.created_at < cutoff).order_by(Clip.created_at).limit(limit)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def forget_abandoned(session, clip_id, now=None):
+    """Delete an abandoned upload's row, unless it was completed meanwhile. True if deleted."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.CLIP_UPLOAD_TTL_S)
+    return bool(session.execute(
+        delete(Clip).where(Clip.id == clip_id, Clip.status == "uploading", Clip.created_at < cutoff)
+    ).rowcount)
+
+
+def requeue_stale_probes(session, now=None, limit=100):
+    """Queue the probe again for clips `processing` for longer than CLIP_PROBE_STALE_S.
+
+    The requeued `clip_uploaded` message already survives a crash; this covers a message lost
+    some other way (e.g. published before the handler's queue existed). Returns outbox ids.
+    """
+    now = now or utcnow()
+    cutoff = now - dt.timedelta(seconds=config.CLIP_PROBE_STALE_S)
+    clips = session.scalars(
+        select(Clip).where(Clip.status == "processing", Clip.probe_requested_at < cutoff).limit(limit)
+    ).all()
+    ids = []
+    for clip in clips:
+        clip.probe_requested_at = now
+        ids.append(outbox.add(session, Outbox, "clip_uploaded", {"clip_id": clip.id, "contest": clip.contest}))
+    return ids
+
+
+def set_published(session, actor, clip_id, published=True):
+    require(actor, "organizer")
+    clip = get(session, clip_id, lock=True)
+    if published and clip.status != "accepted":
+        raise err(Conflict, "clip_not_accepted")
+    if clip.published != published:
+        clip.published = published
+        clip.published_at = utcnow() if published else None
+    return clip

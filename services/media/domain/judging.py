@@ -1,0 +1,192 @@
+"""The jury's work (SPEC 5): a rubric per contest, one score per judge and clip, the final score.
+
+Points are kept in hundredths (integers): a judge may give 35.5, sums are exact, and the final
+score (mean of the judges' totals) is an exact fraction turned into a float only at the edge.
+A clip's assigned judges are every judge (quiz.list_staff("judge")) not of the clip's unit; the
+final score exists only once each of them has scored, and before that no judge sees another's.
+"""
+from fractions import Fraction
+from numbers import Real
+
+from sqlalchemy import func, select
+
+from common import outbox
+from common.auth import require
+from services.media.domain.clips import get, utcnow
+from services.media.errors import Conflict, Forbidden, Invalid, err
+from services.media.models import Clip, Outbox, Rubric, Score
+
+CRITERIA = ("content", "message", "creativity", "technique")
+DEFAULT_MAXIMA = {"content": 40, "message": 20, "creativity": 20, "technique": 20}
+LABELS_VI = {"content": "Nội dung", "message": "Thông điệp và sức lan tỏa",
+             "creativity": "Tính sáng tạo", "technique": "Kỹ thuật"}
+
+
+# --- rubric -------------------------------------------------------------------------------------
+def rubric(session, contest):
+    """{criterion: maximum} of a contest (SPEC 5's default when the organizers set none)."""
+    row = session.get(Rubric, contest)
+    return dict(row.maxima) if row else dict(DEFAULT_MAXIMA)
+
+
+def rubric_out(session, contest):
+    maxima = rubric(session, contest)
+    return {"contest": contest, "total": _points(sum(_hundredths(v) for v in maxima.values())),
+            "criteria": [{"key": k, "label": LABELS_VI[k], "max": maxima[k]} for k in CRITERIA]}
+
+
+def set_rubric(session, actor, contest, maxima):
+    """Organizer: change the maxima, only before any clip of the contest has been scored."""
+    require(actor, "organizer")
+    if not isinstance(maxima, dict) or set(maxima) != set(CRITERIA):
+        raise err(Invalid, "invalid_rubric")
+    clean = {}
+    for key in CRITERIA:
+        value = maxima[key]
+        if not _is_number(value) or value <= 0 or value > 1000 or _hundredths(value) is None:
+            raise err(Invalid, "invalid_rubric")
+        clean[key] = value
+    scored = session.scalar(
+        select(func.count()).select_from(Score).join(Clip, Clip.id == Score.clip_id).where(Clip.contest == contest))
+    if scored:
+        raise err(Conflict, "rubric_locked")
+    row = session.get(Rubric, contest)
+    if row is None:
+        session.add(Rubric(contest=contest, maxima=clean, updated_at=utcnow()))
+    else:
+        row.maxima, row.updated_at = clean, utcnow()
+    session.flush()
+    return rubric_out(session, contest)
+
+
+def _is_number(value):
+    return isinstance(value, Real) and not isinstance(value, bool) and value == value  # not NaN
+
+
+def _hundredths(value):
+    """Whole hundredths of a point, or None for more than two decimals."""
+    scaled = Fraction(str(value)) * 100
+    return int(scaled) if scaled.denominator == 1 else None
+
+
+def _points(hundredths):
+    """Hundredths back to a number: 3550 → 35.5, 4000 → 40."""
+    return hundredths // 100 if hundredths % 100 == 0 else hundredths / 100
+
+
+# --- scoring -----------------------------------------------------------------------------------
+def score_clip(session, actor, clip_id, scores):
+    """A judge scores an accepted clip (again: the new score replaces the old). Returns
+    (the judge's score as shown, outbox ids)."""
+    require(actor, "judge")
+    clip = get(session, clip_id)
+    if clip.status != "accepted":
+        raise err(Conflict, "clip_not_accepted")
+    if actor.get("unit_code") and actor["unit_code"] == clip.unit_code:
+        raise err(Forbidden, "own_unit")
+    maxima = rubric(session, clip.contest)
+    points = _validate(scores, maxima)
+    total = sum(points.values())
+    judge_id = str(actor["id"])
+    row = session.get(Score, (clip.id, judge_id))
+    now = utcnow()
+    if row is None:
+        session.add(Score(clip_id=clip.id, judge_id=judge_id, judge_unit_code=actor.get("unit_code"),
+                          points=points, total=total, created_at=now, updated_at=now))
+    else:
+        row.points, row.total, row.updated_at = points, total, now
+    session.flush()
+    scored = session.scalar(select(func.count()).select_from(Score).where(Score.clip_id == clip.id))
+    # No points in the event: nobody learns a score from the bus before the clip is complete.
+    ids = [outbox.add(session, Outbox, "clip_scored", {
+        "clip_id": clip.id, "contest": clip.contest, "unit_code": clip.unit_code, "judge_id": judge_id,
+        "judges_scored": scored, "scored_at": now.isoformat()})]
+    return own_score_out(clip.id, points, total, now), ids
+
+
+def _validate(scores, maxima):
+    if not isinstance(scores, dict):
+        raise err(Invalid, "invalid_scores")
+    unknown = set(scores) - set(CRITERIA)
+    if unknown:
+        raise err(Invalid, "invalid_scores", f"Tiêu chí không có trong thang điểm: {', '.join(sorted(map(str, unknown)))}.")
+    points = {}
+    for key in CRITERIA:
+        if key not in scores:
+            raise err(Invalid, "invalid_scores", f"Thiếu điểm tiêu chí “{LABELS_VI[key]}” ({key}).")
+        value, top = scores[key], maxima[key]
+        hundredths = _hundredths(value) if _is_number(value) else None
+        if hundredths is None or not 0 <= hundredths <= _hundredths(top):
+            raise err(Invalid, "invalid_scores",
+                      f"Điểm tiêu chí “{LABELS_VI[key]}” ({key}) phải là số từ 0 đến {top}, "
+                      "tối đa hai chữ số thập phân.")
+        points[key] = hundredths
+    return points
+
+
+def own_score_out(clip_id, points, total, updated_at):
+    return {"clip_id": clip_id, **{k: _points(v) for k, v in points.items()}, "total": _points(total),
+            "updated_at": updated_at.isoformat() if updated_at else None}
+
+
+# --- final scores -----------------------------------------------------------------------------
+def assigned_judges(judges, unit_code):
+    """Ids of the judges assigned to a clip of `unit_code` (all judges not of that unit)."""
+    return {str(j["id"]) for j in judges if not (j.get("unit_code") and j.get("unit_code") == unit_code)}
+
+
+def progress(session, clips, judges):
+    """{clip_id: {judges_assigned, judges_scored, score}} for the given clips.
+
+    `judges` None (quiz did not answer): counts and score unknown (None). `score` is the exact
+    mean of the assigned judges' totals, None until every assigned judge has scored.
+    """
+    ids = [c.id for c in clips]
+    totals = {}
+    if ids:
+        for clip_id, judge_id, total in session.execute(
+                select(Score.clip_id, Score.judge_id, Score.total).where(Score.clip_id.in_(ids))):
+            totals.setdefault(clip_id, {})[judge_id] = total
+    out = {}
+    for clip in clips:
+        if judges is None:
+            out[clip.id] = {"judges_assigned": None, "judges_scored": None, "score": None}
+            continue
+        assigned = assigned_judges(judges, clip.unit_code)
+        given = {j: t for j, t in totals.get(clip.id, {}).items() if j in assigned}
+        complete = bool(assigned) and len(given) == len(assigned)
+        score = float(Fraction(sum(given.values()), 100 * len(given))) if complete else None
+        out[clip.id] = {"judges_assigned": len(assigned), "judges_scored": len(given), "score": score}
+    return out
+
+
+def scores_of_clip(session, clip_id):
+    """Every judge's score of a clip (shown only once the clip is fully scored)."""
+    rows = session.scalars(select(Score).where(Score.clip_id == clip_id).order_by(Score.judge_id)).all()
+    return [dict(own_score_out(r.clip_id, r.points, r.total, r.updated_at), judge_id=r.judge_id) for r in rows]
+
+
+def own_scores(session, judge_id, clip_ids):
+    rows = session.scalars(select(Score).where(Score.judge_id == str(judge_id), Score.clip_id.in_(clip_ids))).all() \
+        if clip_ids else []
+    return {r.clip_id: own_score_out(r.clip_id, r.points, r.total, r.updated_at) for r in rows}
+
+
+def clip_results(session, contest, judges):
+    """For the awards service: every ACCEPTED clip of the contest with its final score (or None)."""
+    clips = session.scalars(
+        select(Clip).where(Clip.contest == contest, Clip.status == "accepted").order_by(Clip.created_at, Clip.id)
+    ).all()
+    prog = progress(session, clips, judges)
+    rows = [{
+        "clip_id": c.id, "unit_code": c.unit_code, "title": c.title, "status": c.status,
+        "score": prog[c.id]["score"], "judges_assigned": prog[c.id]["judges_assigned"],
+        "judges_scored": prog[c.id]["judges_scored"], "created_at": _iso(c.created_at),
+    } for c in clips]
+    return {"contest": contest, "complete": all(r["score"] is not None for r in rows), "clips": rows}
+
+
+def _iso(value):
+    from services.media.domain.clips import as_utc
+
+    return as_utc(value).isoformat() if value else None

@@ -1,0 +1,95 @@
+"""What callers see of clips. `sign(key)` turns an object key into a presigned browser URL (the
+service passes the object store's signer); `judges` is quiz's judge list or None when unknown."""
+from sqlalchemy import select
+
+from common.auth import STAFF_ROLES
+from services.media.domain import judging
+from services.media.domain.clips import as_utc, get
+from services.media.errors import NotFound, err
+from services.media.models import Clip
+
+
+def _iso(value):
+    return as_utc(value).isoformat() if value else None
+
+
+def clip_out(clip, sign, prog=None):
+    prog = prog or {"judges_assigned": None, "judges_scored": None, "score": None}
+    playable = clip.status == "accepted"
+    return {
+        "clip_id": clip.id, "contest": clip.contest, "unit_code": clip.unit_code, "title": clip.title,
+        "category": clip.category, "filename": clip.filename, "content_type": clip.content_type,
+        "status": clip.status, "duration_s": clip.duration_s, "reject_reason": clip.reject_reason,
+        "container": clip.container, "video_codec": clip.video_codec, "width": clip.width,
+        "height": clip.height, "size_bytes": clip.size_bytes,
+        "playback_url": sign(clip.object_key) if playable else None,
+        "thumbnail_url": sign(clip.thumbnail_key) if playable and clip.thumbnail_key else None,
+        "score": prog["score"], "judges_assigned": prog["judges_assigned"],
+        "judges_scored": prog["judges_scored"], "published": clip.published,
+        "published_at": _iso(clip.published_at), "uploaded_by": clip.uploaded_by,
+        "created_at": _iso(clip.created_at), "processed_at": _iso(clip.processed_at),
+    }
+
+
+def is_staff(actor):
+    return bool(actor and actor.get("id") and actor.get("role") in STAFF_ROLES)
+
+
+def get_clip(session, actor, clip_id, sign, judges):
+    """Staff see any clip; anyone else only a published one (else: not found)."""
+    clip = get(session, clip_id)
+    if not is_staff(actor) and not (clip.published and clip.status == "accepted"):
+        raise err(NotFound, "clip_not_found")
+    prog = judging.progress(session, [clip], judges)[clip.id]
+    out = clip_out(clip, sign, prog)
+    if not is_staff(actor):
+        return _public(out)
+    if prog["score"] is not None and actor.get("role") in ("organizer", "judge"):
+        out["scores"] = judging.scores_of_clip(session, clip.id)
+    return out
+
+
+def list_clips(session, contest, sign, judges, status=None):
+    query = select(Clip).where(Clip.contest == contest).order_by(Clip.created_at, Clip.id)
+    if status:
+        query = query.where(Clip.status == status)
+    clips = session.scalars(query).all()
+    prog = judging.progress(session, clips, judges)
+    return [clip_out(c, sign, prog[c.id]) for c in clips]
+
+
+def judge_clips(session, actor, contest, sign, judges):
+    """A judge's work list: accepted clips not of their unit, each with their own score (or None)."""
+    query = select(Clip).where(Clip.status == "accepted").order_by(Clip.created_at, Clip.id)
+    if contest:
+        query = query.where(Clip.contest == contest)
+    if actor.get("unit_code"):
+        query = query.where(Clip.unit_code != actor["unit_code"])
+    clips = session.scalars(query).all()
+    prog = judging.progress(session, clips, judges)
+    mine = judging.own_scores(session, actor["id"], [c.id for c in clips])
+    out = []
+    for clip in clips:
+        row = clip_out(clip, sign, prog[clip.id])
+        row["my_score"] = mine.get(clip.id)
+        row["rubric"] = judging.rubric_out(session, clip.contest)
+        out.append(row)
+    return out
+
+
+PUBLIC_FIELDS = ("clip_id", "contest", "unit_code", "title", "category", "status", "duration_s", "reject_reason",
+                 "playback_url", "thumbnail_url", "score", "published_at", "width", "height")
+
+
+def _public(out):
+    # The public sees no judging progress; the score only once it is final.
+    return {k: out[k] for k in PUBLIC_FIELDS}
+
+
+def gallery(session, contest, sign):
+    clips = session.scalars(
+        select(Clip).where(Clip.contest == contest, Clip.status == "accepted", Clip.published.is_(True))
+        .order_by(Clip.published_at, Clip.id)
+    ).all()
+    return [{k: v for k, v in _public(clip_out(c, sign)).items() if k not in ("score", "reject_reason")}
+            for c in clips]

@@ -1,0 +1,268 @@
+"""What each entrypoint of the media service does, step by step, across transactions, the object
+store and the quiz service.
+
+Dependencies come in as arguments (`db`: common.db.Database, `store`: storage.ObjectStore,
+`dispatch`: nameko EventDispatcher, `quiz`: an object with `list_units()`, `get_contest(code)`,
+`judges()`), so every step can be read and tested without nameko.
+"""
+import logging
+
+import eventlet
+from minio.error import S3Error
+from nameko.exceptions import RemoteError
+
+from common import outbox
+from common.auth import STAFF_ROLES, require
+from services.media import config, probe, schemas
+from services.media.domain import clips as clip_domain
+from services.media.domain import judging, views
+from services.media.errors import Conflict, Invalid, NotFound, UpstreamUnavailable, err
+from services.media.models import Outbox
+
+log = logging.getLogger(__name__)
+
+# S3 answers meaning "these parts do not make a file": the client's fault, the upload stays open.
+BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "InvalidRequest"}
+
+
+def _sign(store):
+    return lambda key: store.browser_url(key, config.CLIP_URL_TTL_S)
+
+
+def _store_call(fn, *args):
+    """Run an object-store call; anything but a definite S3 answer means the store is unavailable."""
+    try:
+        return fn(*args)
+    except S3Error:
+        raise
+    except Exception as exc:
+        log.warning("object store call %s failed: %s", getattr(fn, "__name__", fn), exc)
+        raise UpstreamUnavailable("s3", type(exc).__name__) from exc
+
+
+# --- upload -------------------------------------------------------------------------------------
+def create_clip(db, store, quiz, actor, contest, data):
+    require(actor, *clip_domain.UPLOADERS)
+    form = schemas.parse_clip(data)
+    clip_domain.check_size(form.size_bytes)
+    _check_contest(quiz, contest)
+    if form.unit_code not in {u["code"] for u in quiz.list_units()}:
+        raise err(Invalid, "unknown_unit")
+    part_size, part_count = clip_domain.plan_parts(form.size_bytes)
+    clip_id = clip_domain.new_clip_id()
+    key = clip_domain.object_key(contest, clip_id, form.content_type)
+    upload_id = _store_call(store.start_upload, key, form.content_type)
+    try:
+        with db.session() as session:
+            clip = clip_domain.create(session, actor, contest, form, clip_id, upload_id, part_size, part_count)
+            created_at = clip.created_at
+    except BaseException:
+        _abort_quietly(store, key, upload_id)
+        raise
+    return {
+        "clip_id": clip_id, "status": "uploading",
+        "upload": {"parts": store.part_urls(key, upload_id, part_count, config.CLIP_UPLOAD_TTL_S),
+                   "part_size": part_size, "part_count": part_count,
+                   "expires_at": (created_at + _ttl()).isoformat()},
+    }
+
+
+def _ttl():
+    import datetime as dt
+
+    return dt.timedelta(seconds=min(config.CLIP_UPLOAD_TTL_S, 7 * 24 * 3600))
+
+
+def _check_contest(quiz, contest):
+    try:
+        quiz.get_contest(contest)
+    except RemoteError as exc:
+        if exc.exc_type == "NotFound":
+            raise err(NotFound, "contest_not_found") from None
+        if exc.exc_type in ("Invalid", "BadRequest"):
+            raise err(NotFound, "contest_not_found") from None
+        raise
+
+
+def _abort_quietly(store, key, upload_id):
+    try:
+        store.abort_upload(key, upload_id)
+    except Exception:
+        log.warning("could not abort upload %s of %s (the sweep will retry)", upload_id, key, exc_info=True)
+
+
+def complete_clip(db, store, dispatch, actor, clip_id, parts):
+    """Join the uploaded parts and queue the probe. Re-running it after success changes nothing."""
+    require(actor, *clip_domain.UPLOADERS)
+    with db.session() as session:
+        clip = clip_domain.get(session, clip_id)
+        status, key, upload_id, part_count = clip.status, clip.object_key, clip.upload_id, clip.part_count
+    if status != "uploading":
+        return {"clip_id": clip_id, "status": status}
+    ordered = schemas.parse_parts(parts, part_count)
+    try:
+        _store_call(store.complete_upload, key, upload_id, ordered)
+    except S3Error as exc:
+        if exc.code in BAD_PARTS:
+            raise err(Invalid, "upload_incomplete") from None
+        if exc.code != "NoSuchUpload":
+            raise UpstreamUnavailable("s3", exc.code) from None
+        # The upload is gone: either this call already completed it (a re-run after a crash
+        # before our commit) and the object is there, or the upload was aborted.
+        if _store_call(store.size_of, key) is None:
+            raise err(Conflict, "upload_abandoned") from None
+    with db.session() as session:
+        ids = clip_domain.mark_processing(session, clip_id)
+        status = clip_domain.get(session, clip_id).status
+    outbox.publish(db, Outbox, dispatch, ids)
+    return {"clip_id": clip_id, "status": status}
+
+
+# --- probe --------------------------------------------------------------------------------------
+def probe_clip(db, store, dispatch, clip_id):
+    """Probe a `processing` clip and store the verdict. Raises on a fault of ours or of the store
+    (the `clip_uploaded` message is then requeued: the clip is probed again, never stuck)."""
+    with db.session() as session:
+        clip = clip_domain.get(session, clip_id)
+        if clip.status != "processing":
+            return clip.status  # a duplicate delivery: the verdict is in
+        key, attempts = clip.object_key, clip.probe_attempts
+    if attempts >= config.CLIP_PROBE_MAX_ATTEMPTS:
+        return _finish(db, dispatch, clip_id, probe.Verdict(
+            False, f"Không kiểm tra được tệp video sau {attempts} lần thử (tệp có thể bị hỏng). "
+                   "Vui lòng tải lên lại."))
+    try:
+        size = store.size_of(key)
+    except Exception:
+        _pause_before_retry("object store unreachable while probing clip %s", clip_id)
+        raise
+    if size is None:
+        return _finish(db, dispatch, clip_id, probe.Verdict(
+            False, "Không tìm thấy tệp video trong kho lưu trữ. Vui lòng tải lên lại."))
+    if size > config.MAX_CLIP_BYTES:
+        return _finish(db, dispatch, clip_id, probe.Verdict(
+            False, f"Tệp video quá lớn ({size} byte), vượt quá dung lượng tối đa {config.MAX_CLIP_BYTES} byte."),
+            size)
+    # Counted before the work: a file that kills the process or times out every time is rejected
+    # after CLIP_PROBE_MAX_ATTEMPTS tries instead of being probed forever.
+    with db.session() as session:
+        if clip_domain.claim_probe(session, clip_id) is None:
+            return "done"
+    log.info("probing clip %s (%d bytes, try %d)", clip_id, size, attempts + 1)
+    if config.PROBE_DELAY_S:
+        eventlet.sleep(config.PROBE_DELAY_S)
+    url = store.internal_url(key)
+    try:
+        verdict = probe.judge(probe.ffprobe(url))
+        thumb_key = None
+        if verdict.accepted:
+            jpeg = probe.thumbnail(url, verdict.duration_s)
+            if jpeg is None:
+                verdict.accepted = False
+                verdict.reason = "Không giải mã được hình ảnh của video (tệp bị hỏng hoặc không phát được)."
+            else:
+                thumb_key = key.rsplit("/", 1)[0] + "/thumbnail.jpg"
+                store.put_bytes(thumb_key, jpeg, "image/jpeg")
+        if not verdict.accepted:
+            # A refusal caused by the store going away is no verdict on the file: check it is there.
+            if store.size_of(key) is None:
+                raise UpstreamUnavailable("s3", "object vanished during probe")
+    except Exception:
+        _pause_before_retry("probe of clip %s failed", clip_id)
+        raise
+    return _finish(db, dispatch, clip_id, verdict, size, thumb_key)
+
+
+def _pause_before_retry(message, *args):
+    # A requeued message comes straight back: pause so a store outage does not spin the broker.
+    log.warning(message + "; will retry", *args, exc_info=True)
+    eventlet.sleep(config.CLIP_PROBE_RETRY_DELAY_S)
+
+
+def _finish(db, dispatch, clip_id, verdict, size=None, thumb_key=None):
+    with db.session() as session:
+        ids = clip_domain.finish_probe(session, clip_id, verdict, size, thumb_key)
+    outbox.publish(db, Outbox, dispatch, ids)
+    status = "accepted" if verdict.accepted else "rejected"
+    log.info("clip %s %s%s", clip_id, status, f": {verdict.reason}" if verdict.reason else "")
+    return status
+
+
+# --- housekeeping -------------------------------------------------------------------------------
+def sweep(db, store, dispatch):
+    """Timer: relay pending events, clean abandoned uploads, re-queue probes without a verdict."""
+    outbox.relay_pending(db, Outbox, dispatch)
+    with db.session() as session:
+        stale = clip_domain.abandoned(session)
+    for clip_id, key, upload_id in stale:
+        with db.session() as session:
+            if not clip_domain.forget_abandoned(session, clip_id):
+                continue
+        # After the row is gone, so a racing `complete` finds nothing to complete; a store
+        # failure here leaves an orphan upload (S3 lifecycle rules can expire those).
+        try:
+            if upload_id:
+                store.abort_upload(key, upload_id)
+            store.remove(key)
+        except Exception:
+            log.warning("abandoned clip %s: could not clean %s", clip_id, key, exc_info=True)
+        log.info("abandoned upload of clip %s aborted and removed", clip_id)
+    with db.session() as session:
+        ids = clip_domain.requeue_stale_probes(session)
+    outbox.publish(db, Outbox, dispatch, ids)
+    return len(stale)
+
+
+# --- reading ------------------------------------------------------------------------------------
+def _judges_or_none(quiz):
+    try:
+        return quiz.judges()
+    except Exception:
+        log.warning("quiz.list_staff failed; clip scores shown as unknown", exc_info=True)
+        return None
+
+
+def get_clip(db, store, quiz, actor, clip_id):
+    judges = _judges_or_none(quiz)
+    with db.session() as session:
+        return views.get_clip(session, actor, clip_id, _sign(store), judges)
+
+
+def list_clips(db, store, quiz, actor, contest, status=None):
+    require(actor, *STAFF_ROLES)
+    judges = _judges_or_none(quiz)
+    with db.session() as session:
+        return views.list_clips(session, contest, _sign(store), judges, status)
+
+
+def judge_clips(db, store, quiz, actor, contest=None):
+    require(actor, "judge")
+    judges = _judges_or_none(quiz)
+    with db.session() as session:
+        return views.judge_clips(session, actor, contest, _sign(store), judges)
+
+
+def gallery(db, store, contest):
+    with db.session() as session:
+        return views.gallery(session, contest, _sign(store))
+
+
+def clip_results(db, quiz, contest):
+    """For awards: never a guess. Quiz not answering raises (awards answers 503 / retries)."""
+    judges = quiz.judges()
+    with db.session() as session:
+        return judging.clip_results(session, contest, judges)
+
+
+# --- judging and gallery ------------------------------------------------------------------------
+def score_clip(db, dispatch, actor, clip_id, scores):
+    with db.session() as session:
+        out, ids = judging.score_clip(session, actor, clip_id, scores)
+    outbox.publish(db, Outbox, dispatch, ids)
+    return out
+
+
+def publish_clip(db, store, actor, clip_id, published=True):
+    with db.session() as session:
+        clip = clip_domain.set_published(session, actor, clip_id, published)
+        return views.clip_out(clip, _sign(store))
