@@ -1,1 +1,46 @@
-"""Error codes of the awards service (messages in Vietnamese)."""
+"""Error codes of the awards service with their Vietnamese messages.
+
+Domain code raises `err(Class, code)` so that one code always carries the same message.
+`UpstreamUnavailable` is not a user error: another service did not answer in time; the gateway
+answers 503 for it (gateway/routes/awards.py).
+"""
+from common import errors
+
+Invalid, NotFound, Conflict, Forbidden = errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden
+
+MESSAGES = {
+    # input
+    "invalid_kind": "Loại giải không hợp lệ: chỉ nhận weekly (giải tuần), video (giải video clip) hoặc collective (giải tập thể).",
+    "invalid_round": "Giải tuần cần số thứ tự tuần thi (số nguyên từ 1); giải video clip và giải tập thể không nhận tuần thi.",
+    "invalid_contest": "Mã hội thi không hợp lệ.",
+    "invalid_prize_table": "Cơ cấu giải thưởng không hợp lệ.",
+    "invalid_index": "Số thứ tự giấy khen không hợp lệ.",
+    "invalid_format": "Định dạng tài liệu không hợp lệ: chỉ nhận xlsx hoặc pdf.",
+    # not found
+    "award_set_not_found": "Không tìm thấy kết quả giải thưởng (có thể bản dự thảo đã được tính lại với mã mới).",
+    "winner_not_found": "Không có người đoạt giải với số thứ tự này.",
+    "contest_not_found": "Không tìm thấy hội thi.",
+    "round_not_found": "Không tìm thấy tuần thi.",
+    # state
+    "round_not_final": "Tuần thi chưa kết thúc hoặc chưa có xếp hạng chung cuộc: chưa thể xét giải tuần.",
+    "rounds_not_final": "Còn tuần thi chưa có xếp hạng chung cuộc: chưa thể xét giải tập thể.",
+    "clips_not_scored": "Còn video clip chưa được chấm đủ điểm: chưa thể xét giải.",
+    "no_clips": "Chưa có video clip nào được chấp nhận: chưa thể xét giải.",
+    "headcounts_unknown": "Chưa lấy được số cán bộ, công chức, viên chức của các đơn vị: chưa thể tính tỷ lệ tham gia. Vui lòng thử lại sau.",
+    "already_approved": "Kết quả giải này đã được phê duyệt nên không thể tính lại.",
+    "compute_in_progress": "Kết quả giải này đang được tính bởi một yêu cầu khác. Vui lòng thử lại.",
+    "repeat_winner": "Có người đoạt giải đã nhận giải tuần khác đã được phê duyệt; vui lòng tính lại kết quả trước khi phê duyệt.",
+    "not_approved": "Kết quả giải chưa được phê duyệt: chưa thể cấp giấy khen.",
+}
+
+
+def err(cls, code, detail=None):
+    return cls(code, detail or MESSAGES.get(code, code))
+
+
+class UpstreamUnavailable(Exception):
+    """Another service (`args[0]`) did not answer in time or could not be reached."""
+
+    def __init__(self, service, detail=None):
+        super().__init__(service, detail or f"{service} did not answer")
+        self.service = service

@@ -1,7 +1,37 @@
-"""Tables owned by the awards service."""
-from sqlalchemy.orm import DeclarativeBase
+"""Tables owned by the awards service.
+
+An award set keeps its winners and the breakdown it was computed from as JSON on its own row: a
+set is small (at most a few dozen winners), is read whole, and is frozen once approved, so a
+separate winners table would add joins and nothing else.
+"""
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Index, Integer, String, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on PostgreSQL and on SQLite (which stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -10,3 +40,44 @@ class Base(DeclarativeBase):
 
 class Outbox(OutboxMixin, Base):
     pass
+
+
+class PrizeTable(Base):
+    """A contest's prize structure when an organizer changed it (absent: SPEC's defaults)."""
+
+    __tablename__ = "prize_tables"
+
+    contest: Mapped[str] = mapped_column(String(40), primary_key=True)
+    table: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class AwardSet(Base):
+    """One computed result: the weekly prizes of a round, the video prizes or the collective prizes.
+
+    At most one set per (contest, kind, round_key): a recompute replaces the draft (new id), an
+    approved set is final and blocks recomputation. `round_key` is the round for weekly sets and 0
+    otherwise, so the unique constraint also holds where `round` would be NULL.
+    """
+
+    __tablename__ = "award_sets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contest: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    round_key: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # draft | approved
+    winners: Mapped[list] = mapped_column(JSON)
+    breakdown: Mapped[dict] = mapped_column(JSON)
+    # What the computation used (prize table, settings, weights), for the record.
+    inputs: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("contest", "kind", "round_key", name="uq_award_sets_contest_kind_round"),
+        Index("ix_award_sets_contest_status", "contest", "status"),
+    )

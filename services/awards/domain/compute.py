@@ -1,0 +1,201 @@
+"""Who wins: pure functions over the inputs gathered from quiz, scoring and media (SPEC.md §4).
+
+Each returns `(winners, breakdown)`. A winner is
+`{prize, amount_vnd, contestant_id, unit_code, clip_id, full_name, details}` (API.md); the
+breakdown explains the result (who was skipped and why, every unit's collective figures) and is
+kept with the award set for the organizers.
+"""
+import datetime as dt
+
+from services.awards.errors import Conflict, err
+
+# Candidates asked about at once when re-checking the exclusion list (quiz.excluded_contestants):
+# enough that one call almost always settles a round, small enough to keep the message light.
+EXCLUSION_CHUNK = 50
+# SPEC.md §4 collective condition 2: the best clip must rank within this many units.
+COLLECTIVE_TOP_UNITS = 20
+# Scores are compared after rounding, so that 0.1 + 0.2 and 0.3 count as equal.
+_PLACES = 9
+
+REASON_EXCLUDED = ("Thuộc danh sách không được dự thi (Ban Tổ chức, Ban Giám khảo, Tổ Chuyên viên, "
+                   "bộ phận giúp việc) tại thời điểm xét giải.")
+
+
+def _time(value):
+    """ISO text (or datetime) → aware datetime; missing → the far future (sorts last)."""
+    if value is None:
+        return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def vn_number(value, places=2):
+    """85.5 → "85,50" (Vietnamese decimal comma)."""
+    return f"{value:.{places}f}".replace(".", ",")
+
+
+def _winner(prize, amount, unit_code, details, contestant_id=None, full_name=None, clip_id=None):
+    return {"prize": prize, "amount_vnd": amount, "contestant_id": contestant_id, "unit_code": unit_code,
+            "clip_id": clip_id, "full_name": full_name, "details": details}
+
+
+# --- weekly ------------------------------------------------------------------------------------
+
+def weekly(rows, slots, round_n, previous_winners, excluded_lookup):
+    """The top eligible contestants of a round's final ranking.
+
+    rows: scoring's final ranking (rank, contestant_id, full_name, unit_code, correct, ...);
+    slots: [(prize, amount)] in grade order; previous_winners: {contestant_id: round} of people who
+    already hold a weekly prize (empty when one prize per person is off); excluded_lookup(ids) →
+    the subset of ids excluded now. Ties in rank go to the earlier submission (SPEC §3).
+    """
+    ordered = [row for _i, row in sorted(
+        enumerate(rows), key=lambda p: (p[1]["rank"], _time(p[1].get("submitted_at")), p[0]))]
+    winners, skipped = [], []
+    position = 0
+    while len(winners) < len(slots) and position < len(ordered):
+        chunk = ordered[position:position + EXCLUSION_CHUNK]
+        position += len(chunk)
+        ask = [r["contestant_id"] for r in chunk if r["contestant_id"] not in previous_winners]
+        excluded = set(excluded_lookup(ask)) if ask else set()
+        for row in chunk:
+            if len(winners) == len(slots):
+                break
+            cid = row["contestant_id"]
+            reason = None
+            if cid in previous_winners:
+                reason = (f"Đã đoạt giải tuần thi thứ {previous_winners[cid]} "
+                          "(mỗi người chỉ nhận một giải tuần trong hội thi).")
+            elif cid in excluded:
+                reason = REASON_EXCLUDED
+            if reason:
+                skipped.append({"contestant_id": cid, "full_name": row.get("full_name"),
+                                "unit_code": row.get("unit_code"), "rank": row["rank"], "reason": reason})
+                continue
+            prize, amount = slots[len(winners)]
+            details = {"round": round_n, "rank": row["rank"], "correct": row.get("correct"),
+                       "prediction": row.get("prediction"), "prediction_diff": row.get("prediction_diff"),
+                       "duration_ms": row.get("duration_ms"), "submitted_at": row.get("submitted_at")}
+            winners.append(_winner(prize, amount, row.get("unit_code"), details,
+                                   contestant_id=cid, full_name=row.get("full_name")))
+    breakdown = {"round": round_n, "ranked_contestants": len(rows), "skipped": skipped,
+                 "prizes_left_unawarded": len(slots) - len(winners)}
+    return winners, breakdown
+
+
+# --- video -------------------------------------------------------------------------------------
+
+def check_clips_scored(results):
+    """Conflict unless media says every accepted clip has its final score."""
+    clips = results.get("clips") or []
+    unscored = [c["clip_id"] for c in clips
+                if c.get("score") is None or (c.get("judges_scored") or 0) < (c.get("judges_assigned") or 0)]
+    if not results.get("complete") or unscored:
+        detail = err(Conflict, "clips_not_scored").detail
+        if unscored:
+            detail += f" ({len(unscored)} video clip chưa đủ điểm.)"
+        raise Conflict("clips_not_scored", detail)
+    return clips
+
+
+def video(results, slots, unit_names):
+    """Clips by final score, ties to the earlier upload (SPEC §4)."""
+    clips = check_clips_scored(results)
+    if not clips:
+        raise err(Conflict, "no_clips")
+    ordered = sorted(clips, key=lambda c: (-round(float(c["score"]), _PLACES), _time(c.get("created_at")),
+                                           str(c["clip_id"])))
+    ranking = []
+    winners = []
+    for position, clip in enumerate(ordered, start=1):
+        entry = {"position": position, "clip_id": clip["clip_id"], "unit_code": clip.get("unit_code"),
+                 "unit_name": unit_names.get(clip.get("unit_code")), "title": clip.get("title"),
+                 "score": clip["score"], "created_at": clip.get("created_at")}
+        ranking.append(entry)
+        if len(winners) < len(slots):
+            prize, amount = slots[len(winners)]
+            details = {k: entry[k] for k in ("position", "title", "score", "created_at", "unit_name")}
+            winners.append(_winner(prize, amount, clip.get("unit_code"), details, clip_id=clip["clip_id"]))
+    return winners, {"clips": ranking, "prizes_left_unawarded": len(slots) - len(winners)}
+
+
+# --- collective --------------------------------------------------------------------------------
+
+def best_clips(clips):
+    """{unit_code: best accepted clip} by score, ties to the earlier upload."""
+    best = {}
+    for clip in clips:
+        unit = clip.get("unit_code")
+        if unit is None or clip.get("score") is None:
+            continue
+        key = (-round(float(clip["score"]), _PLACES), _time(clip.get("created_at")), str(clip["clip_id"]))
+        if unit not in best or key < best[unit][0]:
+            best[unit] = (key, clip)
+    return {unit: clip for unit, (_key, clip) in best.items()}
+
+
+def clip_ranks(best):
+    """Competition rank of each unit's best clip score: 1 + units strictly better (ties share)."""
+    scores = {unit: round(float(clip["score"]), _PLACES) for unit, clip in best.items()}
+    return {unit: 1 + sum(1 for other in scores.values() if other > score) for unit, score in scores.items()}
+
+
+def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=COLLECTIVE_TOP_UNITS):
+    """Eligibility (the four conditions) and the weighted ranking of SPEC §4.
+
+    unit_stats: scoring.get_unit_stats rows; clip_results: media.list_clip_results; weights:
+    {participation, quality} from the contest's settings. Every unit appears in the breakdown with
+    its figures and, when not eligible, every reason in Vietnamese.
+    """
+    clips = check_clips_scored(clip_results)
+    stats = {row["unit_code"]: row for row in unit_stats}
+    if any(row.get("participation") is None for row in unit_stats):
+        raise err(Conflict, "headcounts_unknown")
+    best = best_clips(clips)
+    ranks = clip_ranks(best)
+    w_p, w_q = float(weights["participation"]), float(weights["quality"])
+    units = []
+    for code in sorted(set(stats) | set(best)):
+        row = stats.get(code, {})
+        participants = int(row.get("participants") or 0)
+        participation = float(row.get("participation") or 0.0)
+        quality = float(row.get("quality") or 0.0)
+        zeros = int(row.get("zero_results") or 0)
+        clip = best.get(code)
+        reasons = []
+        if clip is None:
+            reasons.append("Không có video clip nào được chấp nhận.")
+        elif ranks[code] > top_units:
+            reasons.append(f"Điểm video clip cao nhất ({vn_number(float(clip['score']))}) xếp thứ {ranks[code]}, "
+                           f"ngoài {top_units} đơn vị dẫn đầu.")
+        if zeros:
+            reasons.append(f"Có {zeros} kết quả thi trắc nghiệm được tính bằng 0 điểm.")
+        if participants == 0:
+            reasons.append("Không có người nào của đơn vị tham gia thi trắc nghiệm.")
+        units.append({
+            "unit_code": code, "unit_name": unit_names.get(code), "headcount": row.get("headcount"),
+            "participants": participants, "participation": participation, "quality": quality,
+            "zero_results": zeros,
+            "best_clip_id": clip["clip_id"] if clip else None,
+            "best_clip_score": float(clip["score"]) if clip else None,
+            "best_clip_rank": ranks.get(code),
+            "score": round(w_p * participation + w_q * quality, _PLACES),
+            "eligible": not reasons, "reasons": reasons, "rank": None,
+        })
+    eligible = sorted((u for u in units if u["eligible"]),
+                      key=lambda u: (-u["score"], -round(u["participation"], _PLACES),
+                                     -round(u["best_clip_score"], _PLACES), u["unit_code"]))
+    winners = []
+    for position, unit in enumerate(eligible, start=1):
+        unit["rank"] = position
+        if len(winners) < len(slots):
+            prize, amount = slots[len(winners)]
+            details = {k: unit[k] for k in ("unit_name", "rank", "score", "participation", "quality",
+                                            "participants", "headcount", "best_clip_id", "best_clip_score",
+                                            "best_clip_rank")}
+            winners.append(_winner(prize, amount, unit["unit_code"], details))
+    ordered = eligible + [u for u in units if not u["eligible"]]
+    breakdown = {"weights": {"participation": w_p, "quality": w_q}, "top_units": top_units,
+                 "units": ordered, "prizes_left_unawarded": len(slots) - len(winners)}
+    return winners, breakdown

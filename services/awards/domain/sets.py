@@ -1,0 +1,150 @@
+"""Award sets in the database: drafts (a recompute replaces the draft), approval (final, with who
+and when, announced by the `award_set_approved` event through the outbox), reading.
+
+Rule on repeat weekly winners (SPEC §4, `one_weekly_prize_per_person`): only APPROVED weekly sets
+count, of any other round of the contest. Drafts do not count, because a draft may still be
+recomputed or never approved; instead, approval re-checks the rule and refuses (409
+`repeat_winner`) a draft whose winner meanwhile received an approved weekly prize, so two approved
+sets can never share a person.
+"""
+import uuid
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from common import outbox
+from common.auth import require
+from services.awards.errors import Conflict, NotFound, err
+from services.awards.models import AwardSet, Outbox, utcnow
+
+
+def iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def set_out(row, with_breakdown=True):
+    out = {
+        "award_set_id": row.id,
+        "contest": row.contest,
+        "kind": row.kind,
+        "round": row.round_key or None,
+        "status": row.status,
+        "winners": row.winners,
+        "total_vnd": sum(w["amount_vnd"] for w in row.winners),
+        "computed_at": iso(row.computed_at),
+        "computed_by": row.computed_by,
+        "approved_at": iso(row.approved_at),
+        "approved_by": row.approved_by,
+    }
+    if with_breakdown:
+        out["breakdown"] = row.breakdown
+        out["inputs"] = row.inputs
+    return out
+
+
+def _find(session, contest, kind, round_key):
+    return session.scalar(select(AwardSet).where(
+        AwardSet.contest == contest, AwardSet.kind == kind, AwardSet.round_key == round_key))
+
+
+def ensure_recomputable(session, contest, kind, round_key):
+    """Conflict `already_approved` when this result is final (checked before gathering inputs)."""
+    row = _find(session, contest, kind, round_key)
+    if row is not None and row.status == "approved":
+        raise err(Conflict, "already_approved")
+
+
+def save_draft(session, actor, contest, kind, round_key, winners, breakdown, inputs):
+    """Store a fresh draft with a new id, replacing the previous draft of the same result."""
+    row = _find(session, contest, kind, round_key)
+    if row is not None:
+        if row.status == "approved":
+            raise err(Conflict, "already_approved")
+        session.execute(delete(AwardSet).where(AwardSet.id == row.id, AwardSet.status == "draft"))
+        session.flush()
+    new = AwardSet(id=str(uuid.uuid4()), contest=contest, kind=kind, round_key=round_key, status="draft",
+                   winners=winners, breakdown=breakdown, inputs=inputs, computed_at=utcnow(),
+                   computed_by=actor["id"])
+    session.add(new)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another computation of the same result committed first.
+        raise err(Conflict, "compute_in_progress") from None
+    return set_out(new)
+
+
+def load(session, set_id, for_update=False):
+    query = select(AwardSet).where(AwardSet.id == set_id) if isinstance(set_id, str) else None
+    if query is not None and for_update and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = session.scalar(query) if query is not None else None
+    if row is None:
+        raise err(NotFound, "award_set_not_found")
+    return row
+
+
+def weekly_winners_elsewhere(session, contest, round_key):
+    """{contestant_id: round} of the winners of the contest's approved weekly sets of other rounds."""
+    found = {}
+    rows = session.scalars(select(AwardSet).where(
+        AwardSet.contest == contest, AwardSet.kind == "weekly", AwardSet.status == "approved",
+        AwardSet.round_key != round_key).order_by(AwardSet.round_key))
+    for row in rows:
+        for winner in row.winners:
+            if winner.get("contestant_id"):
+                found.setdefault(winner["contestant_id"], row.round_key)
+    return found
+
+
+def approve(session, actor, set_id):
+    """Approve a draft: returns (set, outbox ids). Approving an approved set returns it unchanged."""
+    require(actor, "organizer")
+    row = load(session, set_id, for_update=True)
+    if row.status == "approved":
+        return set_out(row), []
+    if row.kind == "weekly" and row.inputs.get("one_weekly_prize_per_person", True):
+        elsewhere = weekly_winners_elsewhere(session, row.contest, row.round_key)
+        if any(w.get("contestant_id") in elsewhere for w in row.winners):
+            raise err(Conflict, "repeat_winner")
+    now = utcnow()
+    won = session.execute(
+        update(AwardSet).where(AwardSet.id == row.id, AwardSet.status == "draft")
+        .values(status="approved", approved_at=now, approved_by=actor["id"])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(row)
+    row = load(session, set_id)
+    if won != 1:  # a concurrent approval won: same outcome, one event
+        return set_out(row), []
+    event_id = outbox.add(session, Outbox, "award_set_approved", {
+        "award_set_id": row.id, "contest": row.contest, "kind": row.kind, "round": row.round_key or None,
+        "approved_at": iso(row.approved_at), "approved_by": row.approved_by, "winners": row.winners,
+        "total_vnd": sum(w["amount_vnd"] for w in row.winners),
+    })
+    return set_out(row), [event_id]
+
+
+def get(session, actor, set_id):
+    require(actor, "organizer")
+    return set_out(load(session, set_id))
+
+
+def list_sets(session, contest, kind=None, round_n=None, approved_only=True):
+    query = select(AwardSet).where(AwardSet.contest == contest)
+    if approved_only:
+        query = query.where(AwardSet.status == "approved")
+    if kind is not None:
+        query = query.where(AwardSet.kind == kind)
+    if round_n is not None:
+        query = query.where(AwardSet.round_key == round_n)
+    rows = session.scalars(query).all()
+    order = {"weekly": 0, "video": 1, "collective": 2}
+    rows.sort(key=lambda r: (order.get(r.kind, 9), r.round_key))
+    return [set_out(r, with_breakdown=not approved_only) for r in rows]
+
+
+def all_rows(session, contest):
+    order = {"weekly": 0, "video": 1, "collective": 2}
+    rows = session.scalars(select(AwardSet).where(AwardSet.contest == contest)).all()
+    return sorted(rows, key=lambda r: (order.get(r.kind, 9), r.round_key))

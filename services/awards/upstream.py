@@ -1,0 +1,86 @@
+"""Calls to quiz, scoring and media, each with a deadline, their errors made plain.
+
+Nameko's RpcProxy waits forever; `eventlet.Timeout` bounds each call (RPC_TIMEOUT_S) and turns
+silence into UpstreamUnavailable (the gateway answers 503). A domain error raised by the other
+service (NotFound, Conflict, ...) arrives as nameko's RemoteError and is raised again here as the
+same common.errors class with its code and Vietnamese detail, so that e.g. quiz's
+`contest_not_found` reaches the user as a 404.
+"""
+import ast
+
+import eventlet
+from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
+
+from common import errors as common_errors
+from services.awards import config
+from services.awards.errors import Conflict, UpstreamUnavailable, err
+
+_DOMAIN = {cls.__name__: cls for cls in common_errors.DomainError.__subclasses__()}
+# Codes of the other services that mean something more precise for awards.
+_RENAMED = {"round_not_ranked": "round_not_final"}
+
+
+def _domain_error(exc):
+    """The common.errors exception a RemoteError stands for, or None."""
+    cls = _DOMAIN.get(exc.exc_type)
+    if cls is None:
+        return None
+    try:
+        args = ast.literal_eval(exc.value) if isinstance(exc.value, str) else None
+    except (ValueError, SyntaxError):
+        args = None
+    if isinstance(args, tuple) and len(args) == 2 and all(isinstance(a, str) for a in args):
+        code, detail = args
+    else:
+        code, detail = "upstream_error", str(exc.value)
+    if code in _RENAMED:
+        return err(Conflict, _RENAMED[code])
+    return cls(code, detail)
+
+
+class Upstream:
+    """The inputs of the awards, asked of the services that own them."""
+
+    def __init__(self, quiz, scoring, media, timeout_s=None):
+        self.proxies = {"quiz": quiz, "scoring": scoring, "media": media}
+        self.timeout_s = config.RPC_TIMEOUT_S if timeout_s is None else timeout_s
+
+    def call(self, service, method, *args):
+        timer = eventlet.Timeout(self.timeout_s)
+        try:
+            return getattr(self.proxies[service], method)(*args)
+        except eventlet.Timeout as exc:
+            if exc is not timer:
+                raise
+            raise UpstreamUnavailable(service, f"{service}.{method} did not answer within {self.timeout_s}s") from None
+        except (UnknownService, MethodNotFound) as exc:
+            # Not running, or an older version without this method.
+            raise UpstreamUnavailable(service, f"{service}.{method}: {type(exc).__name__}") from None
+        except RemoteError as exc:
+            domain = _domain_error(exc)
+            if domain is None:
+                raise
+            raise domain from None
+        finally:
+            timer.cancel()
+
+    # quiz
+    def contest(self, code):
+        return self.call("quiz", "get_contest", code)
+
+    def units(self):
+        return self.call("quiz", "list_units")
+
+    def excluded(self, contest, contestant_ids):
+        return self.call("quiz", "excluded_contestants", contest, list(contestant_ids))
+
+    # scoring
+    def round_ranking(self, contest, n):
+        return self.call("scoring", "get_round_ranking", contest, n)
+
+    def unit_stats(self, contest):
+        return self.call("scoring", "get_unit_stats", contest)
+
+    # media
+    def clip_results(self, contest):
+        return self.call("media", "list_clip_results", contest)

@@ -1,0 +1,96 @@
+"""Fixtures of the awards tests: a migrated database and a fake of the other services' answers."""
+import copy
+
+import pytest
+
+from common.db import Database
+from services.awards import config
+
+ORG = {"id": "org-1", "role": "organizer", "unit_code": None}
+EXPERT = {"id": "exp-1", "role": "expert", "unit_code": None}
+CONTEST = "cchc-2023"
+
+
+def ranking_row(rank, cid, name, unit, correct, submitted_at, prediction_diff=0, duration_ms=60000):
+    return {"rank": rank, "contestant_id": cid, "full_name": name, "unit_code": unit, "correct": correct,
+            "prediction": 100 + prediction_diff, "prediction_diff": prediction_diff, "duration_ms": duration_ms,
+            "submitted_at": submitted_at}
+
+
+def clip(clip_id, unit, score, created_at, title=None, assigned=3, scored=3):
+    return {"clip_id": clip_id, "unit_code": unit, "title": title or f"Video {clip_id}", "status": "accepted",
+            "score": score, "judges_assigned": assigned, "judges_scored": scored, "created_at": created_at}
+
+
+def unit_stat(code, headcount, participants, quality, zero_results=0):
+    participation = min(1.0, participants / headcount) if headcount else 0.0
+    return {"unit_code": code, "headcount": headcount, "participants": participants,
+            "participation": participation, "quality": quality, "zero_results": zero_results}
+
+
+UNITS = [{"code": "SNV", "name": "Sở Nội vụ"}, {"code": "STP", "name": "Sở Tư pháp"},
+         {"code": "STC", "name": "Sở Tài chính"}, {"code": "SYT", "name": "Sở Y tế"}]
+
+
+class FakeUpstream:
+    """What quiz, scoring and media would answer; tests set the attributes they need."""
+
+    def __init__(self):
+        self.settings = {"one_weekly_prize_per_person": True,
+                         "collective_weights": {"participation": 0.5, "quality": 0.5},
+                         "questions_per_attempt": 20}
+        self.rounds = [{"n": n, "status": "finalized", "opens_at": None, "closes_at": None} for n in (1, 2, 3, 4)]
+        self.rankings = {}          # n -> rows, missing: Conflict round_not_final
+        self.excluded_ids = set()
+        self.excluded_calls = []
+        self.stats = []
+        self.clips = {"complete": True, "clips": []}
+        self.unit_list = copy.deepcopy(UNITS)
+
+    def contest(self, code):
+        from services.awards.errors import NotFound, err
+
+        if code != CONTEST:
+            raise NotFound("contest_not_found", "Không tìm thấy hội thi.")
+        return {"code": code, "title": "Hội thi trực tuyến tìm hiểu công tác cải cách hành chính năm 2023",
+                "settings": self.settings, "rounds": self.rounds}
+
+    def units(self):
+        return self.unit_list
+
+    def excluded(self, contest, ids):
+        self.excluded_calls.append(list(ids))
+        return sorted(set(ids) & self.excluded_ids)
+
+    def round_ranking(self, contest, n):
+        from services.awards.errors import Conflict, err
+
+        if n not in self.rankings:
+            raise err(Conflict, "round_not_final")
+        return self.rankings[n]
+
+    def unit_stats(self, contest):
+        return self.stats
+
+    def clip_results(self, contest):
+        return self.clips
+
+
+@pytest.fixture
+def db(sqlite_url):
+    database = Database(sqlite_url, config.MIGRATIONS_DIR)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def both_db(db_url):
+    """The same, on SQLite and on PostgreSQL."""
+    database = Database(db_url, config.MIGRATIONS_DIR)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def upstream():
+    return FakeUpstream()
