@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from common import logs
 from gateway import config, context, errors
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import identity, media, ops, quiz, results, setup
+from gateway.routes import awards, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
 
 log = logging.getLogger("gateway")
@@ -37,7 +37,7 @@ def create_app(rpc=None):
     )
     app.state.rpc = rpc or RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
     errors.install(app)
-    for module in (identity, setup, quiz, results, media):
+    for module in (identity, setup, quiz, results, media, awards):
         app.include_router(module.router)
     app.include_router(ops.router)
     # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
