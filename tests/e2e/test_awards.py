@@ -1,0 +1,210 @@
+"""Awards end to end through the gateway: a contest with a short open round, contestants who
+submit, the round closed and ranked, weekly prizes computed, recomputed, approved and published;
+documents, budget, report; 409 while inputs are incomplete; 403 for non-organizers.
+
+Run: `.venv/bin/python -m pytest -p no:pytest_nameko tests/e2e/test_awards.py`.
+"""
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from tests.e2e.quizclient import Client, make_bank, now_utc, retry_unavailable, sheet, tag, wait_for, wait_graded
+
+API = "/api/v1"
+HUONG = "Nguyễn Thị Hương"
+
+
+def pdf_text(content):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    c = Client(cluster.base_url)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def weekly_contest(cluster, client, admin_headers):
+    """A 4-round contest whose round 1 is open now; five contestants took it; one of them (a
+    perfect score) was put on the exclusion list afterwards."""
+    code = f"aw-{tag()}"
+    start = now_utc() - dt.timedelta(minutes=1)
+    rounds = [{"opens_at": start.isoformat(), "closes_at": (start + dt.timedelta(hours=2)).isoformat()}]
+    for week in range(1, 4):
+        opens = start + dt.timedelta(days=7 * week)
+        rounds.append({"opens_at": opens.isoformat(), "closes_at": (opens + dt.timedelta(days=6)).isoformat()})
+    bank = make_bank(code, 12)
+    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": 5}, bank)
+    by_text = {q["text"]: q for q in bank}
+    people = [("SNV", HUONG, 5), ("STP", "Trần Văn Excluded", 5), ("STP", "Lê Thị Bình", 4),
+              ("SNV", "Phạm Văn Cường", 3), ("STP", "Hoàng Thị Dung", 2)]
+    contestants = []
+    for unit, name, correct in people:
+        person = client.new_contestant(unit, full_name=name)
+        resp = retry_unavailable(lambda: client.start(person["headers"], code, 1))
+        assert resp.status_code == 201, resp.text
+        paper = resp.json()
+        resp = client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct), prediction=5)
+        assert resp.status_code == 202, resp.text
+        wait_graded(client, person["headers"], paper["attempt_id"])
+        contestants.append({**person, "correct": correct})
+    excluded = contestants[1]
+    resp = client.exclude(admin_headers, code, [excluded["id_number"]])
+    assert resp.status_code == 200, resp.text
+    return {"code": code, "contestants": contestants, "excluded": excluded}
+
+
+def compute(cluster, headers, contest, kind, round_n=None):
+    body = {"kind": kind} if round_n is None else {"kind": kind, "round": round_n}
+    return cluster.http.post(f"{API}/admin/contests/{contest}/awards/compute", json=body, headers=headers)
+
+
+def test_weekly_prizes_lifecycle(cluster, client, admin_headers, weekly_contest):
+    code = weekly_contest["code"]
+    contestant_headers = weekly_contest["contestants"][0]["headers"]
+
+    # The round is still open: no weekly prizes yet.
+    resp = compute(cluster, admin_headers, code, "weekly", 1)
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["code"] == "round_not_final"
+
+    resp = client.close_round(admin_headers, code, 1)
+    assert resp.status_code == 200, resp.text
+    wait_for(lambda: client.leaderboard(code, 1).json().get("final"), 60)
+
+    # Non-organizers may not compute.
+    resp = compute(cluster, contestant_headers, code, "weekly", 1)
+    assert resp.status_code == 403, resp.text
+
+    first = wait_for(lambda: (lambda r: r.json() if r.status_code == 200 else None)(
+        compute(cluster, admin_headers, code, "weekly", 1)), 30)
+    assert first["status"] == "draft" and first["round"] == 1 and first["kind"] == "weekly"
+    names = [w["full_name"] for w in first["winners"]]
+    assert names == [HUONG, "Lê Thị Bình", "Phạm Văn Cường"], first
+    assert [w["prize"] for w in first["winners"]] == ["nhat", "nhi", "ba"]
+    assert [w["amount_vnd"] for w in first["winners"]] == [2_000_000, 1_500_000, 1_000_000]
+    assert first["winners"][0]["unit_code"] == "SNV"
+    skipped = first["breakdown"]["skipped"]
+    assert [s["contestant_id"] for s in skipped] == [weekly_contest["excluded"]["id"]]
+
+    # Nothing public before approval.
+    assert cluster.http.get(f"{API}/contests/{code}/awards").json() == []
+
+    # Recompute replaces the draft (new id; the old one is gone).
+    second = compute(cluster, admin_headers, code, "weekly", 1).json()
+    assert second["award_set_id"] != first["award_set_id"]
+    assert second["winners"] == first["winners"]
+    resp = cluster.http.get(f"{API}/admin/award-sets/{first['award_set_id']}", headers=admin_headers)
+    assert resp.status_code == 404, resp.text
+    resp = cluster.http.get(f"{API}/admin/award-sets/{second['award_set_id']}", headers=admin_headers)
+    assert resp.status_code == 200 and resp.json()["status"] == "draft"
+    assert cluster.http.get(f"{API}/admin/award-sets/{second['award_set_id']}",
+                            headers=contestant_headers).status_code == 403
+
+    # Approval: organizers only, recorded, idempotent; then public; then no recompute.
+    set_id = second["award_set_id"]
+    resp = cluster.http.post(f"{API}/admin/award-sets/{set_id}/approve", headers=contestant_headers)
+    assert resp.status_code == 403, resp.text
+    resp = cluster.http.post(f"{API}/admin/award-sets/{set_id}/approve", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    approved = resp.json()
+    assert approved["status"] == "approved" and approved["approved_by"] and approved["approved_at"]
+    again = cluster.http.post(f"{API}/admin/award-sets/{set_id}/approve", headers=admin_headers).json()
+    assert again["approved_at"] == approved["approved_at"]
+    public = cluster.http.get(f"{API}/contests/{code}/awards", params={"kind": "weekly", "round": 1}).json()
+    assert [s["award_set_id"] for s in public] == [set_id]
+    assert [w["full_name"] for w in public[0]["winners"]] == names
+    assert "breakdown" not in public[0]
+    assert cluster.http.get(f"{API}/contests/{code}/awards", params={"kind": "video"}).json() == []
+    resp = compute(cluster, admin_headers, code, "weekly", 1)
+    assert resp.status_code == 409 and resp.json()["code"] == "already_approved", resp.text
+
+    # Documents.
+    resp = cluster.http.get(f"{API}/admin/award-sets/{set_id}/decision.xlsx", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    assert "filename*=UTF-8''" in resp.headers["content-disposition"]
+    sheet_rows = list(load_workbook(io.BytesIO(resp.content)).worksheets[0].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(sheet_rows) if row and row[0] == "STT")
+    body = sheet_rows[header + 1:]
+    assert [(r[1], r[2], r[8]) for r in body[:3]] == [
+        ("Giải Nhất", HUONG, 2_000_000), ("Giải Nhì", "Lê Thị Bình", 1_500_000),
+        ("Giải Ba", "Phạm Văn Cường", 1_000_000)]
+    assert body[3][1] == "Tổng cộng" and body[3][8] == 4_500_000
+
+    resp = cluster.http.get(f"{API}/admin/award-sets/{set_id}/decision.pdf", headers=admin_headers)
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/pdf"
+    text = pdf_text(resp.content)
+    assert "QUYẾT ĐỊNH" in text and "Quyết định phê duyệt kết quả" in text and HUONG in text
+
+    resp = cluster.http.get(f"{API}/admin/award-sets/{set_id}/certificates/1.pdf", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    text = pdf_text(resp.content)
+    assert "Giấy khen" in text and HUONG in text and "Giải Nhất" in text
+    assert cluster.http.get(f"{API}/admin/award-sets/{set_id}/certificates/4.pdf",
+                            headers=admin_headers).status_code == 404
+    resp = cluster.http.get(f"{API}/admin/award-sets/{set_id}/certificates.zip", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    archive = zipfile.ZipFile(io.BytesIO(resp.content))
+    assert len(archive.namelist()) == 3
+    assert "Lê Thị Bình" in pdf_text(archive.read(archive.namelist()[1]))
+
+    # Budget: 4 rounds at SPEC's defaults.
+    resp = cluster.http.get(f"{API}/admin/contests/{code}/awards/budget", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["total_vnd"] == 48_000_000
+    assert resp.json()["approved_vnd"] == 4_500_000
+
+    # Closing report.
+    resp = cluster.http.get(f"{API}/admin/contests/{code}/report.xlsx", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    book = load_workbook(io.BytesIO(resp.content))
+    per_round = list(book["Theo tuần"].iter_rows(values_only=True))
+    assert per_round[1][0] == 1 and per_round[1][2] == 5  # five contestants ranked in round 1
+    prizes = list(book["Giải thưởng"].iter_rows(values_only=True))
+    assert (HUONG, 2_000_000) in [(r[3], r[5]) for r in prizes]
+    resp = cluster.http.get(f"{API}/admin/contests/{code}/report.pdf", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    assert "BÁO CÁO TỔNG KẾT" in pdf_text(resp.content)
+    assert cluster.http.get(f"{API}/admin/contests/{code}/report.pdf",
+                            headers=contestant_headers).status_code == 403
+
+
+def test_incomplete_inputs_are_409(cluster, admin_headers, weekly_contest):
+    code = weekly_contest["code"]
+    # Rounds 2-4 have not even opened: no collective prizes yet.
+    resp = compute(cluster, admin_headers, code, "collective")
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["code"] == "rounds_not_final"
+    resp = compute(cluster, admin_headers, code, "weekly", 2)
+    assert resp.status_code == 409 and resp.json()["code"] == "round_not_final", resp.text
+    # No clip was uploaded for this contest: the video prizes cannot be decided.
+    resp = compute(cluster, admin_headers, code, "video")
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["code"] in ("no_clips", "clips_not_scored")
+    # Bad input never reaches a 500.
+    resp = compute(cluster, admin_headers, code, "weekly")
+    assert resp.status_code == 422, resp.text
+    resp = compute(cluster, admin_headers, "no-such-contest", "video")
+    assert resp.status_code == 404 and resp.json()["code"] == "contest_not_found", resp.text
+    resp = cluster.http.post(f"{API}/admin/award-sets/nope/approve", headers=admin_headers)
+    assert resp.status_code == 404, resp.text
+
+
+def test_prize_table_changes_amounts(cluster, admin_headers, weekly_contest):
+    code = weekly_contest["code"]
+    url = f"{API}/admin/contests/{code}/awards/prizes"
+    table = {"weekly": [{"prize": "nhat", "count": 1, "amount_vnd": 3_000_000},
+                        {"prize": "nhi", "count": 2, "amount_vnd": 1_000_000}]}
+    resp = cluster.http.put(url, json=table, headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["totals"]["weekly"] == 5_000_000
+    budget = cluster.http.get(f"{API}/admin/contests/{code}/awards/budget", headers=admin_headers).json()
+    assert budget["total_vnd"] == 4 * 5_000_000 + 13_000_000 + 17_000_000
+    bad = {"weekly": [{"prize": "nhat", "count": -1, "amount_vnd": 1}]}
+    assert cluster.http.put(url, json=bad, headers=admin_headers).status_code == 422
