@@ -146,6 +146,8 @@ class Cluster:
             READY_TIMEOUT_S=str(READY_TIMEOUT_S),
             S3_ENDPOINT=self.s3_endpoint,
             S3_BUCKET="cchc-clips-e2e",
+            # S3's smallest part size, so that a test clip of a few MiB spans several parts.
+            CLIP_PART_SIZE=str(5 * 1024 * 1024),
             DATA_DIR=os.path.join(self.log_dir, "var"),  # nothing should land there: PostgreSQL is set
             PYTHONUNBUFFERED="1",
             PYTHONWARNINGS="ignore::Warning:nameko.cli.commands",
@@ -166,9 +168,12 @@ class Cluster:
         return [os.path.join(BIN, "nameko"), "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"),
                 f"services.{service}.service"]
 
-    def spawn(self, service, n=1):
+    def spawn(self, service, n=1, extra_env=None):
+        """Start one process; `extra_env` adds variables for this start only (e.g. a test hook)."""
+        env = self.env(service, n)
+        env.update(extra_env or {})
         log = open(os.path.join(self.log_dir, f"{service}-{n}.log"), "ab")
-        proc = subprocess.Popen(self.command(service), cwd=ROOT, env=self.env(service, n),
+        proc = subprocess.Popen(self.command(service), cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         log.close()  # the child holds its own copy
         self.procs[(service, n)] = proc
