@@ -10,6 +10,7 @@ from gateway import config, context, errors
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import awards, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
+from gateway import web
 
 log = logging.getLogger("gateway")
 
@@ -40,6 +41,7 @@ def create_app(rpc=None):
     for module in (identity, setup, quiz, results, media, awards):
         app.include_router(module.router)
     app.include_router(ops.router)
+    web.mount(app)  # the portal's pages and static files (after the API routes)
     # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
     app.add_middleware(
         CORSMiddleware,

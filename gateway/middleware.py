@@ -49,6 +49,8 @@ class GatewayMiddleware:
                 out = MutableHeaders(scope=message)
                 out["x-request-id"] = rid
                 for name, value in SECURITY_HEADERS.items():
+                    if name == "x-frame-options" and "frame-ancestors" in out.get("content-security-policy", ""):
+                        continue  # the response chose who may frame it (the portal's /embed page)
                     out.setdefault(name, value)
             await send(message)
 

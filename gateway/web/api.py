@@ -1,0 +1,100 @@
+"""Small JSON helpers the portal's pages need and /api/v1 did not have.
+
+- GET /api/v1/time: the server's clock, so a quiz countdown follows the server and not the device.
+- GET /api/v1/admin/metrics/summary: this gateway process's own Prometheus counters, summed up for
+  the monitors' page (totals and latency percentiles; the page turns two samples into rates).
+"""
+import datetime as dt
+import math
+from collections import defaultdict
+
+from fastapi import APIRouter, Depends
+
+from gateway import auth, metrics
+from gateway.routes import API_PREFIX
+
+router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
+
+
+def utc_now_iso():
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+@router.get("/time", summary="Giờ máy chủ (để đồng hồ đếm ngược theo máy chủ, không theo thiết bị)")
+async def server_time():
+    return {"now": utc_now_iso()}
+
+
+def _samples(metric):
+    for family in metric.collect():
+        yield from family.samples
+
+
+def percentile_from_buckets(buckets, q):
+    """The upper bound (seconds) of the histogram bucket holding quantile `q`; None without data.
+
+    `buckets` maps each bucket's upper bound `le` to its cumulative count (Prometheus style).
+    """
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]] if bounds else 0
+    if not total:
+        return None
+    rank = q * total
+    for le in bounds:
+        if buckets[le] >= rank:
+            return le
+    return bounds[-1]
+
+
+def summarize():
+    """One dict of the gateway's request and RPC metrics (this process only)."""
+    routes = defaultdict(lambda: {"requests": 0, "errors": 0, "client_errors": 0, "seconds": 0.0})
+    for s in _samples(metrics.HTTP_REQUESTS):
+        if s.name.endswith("_total"):
+            row = routes[(s.labels["method"], s.labels["route"])]
+            row["requests"] += s.value
+            status = s.labels["status"]
+            row["errors"] += s.value if status.startswith("5") else 0
+            row["client_errors"] += s.value if status.startswith("4") else 0
+    buckets = defaultdict(float)
+    for s in _samples(metrics.HTTP_SECONDS):
+        if s.name.endswith("_bucket"):
+            buckets[float(s.labels["le"])] += s.value
+        elif s.name.endswith("_sum"):
+            routes[(s.labels["method"], s.labels["route"])]["seconds"] += s.value
+    rpc = defaultdict(lambda: {"calls": 0, "failures": 0})
+    for s in _samples(metrics.RPC_CALLS):
+        if s.name.endswith("_total"):
+            row = rpc[(s.labels["service"], s.labels["method"])]
+            row["calls"] += s.value
+            row["failures"] += 0 if s.labels["outcome"] in ("ok", "remote_error") else s.value
+
+    def ms(seconds):
+        return None if seconds is None or math.isinf(seconds) else round(seconds * 1000, 1)
+
+    route_rows = [
+        {"method": m, "route": r, "requests": int(v["requests"]), "errors": int(v["errors"]),
+         "client_errors": int(v["client_errors"]),
+         "mean_ms": round(v["seconds"] / v["requests"] * 1000, 1) if v["requests"] else None}
+        for (m, r), v in routes.items() if v["requests"]
+    ]
+    route_rows.sort(key=lambda row: -row["requests"])
+    p99 = percentile_from_buckets(buckets, 0.99)
+    return {
+        "generated_at": utc_now_iso(),
+        "requests": sum(r["requests"] for r in route_rows),
+        "errors": sum(r["errors"] for r in route_rows),
+        "client_errors": sum(r["client_errors"] for r in route_rows),
+        # Bucket upper bounds: "95% of requests took at most this long"; +Inf means past the last bucket.
+        "latency_ms": {"p50": ms(percentile_from_buckets(buckets, 0.5)),
+                       "p95": ms(percentile_from_buckets(buckets, 0.95)),
+                       "p99": ms(p99), "over_last_bucket": bool(p99 is not None and math.isinf(p99))},
+        "routes": route_rows[:20],
+        "rpc": sorted(({"service": s, "method": m, "calls": int(v["calls"]), "failures": int(v["failures"])}
+                       for (s, m), v in rpc.items()), key=lambda row: -row["calls"]),
+    }
+
+
+@router.get("/admin/metrics/summary", summary="Tóm tắt chỉ số của tiến trình gateway này (giám sát)")
+async def metrics_summary(actor=Depends(auth.require_roles(*auth.MONITORING))):
+    return summarize()

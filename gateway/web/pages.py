@@ -1,0 +1,86 @@
+"""The portal's HTML pages. Each is a Jinja2 shell; its script (static/js/<page>.js) fetches the data
+from /api/v1 with the token kept in sessionStorage, so the pages themselves hold nothing private.
+"""
+import os
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.templating import Jinja2Templates
+
+from gateway.web import config
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=os.path.join(os.path.dirname(__file__), "templates"))
+
+_CODE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")
+
+# SPEC.md section 4: the prize structure at its defaults (amounts in VND), shown on the home page.
+PRIZES = [
+    {"kind": "Giải tuần (mỗi tuần thi)", "rows": [("Giải Nhất", 1, 2_000_000), ("Giải Nhì", 1, 1_500_000),
+                                                  ("Giải Ba", 1, 1_000_000)]},
+    {"kind": "Giải video clip", "rows": [("Giải Nhất", 1, 3_000_000), ("Giải Nhì", 2, 2_000_000),
+                                         ("Giải Ba", 2, 1_500_000), ("Giải Khuyến khích", 3, 1_000_000)]},
+    {"kind": "Giải tập thể", "rows": [("Giải Nhất", 1, 5_000_000), ("Giải Nhì", 2, 3_500_000),
+                                      ("Giải Ba", 2, 2_500_000)]},
+]
+
+# path → (template, <title>, navigation key). The script of a page is static/js/<template name>.js.
+PAGES = {
+    "/": ("home", "Trang chủ", "home"),
+    "/dang-ky": ("register", "Đăng ký dự thi", "register"),
+    "/dang-nhap": ("login", "Đăng nhập", "login"),
+    "/thi": ("quiz", "Làm bài thi", "quiz"),
+    "/luot-thi": ("attempts", "Lượt thi của tôi", "attempts"),
+    "/bang-xep-hang": ("leaderboard", "Bảng xếp hạng và giải thưởng", "leaderboard"),
+    "/thong-ke": ("stats", "Thống kê tham gia theo đơn vị", "stats"),
+    "/video": ("gallery", "Video clip dự thi", "gallery"),
+    "/nhung-trang": ("snippet", "Nhúng hội thi vào trang web cơ quan", "snippet"),
+    "/quan-tri": ("admin", "Quản trị hội thi", "admin"),
+    "/quan-tri/nhap-du-lieu": ("admin_import", "Nhập dữ liệu", "admin"),
+    "/quan-tri/hoi-thi": ("admin_contests", "Hội thi và tuần thi", "admin"),
+    "/quan-tri/thong-ke": ("admin_stats", "Thống kê và biểu đồ", "admin"),
+    "/quan-tri/giai-thuong": ("admin_awards", "Giải thưởng", "admin"),
+    "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
+    "/giam-khao": ("judge", "Chấm video clip", "judge"),
+    "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
+}
+
+
+def _code(value):
+    """A contest or unit code from the address, or "" when absent or malformed (never echoed raw)."""
+    return value if value and _CODE.match(value) else ""
+
+
+def render(request, template, title, nav, **extra):
+    context = {
+        "title": title, "nav": nav, "script": template, "prizes": PRIZES,
+        "contest": _code(request.query_params.get("contest")) or config.PORTAL_CONTEST,
+        **extra,
+    }
+    return templates.TemplateResponse(request, f"{template}.html", context)
+
+
+def _page(template, title, nav):
+    async def page(request: Request):
+        return render(request, template, title, nav)
+    page.__name__ = f"page_{template}"
+    return page
+
+
+for _path, (_template, _title, _nav) in PAGES.items():
+    router.add_api_route(_path, _page(_template, _title, _nav), methods=["GET"])
+
+
+@router.get("/ket-qua/{attempt_id}")
+async def result_page(request: Request, attempt_id: str):
+    return render(request, "result", "Kết quả bài thi", "attempts", attempt_id=_code(attempt_id))
+
+
+@router.get("/embed")
+async def embed(request: Request):
+    """The banner agencies put in an iframe: the only page that may be framed by another site."""
+    response = render(request, "embed", "Hội thi CCHC", "embed",
+                      unit=_code(request.query_params.get("unit")))
+    # With frame-ancestors set, the gateway middleware leaves out X-Frame-Options for this response.
+    response.headers["content-security-policy"] = f"frame-ancestors {config.PORTAL_EMBED_ANCESTORS}"
+    return response

@@ -1,0 +1,97 @@
+/* Clip upload straight to object storage: POST /contests/{c}/clips gives presigned part URLs; each
+ * part is PUT with XMLHttpRequest (upload progress events), then POST /clips/{id}/complete with the
+ * parts' ETags. The media service then probes the file; the list shows each clip's status. */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  if (!P.requireRole(["organizer", "expert"])) return;
+  var form = P.$("[data-upload]"), bar = P.$("[data-progress]"), barText = P.$("[data-progress-text]");
+  var STATUS = { uploading: "Đang tải lên", processing: "Đang kiểm tra tệp", accepted: "Hợp lệ", rejected: "Bị từ chối" };
+  var names = {};
+
+  function list(code) {
+    var tbody = P.$("[data-clips]");
+    P.api("/contests/" + encodeURIComponent(code) + "/clips").then(function (clips) {
+      if (!clips.length) return P.emptyRow(tbody, 5, "Chưa có video clip nào.");
+      P.fill(tbody, clips.map(function (c) {
+        return el("tr", {}, el("td", {}, c.title), el("td", {}, names[c.unit_code] || c.unit_code),
+          el("td", {}, el("span", { class: "chip " + c.status }, STATUS[c.status] || c.status), c.reject_reason ? el("div", { class: "hint" }, c.reject_reason) : null),
+          el("td", { class: "num" }, c.duration_s == null ? "—" : Math.round(c.duration_s) + " giây"),
+          el("td", { class: "num" }, c.score == null ? "—" : c.score));
+      }));
+      // Clips still being uploaded or probed change soon: look again.
+      if (clips.some(function (c) { return c.status === "processing" || c.status === "uploading"; })) setTimeout(function () { list(code); }, 3000);
+    }).catch(function (err) { P.emptyRow(tbody, 5, err.detail); });
+  }
+
+  function putPart(url, blob, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("PUT", url);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(e.loaded); };
+      xhr.onload = function () {
+        var etag = xhr.getResponseHeader("ETag");
+        if (xhr.status >= 200 && xhr.status < 300 && etag) resolve(etag);
+        else reject(new P.ApiError(xhr.status, "upload_failed", xhr.status >= 200 && xhr.status < 300
+          ? "Kho lưu trữ không trả về mã ETag (cần cho phép đọc tiêu đề ETag trong cấu hình CORS)."
+          : "Tải phần tệp lên kho lưu trữ thất bại (mã " + xhr.status + ")."));
+      };
+      xhr.onerror = function () { reject(new P.ApiError(0, "network", "Mất kết nối khi tải tệp lên kho lưu trữ.")); };
+      xhr.send(blob);
+    });
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var formError = P.$("[data-form-error]", form);
+    P.showError(formError, null);
+    var f = form.elements, file = f.file.files[0];
+    if (!file || !f.title.value.trim() || !f.unit_code.value) {
+      P.showError(formError, { detail: "Vui lòng chọn đơn vị, nhập tên và chọn tệp video." });
+      return;
+    }
+    var code = f.contest.value, button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    bar.hidden = false; bar.value = 0;
+    barText.textContent = "Đang chuẩn bị…";
+    P.api("/contests/" + encodeURIComponent(code) + "/clips", { body: {
+      unit_code: f.unit_code.value, title: f.title.value.trim(), category: f.category.value,
+      filename: file.name, size_bytes: file.size, content_type: file.type || "video/mp4" } })
+      .then(function (clip) {
+        var size = clip.upload.part_size, sent = {}, etags = [];
+        function progress(n, loaded) {
+          sent[n] = loaded;
+          var total = Object.keys(sent).reduce(function (s, k) { return s + sent[k]; }, 0);
+          bar.value = Math.round(100 * total / file.size);
+          barText.textContent = "Đã tải lên " + bar.value + "%";
+        }
+        // Parts go one after another: steady progress, and a phone's link is not split four ways.
+        return clip.upload.parts.reduce(function (chain, part) {
+          return chain.then(function () {
+            var start = (part.part_number - 1) * size;
+            return putPart(part.url, file.slice(start, start + size), function (l) { progress(part.part_number, l); })
+              .then(function (etag) { etags.push({ part_number: part.part_number, etag: etag }); });
+          });
+        }, Promise.resolve()).then(function () {
+          return P.api("/clips/" + encodeURIComponent(clip.clip_id) + "/complete", { body: { parts: etags } });
+        });
+      })
+      .then(function () {
+        bar.value = 100;
+        barText.textContent = "Đã tải lên xong. Hệ thống đang kiểm tra thời lượng và định dạng tệp.";
+        form.reset();
+        list(code);
+      })
+      .catch(function (err) { P.showError(formError, err); barText.textContent = ""; bar.hidden = true; })
+      .then(function () { button.disabled = false; });
+  });
+
+  P.api("/units").then(function (units) {
+    units.sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
+    units.forEach(function (u) { names[u.code] = u.name; });
+    P.fill(P.$("#v_unit"), units.map(function (u) { return el("option", { value: u.code }, u.name); }));
+  }).then(function () {
+    return P.contestSelects(list);
+  }).then(function () { if (form.elements.contest.value) list(form.elements.contest.value); })
+    .catch(function (err) { P.showError(P.$("[data-error]"), err); });
+})();

@@ -1,0 +1,62 @@
+/* Imports (units, questions, exclusion list) with the per-row error report the services return. */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  if (!P.requireRole(["organizer", "expert"])) return;
+  P.contestSelects().catch(function () {});
+
+  function report(box, result) {
+    var parts = [];
+    var counts = [];
+    if (result.created != null) counts.push("Đã thêm " + result.created);
+    if (result.updated != null) counts.push("cập nhật " + result.updated);
+    if (result.excluded != null) counts.push("Danh sách hiện có " + result.excluded + " người không được dự thi");
+    var errors = result.errors || [];
+    parts.push(el("p", { class: errors.length ? "notice warning" : "notice success" },
+      counts.join(", ") + (errors.length ? ". Có " + errors.length + " dòng lỗi, không được nhập:" : ". Không có dòng lỗi.")));
+    if (errors.length) {
+      parts.push(el("div", { class: "table-scroll" }, el("table", { class: "data compact errors" },
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Dòng"), el("th", { scope: "col" }, "Lỗi"))),
+        el("tbody", {}, frag(errors.map(function (e) {
+          return el("tr", {}, el("td", {}, e.row), el("td", {}, e.message));
+        }))))));
+    }
+    P.fill(box, parts);
+  }
+  function frag(nodes) { var f = document.createDocumentFragment(); nodes.forEach(function (n) { f.appendChild(n); }); return f; }
+
+  function idsFromText(text) {
+    return text.split(/[\s,;]+/).map(function (s) { return s.trim(); }).filter(function (s) { return /^\d+$/.test(s); });
+  }
+
+  P.$all("[data-import]").forEach(function (form) {
+    var box = P.$("[data-report]", form);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var kind = form.dataset.import, file = form.elements.file.files[0];
+      var button = form.querySelector("button[type=submit]");
+      var request;
+      if (kind === "exclusions") {
+        var typed = idsFromText(form.elements.ids.value);
+        request = (file ? file.text() : Promise.resolve("")).then(function (text) {
+          var ids = typed.concat(idsFromText(text));
+          if (!ids.length) throw new P.ApiError(0, "empty", "Vui lòng nhập ít nhất một số CCCD hoặc chọn tệp.");
+          return P.api("/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/exclusions",
+                       { body: { id_numbers: ids } });
+        });
+      } else {
+        if (!file) { P.fill(box, [el("p", { class: "err" }, "Vui lòng chọn tệp CSV hoặc XLSX.")]); form.elements.file.focus(); return; }
+        var data = new FormData();
+        data.append("file", file);
+        var path = kind === "units" ? "/admin/units/import"
+          : "/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/questions/import";
+        request = P.api(path, { form: data });
+      }
+      button.disabled = true;
+      P.fill(box, [el("p", { class: "muted" }, "Đang nhập…")]);
+      request.then(function (result) { report(box, result); })
+        .catch(function (err) { P.fill(box, [el("p", { class: "notice error", role: "alert" }, err.detail || String(err))]); })
+        .then(function () { button.disabled = false; });
+    });
+  });
+})();

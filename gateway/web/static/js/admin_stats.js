@@ -1,0 +1,42 @@
+/* Staff statistics: participation per unit and the score distribution of a round (from the
+ * leaderboard: each contestant's counted attempt). */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  if (!P.requireRole(["organizer", "expert", "monitor"])) return;
+  var contestSel = P.$("#s_contest"), roundSel = P.$("#s_round"), errorBox = P.$("[data-error]");
+
+  function participation(code) {
+    P.api("/contests/" + encodeURIComponent(code) + "/stats/units").then(function (rows) {
+      rows = rows.filter(function (r) { return r.participants; })
+        .sort(function (a, b) { return (b.participation || 0) - (a.participation || 0); }).slice(0, 20);
+      P.barChart(P.$("[data-chart-participation]"), rows.map(function (r) {
+        return { label: r.unit_code, value: r.participation || 0,
+                 text: P.fmt.pct(r.participation) + " (" + r.participants + "/" + P.fmt.int(r.headcount) + ")" };
+      }), { max: 1, labelWidth: 110, title: "Tỷ lệ tham gia theo đơn vị" });
+    }).catch(function (err) { P.showError(errorBox, err); });
+  }
+
+  function scores(code, n, questions) {
+    P.api("/contests/" + encodeURIComponent(code) + "/rounds/" + n + "/leaderboard?limit=1000").then(function (b) {
+      var counts = [];
+      for (var i = 0; i <= questions; i++) counts.push(0);
+      b.rows.forEach(function (r) { if (r.correct != null && r.correct <= questions) counts[r.correct] += 1; });
+      P.columnChart(P.$("[data-chart-scores]"), counts.map(function (v, i) { return { label: String(i), value: v }; }),
+                    { title: "Số thí sinh theo số câu đúng" });
+    }).catch(function (err) { P.showError(errorBox, err); });
+  }
+
+  function load(code) {
+    participation(code);
+    P.api("/contests/" + encodeURIComponent(code)).then(function (c) {
+      P.fill(roundSel, c.rounds.map(function (r) { return el("option", { value: r.n }, "Tuần " + r.n); }));
+      var started = c.rounds.filter(function (r) { return r.status !== "scheduled"; });
+      roundSel.value = started.length ? started[started.length - 1].n : 1;
+      var q = (c.settings && c.settings.questions_per_attempt) || 20;
+      roundSel.onchange = function () { scores(code, roundSel.value, q); };
+      scores(code, roundSel.value, q);
+    }).catch(function (err) { P.showError(errorBox, err); });
+  }
+  P.contestSelects(load).then(function () { if (contestSel.value) load(contestSel.value); }).catch(function (err) { P.showError(errorBox, err); });
+})();

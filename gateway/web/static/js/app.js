@@ -1,0 +1,297 @@
+/* Shared helpers of every portal page: API calls with the bearer token (sessionStorage), the server
+ * clock, Vietnamese formatting, small DOM and chart helpers, the navigation by role.
+ * Plain JavaScript, no build step. Pages' own scripts use `window.Portal`. */
+(function () {
+  "use strict";
+  var API = "/api/v1";
+  var TZ = "Asia/Ho_Chi_Minh";
+
+  // ---- session --------------------------------------------------------------------------------
+  var Auth = {
+    token: function () { return sessionStorage.getItem("cchc.token"); },
+    role: function () { return sessionStorage.getItem("cchc.role"); },
+    name: function () { return sessionStorage.getItem("cchc.name") || ""; },
+    set: function (token, role) {
+      sessionStorage.setItem("cchc.token", token);
+      sessionStorage.setItem("cchc.role", role);
+    },
+    setName: function (name) { sessionStorage.setItem("cchc.name", name || ""); },
+    clear: function () {
+      ["cchc.token", "cchc.role", "cchc.name"].forEach(function (k) { sessionStorage.removeItem(k); });
+    },
+  };
+
+  // ---- API ------------------------------------------------------------------------------------
+  function ApiError(status, code, detail, body) {
+    this.status = status; this.code = code; this.detail = detail; this.body = body || {};
+  }
+  ApiError.prototype.toString = function () { return this.detail; };
+
+  /** fetch /api/v1 + path; resolves to the JSON body, rejects with ApiError (Vietnamese detail). */
+  function api(path, opts) {
+    opts = opts || {};
+    var headers = {};
+    var body;
+    if (opts.form) { body = opts.form; }
+    else if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(opts.body); }
+    var token = Auth.token();
+    if (token && opts.auth !== false) headers["Authorization"] = "Bearer " + token;
+    return fetch(API + path, { method: opts.method || (body ? "POST" : "GET"), headers: headers, body: body })
+      .catch(function () {
+        throw new ApiError(0, "network", "Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.");
+      })
+      .then(function (resp) {
+        if (opts.raw && resp.ok) return resp;
+        return resp.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (resp.ok) return data;
+          if (resp.status === 401 && opts.auth !== false && token) {
+            Auth.clear();  // expired or invalid: the next page asks to log in again
+          }
+          var detail = (data && data.detail) || ("Lỗi " + resp.status + ". Vui lòng thử lại.");
+          throw new ApiError(resp.status, (data && data.code) || "http_" + resp.status, detail, data);
+        });
+      });
+  }
+
+  // ---- server clock ---------------------------------------------------------------------------
+  /* offset = server time − device time, measured against GET /time (midpoint of the round trip);
+   * the `Date` header is the fallback (one-second resolution). Countdowns use Clock.now(). */
+  var Clock = {
+    offsetMs: 0,
+    synced: false,
+    now: function () { return Date.now() + Clock.offsetMs; },
+    sync: function () {
+      var t0 = Date.now();
+      return fetch(API + "/time", { cache: "no-store" }).then(function (resp) {
+        var t1 = Date.now();
+        return resp.json().then(function (data) {
+          var server = Date.parse(data.now);
+          if (isNaN(server)) server = Date.parse(resp.headers.get("Date"));
+          if (!isNaN(server)) { Clock.offsetMs = server - (t0 + t1) / 2; Clock.synced = true; }
+          return Clock.offsetMs;
+        });
+      }).catch(function () { return Clock.offsetMs; });
+    },
+  };
+
+  // ---- formatting -----------------------------------------------------------------------------
+  var dateTimeFmt = new Intl.DateTimeFormat("vi-VN", {
+    timeZone: TZ, hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric",
+  });
+  var timeFmt = new Intl.DateTimeFormat("vi-VN", { timeZone: TZ, hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  var fmt = {
+    dateTime: function (iso) { return iso ? dateTimeFmt.format(new Date(iso)) : "—"; },
+    time: function (date) { return timeFmt.format(date); },
+    vnd: function (n) { return n == null ? "—" : Number(n).toLocaleString("vi-VN") + " đ"; },
+    int: function (n) { return n == null ? "—" : Number(n).toLocaleString("vi-VN"); },
+    pct: function (x) { return x == null ? "—" : (x * 100).toLocaleString("vi-VN", { maximumFractionDigits: 1 }) + "%"; },
+    duration: function (ms) {
+      if (ms == null) return "—";
+      var s = Math.round(ms / 1000), m = Math.floor(s / 60);
+      return m + " phút " + (s % 60) + " giây";
+    },
+    clock: function (ms) {  // 05:07 or 1:02:03
+      var s = Math.max(0, Math.ceil(ms / 1000));
+      var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+      var two = function (x) { return (x < 10 ? "0" : "") + x; };
+      return (h ? h + ":" + two(m) : two(m)) + ":" + two(sec);
+    },
+    span: function (ms) {  // "3 ngày 4 giờ 5 phút" for countdowns to a round
+      var s = Math.max(0, Math.floor(ms / 1000));
+      var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+      var parts = [];
+      if (d) parts.push(d + " ngày");
+      if (d || h) parts.push(h + " giờ");
+      parts.push(m + " phút");
+      if (!d) parts.push((s % 60) + " giây");
+      return parts.join(" ");
+    },
+  };
+  var ROUND_STATUS = { scheduled: "Sắp diễn ra", open: "Đang diễn ra", closed: "Đã kết thúc, đang xếp hạng", finalized: "Đã có kết quả" };
+  var ATTEMPT_STATUS = { in_progress: "Đang làm bài", submitted: "Đã nộp, đang chấm", graded: "Đã chấm" };
+  var ROLE_NAMES = { contestant: "Thí sinh", organizer: "Ban Tổ chức", expert: "Tổ Chuyên viên", judge: "Giám khảo", monitor: "Giám sát" };
+
+  // ---- DOM ------------------------------------------------------------------------------------
+  /** el("td", {class: "num"}, "text", childNode): text is always text (never parsed as HTML). */
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === "text") node.textContent = v;
+      else if (k.slice(0, 2) === "on") node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : v);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined) continue;
+      node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function fill(node, children) {
+    node.textContent = "";
+    children.forEach(function (c) { if (c) node.appendChild(c); });
+  }
+  function emptyRow(tbody, cols, text) { fill(tbody, [el("tr", {}, el("td", { colspan: cols, class: "muted" }, text))]); }
+  function showError(node, err) {
+    if (!node) return;
+    if (!err) { node.hidden = true; node.textContent = ""; return; }
+    node.textContent = err.detail || String(err);
+    node.hidden = false;
+  }
+  function fieldError(form, name, message) {
+    var input = form.elements[name];
+    var out = document.getElementById(name + "-err");
+    if (out) out.textContent = message || "";
+    if (input && input.setAttribute) {
+      if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+    }
+  }
+
+  // ---- charts (inline SVG) --------------------------------------------------------------------
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    var n = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs || {}).forEach(function (k) { n.setAttribute(k, attrs[k]); });
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  /** Horizontal bars: items [{label, value, text}], value 0..max. Fits any width (viewBox). */
+  function barChart(container, items, opts) {
+    opts = opts || {};
+    var max = opts.max || Math.max.apply(null, items.map(function (d) { return d.value || 0; }).concat([1]));
+    var row = 26, labelW = opts.labelWidth || 150, width = 600, barW = width - labelW - 70;
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + Math.max(row * items.length, row), role: "img",
+                            "aria-label": opts.title || "Biểu đồ", class: "bars" });
+    items.forEach(function (d, i) {
+      var y = i * row;
+      var label = svg("text", { x: labelW - 8, y: y + 17, "text-anchor": "end", class: "lbl" }, d.label);
+      label.appendChild(svg("title", {}, d.title || d.label));
+      root.appendChild(label);
+      root.appendChild(svg("rect", { x: labelW, y: y + 4, height: row - 8, rx: 3, class: "bar",
+                                     width: Math.max(1, barW * (d.value || 0) / max) }));
+      root.appendChild(svg("text", { x: labelW + barW * (d.value || 0) / max + 6, y: y + 17, class: "val" }, d.text));
+    });
+    fill(container, [root]);
+    if (!items.length) fill(container, [el("p", { class: "muted" }, "Chưa có dữ liệu.")]);
+  }
+  /** Vertical columns: items [{label, value}] (a histogram). */
+  function columnChart(container, items, opts) {
+    opts = opts || {};
+    var max = Math.max.apply(null, items.map(function (d) { return d.value; }).concat([1]));
+    var width = 600, height = 220, pad = 24, colW = (width - pad) / Math.max(items.length, 1);
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + (height + 40), role: "img", "aria-label": opts.title || "Biểu đồ", class: "cols" });
+    items.forEach(function (d, i) {
+      var h = height * d.value / max, x = pad + i * colW;
+      root.appendChild(svg("rect", { x: x + 2, y: height - h + 16, width: Math.max(colW - 4, 1), height: h, rx: 2, class: "bar" }));
+      if (d.value) root.appendChild(svg("text", { x: x + colW / 2, y: height - h + 12, "text-anchor": "middle", class: "val" }, d.value));
+      root.appendChild(svg("text", { x: x + colW / 2, y: height + 32, "text-anchor": "middle", class: "lbl" }, d.label));
+    });
+    fill(container, [root]);
+  }
+  /** A line of recent values (monitor): values newest last. */
+  function sparkline(container, values, opts) {
+    opts = opts || {};
+    var width = 600, height = 120;
+    var max = Math.max.apply(null, values.concat([1]));
+    var step = width / Math.max(values.length - 1, 1);
+    var points = values.map(function (v, i) { return (i * step).toFixed(1) + "," + (height - height * v / max + 4).toFixed(1); });
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + (height + 8), role: "img", "aria-label": opts.title || "Biểu đồ", class: "spark" });
+    root.appendChild(svg("polyline", { points: points.join(" "), class: "line" }));
+    root.appendChild(svg("text", { x: 4, y: 14, class: "lbl" }, "tối đa " + max.toLocaleString("vi-VN", { maximumFractionDigits: 2 })));
+    fill(container, [root]);
+  }
+
+  // ---- contests -------------------------------------------------------------------------------
+  /** The contest the page is about: ?contest= / PORTAL_CONTEST, else one with a round open now,
+   * else the next to open, else the most recent. Resolves to the full contest. */
+  function currentContest() {
+    var code = document.body.dataset.contest;
+    if (code) return api("/contests/" + encodeURIComponent(code));
+    return api("/contests").then(function (list) {
+      if (!list.length) throw new ApiError(404, "no_contest", "Chưa có hội thi nào.");
+      var open = list.filter(function (c) { return c.rounds.some(function (r) { return r.status === "open"; }); });
+      if (open.length) return open[open.length - 1];
+      var now = Clock.now();
+      var upcoming = list.filter(function (c) {
+        return c.rounds.some(function (r) { return Date.parse(r.opens_at) > now; });
+      });
+      return upcoming.length ? upcoming[upcoming.length - 1] : list[list.length - 1];
+    });
+  }
+  /** Fill <select data-contest-select> elements with every contest; resolves to the list. */
+  function contestSelects(onChange) {
+    var selects = $all("[data-contest-select]");
+    return Promise.all([api("/contests"), currentContest().catch(function () { return null; })]).then(function (res) {
+      var list = res[0], current = res[1];
+      selects.forEach(function (s) {
+        fill(s, list.map(function (c) { return el("option", { value: c.code }, c.title + " (" + c.code + ")"); }));
+        if (current) s.value = current.code;
+        if (onChange) s.addEventListener("change", function () { onChange(s.value, s); });
+      });
+      return list;
+    });
+  }
+  function openRound(contest) {
+    return contest.rounds.filter(function (r) { return r.status === "open"; })[0] || null;
+  }
+  function nextRound(contest) {
+    var now = Clock.now();
+    return contest.rounds.filter(function (r) { return Date.parse(r.opens_at) > now; })[0] || null;
+  }
+
+  // ---- navigation -----------------------------------------------------------------------------
+  function setupNav() {
+    var role = Auth.role();
+    var nav = $("#menu");
+    if (nav) {
+      $all("[data-key]", nav).forEach(function (a) {
+        if (a.dataset.key === nav.dataset.nav) a.setAttribute("aria-current", "page");
+      });
+    }
+    $all("[data-role]").forEach(function (a) {
+      a.hidden = !role || a.dataset.role.split(" ").indexOf(role) < 0;
+    });
+    $all("[data-guest]").forEach(function (a) { a.hidden = !!role; });
+    $all("[data-role-only]").forEach(function (a) { a.hidden = role !== a.dataset.roleOnly; });
+    var who = $("[data-user]");
+    var logout = $("[data-logout]");
+    if (role && who) {
+      who.textContent = (Auth.name() || ROLE_NAMES[role] || role) + " · " + (ROLE_NAMES[role] || role);
+      who.hidden = false;
+      logout.hidden = false;
+      logout.addEventListener("click", function () { Auth.clear(); location.href = "/"; });
+    }
+    var toggle = $(".menu-toggle");
+    if (toggle) toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("open", open);
+    });
+  }
+
+  /** Pages for a role call this first: without a suitable token, go to the login page and back. */
+  function requireRole(roles) {
+    var role = Auth.role();
+    if (!Auth.token() || roles.indexOf(role) < 0) {
+      location.href = "/dang-nhap?next=" + encodeURIComponent(location.pathname + location.search) +
+        (Auth.token() ? "&role=" + encodeURIComponent(role || "") : "");
+      return false;
+    }
+    return true;
+  }
+
+  window.Portal = {
+    API: API, Auth: Auth, ApiError: ApiError, api: api, Clock: Clock, fmt: fmt, el: el, $: $, $all: $all,
+    fill: fill, emptyRow: emptyRow, showError: showError, fieldError: fieldError,
+    barChart: barChart, columnChart: columnChart, sparkline: sparkline,
+    currentContest: currentContest, contestSelects: contestSelects, openRound: openRound, nextRound: nextRound,
+    requireRole: requireRole, ROUND_STATUS: ROUND_STATUS, ATTEMPT_STATUS: ATTEMPT_STATUS, ROLE_NAMES: ROLE_NAMES,
+  };
+  document.addEventListener("DOMContentLoaded", setupNav);
+})();

@@ -1,0 +1,59 @@
+/* Public results: a round's leaderboard and the approved prize winners. */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  var select = P.$("[data-round-select]");
+  var PRIZE = { nhat: "Giải Nhất", nhi: "Giải Nhì", ba: "Giải Ba", khuyen_khich: "Giải Khuyến khích" };
+  var KIND = { weekly: "Giải tuần", video: "Giải video clip", collective: "Giải tập thể" };
+  var contest;
+
+  function board(n) {
+    var tbody = P.$("[data-board]");
+    P.emptyRow(tbody, 7, "Đang tải…");
+    P.api("/contests/" + encodeURIComponent(contest.code) + "/rounds/" + n + "/leaderboard?limit=100").then(function (b) {
+      P.$("[data-board-note]").textContent = b.final
+        ? "Kết quả chung cuộc của tuần " + n + ". Số lượt dự thi được nộp bài: " + P.fmt.int(b.actual_attempts) + "."
+        : "Bảng xếp hạng tạm thời (tuần thi chưa kết thúc; tiêu chí dự đoán được xét khi tuần thi kết thúc).";
+      if (!b.rows.length) return P.emptyRow(tbody, 7, "Chưa có bài thi nào được chấm trong tuần này.");
+      P.fill(tbody, b.rows.map(function (r) {
+        return el("tr", { class: r.rank <= 3 ? "top" : null },
+          el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", {}, r.unit_code || "—"),
+          el("td", { class: "num" }, r.correct), el("td", { class: "num" }, r.prediction == null ? "—" : P.fmt.int(r.prediction)),
+          el("td", { class: "num" }, r.prediction_diff == null ? "—" : P.fmt.int(r.prediction_diff)),
+          el("td", { class: "num" }, P.fmt.duration(r.duration_ms)));
+      }));
+    }).catch(function (err) { P.emptyRow(tbody, 7, err.detail); });
+  }
+
+  function awards() {
+    var box = P.$("[data-awards]");
+    P.api("/contests/" + encodeURIComponent(contest.code) + "/awards").then(function (sets) {
+      if (!sets.length) return P.fill(box, [el("p", { class: "muted" }, "Chưa có kết quả giải thưởng nào được phê duyệt.")]);
+      P.fill(box, sets.map(function (s) {
+        return el("div", { class: "card" },
+          el("h3", {}, (KIND[s.kind] || s.kind) + (s.round ? " – tuần " + s.round : "")),
+          el("div", { class: "table-scroll" }, el("table", { class: "data compact" },
+            el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giải"), el("th", { scope: "col" }, "Người/đơn vị đạt giải"),
+                                 el("th", { scope: "col" }, "Đơn vị"), el("th", { scope: "col", class: "num" }, "Tiền thưởng"))),
+            el("tbody", {}, frag(s.winners.map(function (w) {
+              return el("tr", {}, el("td", {}, PRIZE[w.prize] || w.prize), el("td", {}, w.full_name || w.title || w.unit_name || w.unit_code || "—"),
+                        el("td", {}, w.unit_code || "—"), el("td", { class: "num" }, P.fmt.vnd(w.amount_vnd)));
+            }))))));
+      }));
+    }).catch(function (err) { P.fill(box, [el("p", { class: "muted" }, err.detail)]); });
+  }
+  function frag(nodes) { var f = document.createDocumentFragment(); nodes.forEach(function (n) { f.appendChild(n); }); return f; }
+
+  P.Clock.sync().then(P.currentContest).then(function (c) {
+    contest = c;
+    P.fill(select, c.rounds.map(function (r) {
+      return el("option", { value: r.n }, "Tuần " + r.n + " – " + (P.ROUND_STATUS[r.status] || r.status));
+    }));
+    var started = c.rounds.filter(function (r) { return r.status !== "scheduled"; });
+    var wanted = new URLSearchParams(location.search).get("round");
+    select.value = wanted || (started.length ? started[started.length - 1].n : 1);
+    select.addEventListener("change", function () { board(select.value); });
+    board(select.value);
+    awards();
+  }).catch(function (err) { P.showError(P.$("[data-error]"), err); });
+})();

@@ -1,0 +1,62 @@
+/* Monitors: services and instances, queue depths (GET /admin/system), request and error rates and
+ * latency of this gateway (GET /admin/metrics/summary; rates from two successive samples). */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  if (!P.requireRole(["monitor", "organizer"])) return;
+  var INTERVAL_S = 5;
+  var NAMES = { quiz: "Thi trắc nghiệm (quiz)", scoring: "Chấm điểm (scoring)", media: "Video clip (media)", awards: "Giải thưởng (awards)" };
+  var last = null, rates = [];
+  P.$("[data-interval]").textContent = INTERVAL_S;
+
+  function system() {
+    return P.api("/admin/system").then(function (s) {
+      P.fill(P.$("[data-services]"), Object.keys(s.services).map(function (name) {
+        var v = s.services[name];
+        return el("div", { class: "service " + (v.healthy ? "ok" : "down"), "data-service": name },
+          el("strong", {}, NAMES[name] || name),
+          el("span", { class: "state" }, v.healthy ? "Hoạt động bình thường" : "Không phản hồi"),
+          el("span", {}, v.instances + " tiến trình"));
+      }));
+      var names = Object.keys(s.queues).sort();
+      P.fill(P.$("[data-queues]"), names.map(function (q) {
+        var v = s.queues[q];
+        return el("tr", { class: v.messages > 100 ? "warn" : null }, el("td", {}, el("code", {}, q)),
+          el("td", { class: "num" }, P.fmt.int(v.messages)), el("td", { class: "num" }, P.fmt.int(v.consumers)));
+      }));
+    });
+  }
+
+  function traffic() {
+    return P.api("/admin/metrics/summary").then(function (m) {
+      var now = Date.parse(m.generated_at);
+      if (last) {
+        var dt = (now - last.at) / 1000;
+        var rps = dt > 0 ? (m.requests - last.requests) / dt : 0, eps = dt > 0 ? (m.errors - last.errors) / dt : 0;
+        P.$('[data-kpi="rps"]').textContent = rps.toLocaleString("vi-VN", { maximumFractionDigits: 2 });
+        P.$('[data-kpi="eps"]').textContent = eps.toLocaleString("vi-VN", { maximumFractionDigits: 2 });
+        rates.push(rps);
+        if (rates.length > 60) rates.shift();
+        P.sparkline(P.$("[data-chart-rate]"), rates, { title: "Yêu cầu mỗi giây" });
+      }
+      last = { at: now, requests: m.requests, errors: m.errors };
+      var ms = function (v) { return v == null ? "—" : "≤ " + v.toLocaleString("vi-VN") + " ms"; };
+      P.$('[data-kpi="p50"]').textContent = ms(m.latency_ms.p50);
+      P.$('[data-kpi="p95"]').textContent = m.latency_ms.over_last_bucket ? "> 10 giây" : ms(m.latency_ms.p95);
+      P.fill(P.$("[data-routes]"), m.routes.map(function (r) {
+        return el("tr", {}, el("td", {}, el("code", {}, r.method + " " + r.route)), el("td", { class: "num" }, P.fmt.int(r.requests)),
+          el("td", { class: "num" }, P.fmt.int(r.errors)), el("td", { class: "num" }, P.fmt.int(r.client_errors)),
+          el("td", { class: "num" }, r.mean_ms == null ? "—" : r.mean_ms.toLocaleString("vi-VN") + " ms"));
+      }));
+    });
+  }
+
+  function refresh() {
+    Promise.all([system(), traffic()]).then(function () {
+      P.showError(P.$("[data-error]"), null);
+      P.$("[data-updated]").textContent = P.fmt.time(new Date());
+    }).catch(function (err) { P.showError(P.$("[data-error]"), err); })
+      .then(function () { setTimeout(refresh, INTERVAL_S * 1000); });
+  }
+  refresh();
+})();

@@ -1,0 +1,219 @@
+/* The quiz: start or resume an attempt, every question on one page, autosave (PUT answers) after
+ * each answer, a countdown on the server's clock with a warning one minute before the end,
+ * auto-submit at zero, a confirmation before a manual submission. */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  if (!P.requireRole(["contestant"])) return;
+
+  var errorBox = P.$("[data-error]");
+  var form = P.$("[data-quiz-form]");
+  var dialog = P.$("[data-confirm]");
+  var state = { attempt: null, answers: {}, prediction: null, finished: false, warned: false, timer: null };
+  var save = { running: false, again: false, retry: null };
+  var ATTEMPT_KEY = "cchc.attempt";
+
+  // ---- start or resume ------------------------------------------------------------------------
+  function resume(id) {
+    return P.api("/attempts/" + encodeURIComponent(id) + "/questions").then(function (paper) {
+      show(paper, paper.answers || {}, paper.prediction);
+      return true;
+    });
+  }
+
+  function findInProgress() {
+    return P.api("/me/attempts").then(function (list) {
+      var open = list.filter(function (a) { return a.status === "in_progress"; })[0];
+      return open ? resume(open.attempt_id) : false;
+    });
+  }
+
+  function offerStart() {
+    return P.currentContest().then(function (contest) {
+      var round = P.openRound(contest);
+      var box = P.$("[data-start]");
+      P.$("[data-start-title]").textContent = contest.title;
+      if (!round) {
+        var next = P.nextRound(contest);
+        P.$("[data-start-info]").textContent = next
+          ? "Hiện chưa có tuần thi nào đang mở. Tuần " + next.n + " bắt đầu lúc " + P.fmt.dateTime(next.opens_at) + "."
+          : "Hiện không có tuần thi nào đang mở.";
+        P.$("[data-start-button]").hidden = true;
+      } else {
+        var s = contest.settings || {};
+        P.$("[data-start-info]").textContent = "Tuần " + round.n + " · " + (s.questions_per_attempt || "") + " câu hỏi · " +
+          Math.round((s.time_limit_s || 0) / 60) + " phút · kết thúc lúc " + P.fmt.dateTime(round.closes_at);
+        P.$("[data-start-button]").onclick = function (e) { start(contest.code, round.n, e.target); };
+      }
+      box.hidden = false;
+    });
+  }
+
+  function start(contest, n, button) {
+    button.disabled = true;
+    P.showError(errorBox, null);
+    P.api("/contests/" + encodeURIComponent(contest) + "/rounds/" + n + "/attempts", { method: "POST" })
+      .then(function (paper) { show(paper, {}, null); })
+      .catch(function (err) {
+        if (err.code === "attempt_in_progress") return findInProgress();
+        throw err;
+      })
+      .catch(function (err) { P.showError(errorBox, err); button.disabled = false; });
+  }
+
+  // ---- the paper ------------------------------------------------------------------------------
+  function show(paper, answers, prediction) {
+    state.attempt = paper;
+    state.answers = Object.assign({}, answers);
+    state.prediction = prediction == null ? null : prediction;
+    sessionStorage.setItem(ATTEMPT_KEY, paper.attempt_id);
+    history.replaceState(null, "", "/thi?attempt=" + encodeURIComponent(paper.attempt_id));
+    P.$("[data-start]").hidden = true;
+    var letters = "ABCDEFGH";
+    P.fill(P.$("[data-questions]"), paper.questions.map(function (q, i) {
+      var legendId = "q" + i + "-text";
+      return el("li", { class: "question" },
+        el("fieldset", { "aria-labelledby": legendId },
+          el("legend", { id: legendId }, el("span", { class: "qnum" }, "Câu " + (i + 1) + ". "), q.text),
+          el("div", { class: "options" }, fragment(q.options.map(function (o, j) {
+            var id = "q" + i + "-" + j;
+            return el("div", { class: "option" },
+              el("input", { type: "radio", id: id, name: "q-" + q.id, value: o.key, "data-qid": q.id,
+                            checked: state.answers[q.id] === o.key }),
+              el("label", { for: id }, el("span", { class: "letter" }, letters.charAt(j) + "."), " " + o.text));
+          })))));
+    }));
+    P.$("[data-prediction-text]").textContent = paper.prediction_question || "Câu hỏi dự đoán (số nguyên không âm)";
+    if (state.prediction != null) form.elements.prediction.value = state.prediction;
+    P.$("[data-paper]").hidden = false;
+    progress();
+    tick();
+    state.timer = setInterval(tick, 250);
+    var first = form.querySelector("input");
+    if (first) first.focus();
+  }
+  function fragment(nodes) {
+    var f = document.createDocumentFragment();
+    nodes.forEach(function (n) { f.appendChild(n); });
+    return f;
+  }
+
+  function progress() {
+    var done = Object.keys(state.answers).length, total = state.attempt.questions.length;
+    P.$("[data-progress]").textContent = done + "/" + total + " câu đã trả lời";
+  }
+
+  // ---- autosave -------------------------------------------------------------------------------
+  function readPrediction() {
+    var raw = form.elements.prediction.value.trim();
+    if (raw === "") { P.fieldError(form, "prediction", ""); return null; }
+    if (!/^\d+$/.test(raw)) {
+      P.fieldError(form, "prediction", "Vui lòng nhập một số nguyên không âm (ví dụ: 25825).");
+      return undefined;
+    }
+    P.fieldError(form, "prediction", "");
+    return parseInt(raw, 10);
+  }
+
+  function sheet() {
+    var body = { answers: state.answers };
+    var p = readPrediction();
+    if (p !== undefined && p !== null) body.prediction = p;
+    return body;
+  }
+
+  function setSaveState(text, bad) {
+    var node = P.$("[data-save-state]");
+    node.textContent = text;
+    node.classList.toggle("bad", !!bad);
+  }
+
+  function autosave() {
+    if (state.finished) return;
+    if (save.running) { save.again = true; return; }
+    save.running = true; save.again = false;
+    clearTimeout(save.retry);
+    setSaveState("Đang lưu…");
+    P.api("/attempts/" + encodeURIComponent(state.attempt.attempt_id) + "/answers", { method: "PUT", body: sheet() })
+      .then(function () { setSaveState("Đã lưu lúc " + P.fmt.time(new Date(P.Clock.now()))); },
+            function (err) {
+              if (err.code === "deadline_passed" || err.code === "attempt_not_in_progress") { finish("auto"); return; }
+              setSaveState("Chưa lưu được (" + err.detail + "). Đang thử lại…", true);
+              save.retry = setTimeout(autosave, 3000);
+            })
+      .then(function () { save.running = false; if (save.again) autosave(); });
+  }
+
+  form.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.dataset && t.dataset.qid) { state.answers[t.dataset.qid] = t.value; progress(); autosave(); }
+    else if (t.name === "prediction" && readPrediction() !== undefined) autosave();
+  });
+
+  // ---- countdown on the server's clock ----------------------------------------------------------
+  function tick() {
+    if (!state.attempt || state.finished) return;
+    var left = Date.parse(state.attempt.deadline) - P.Clock.now();
+    var clock = P.$("[data-clock]");
+    clock.textContent = P.fmt.clock(left);
+    if (left <= 60000 && !state.warned) {
+      state.warned = true;
+      P.$("[data-warning]").hidden = false;
+      P.$(".timer-bar").classList.add("urgent");
+    }
+    if (left <= 0) {
+      if (dialog.open) dialog.close();
+      finish("auto");
+    }
+  }
+
+  // ---- submit ---------------------------------------------------------------------------------
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (readPrediction() === undefined) { form.elements.prediction.focus(); return; }
+    var total = state.attempt.questions.length, done = Object.keys(state.answers).length;
+    P.$("[data-confirm-text]").textContent = "Bạn đã trả lời " + done + "/" + total + " câu" +
+      (done < total ? " (còn " + (total - done) + " câu chưa trả lời)" : "") +
+      (readPrediction() === null ? " và chưa trả lời câu hỏi dự đoán." : ".");
+    dialog.showModal();
+    P.$("[data-confirm-no]").focus();
+  });
+  P.$("[data-confirm-no]").addEventListener("click", function () { dialog.close(); });
+  P.$("[data-confirm-yes]").addEventListener("click", function () { dialog.close(); finish("manual"); });
+
+  /** Submit once (manual or at zero); a network failure is retried, the answers are never dropped. */
+  function finish(how) {
+    if (state.finished) return;
+    state.finished = true;
+    clearInterval(state.timer);
+    clearTimeout(save.retry);
+    P.$("[data-submit]").disabled = true;
+    P.$all("input", form).forEach(function (i) { i.disabled = true; });
+    setSaveState(how === "auto" ? "Hết giờ: đang tự động nộp bài…" : "Đang nộp bài…");
+    var id = state.attempt.attempt_id, body = sheet(), delay = 1000;
+    (function send() {
+      P.api("/attempts/" + encodeURIComponent(id) + "/submit", { method: "POST", body: body })
+        .then(function () { done(); }, function (err) {
+          // deadline_passed: the autosaved answers were submitted and are what gets graded.
+          if (err.status === 409 || err.status === 404 || err.status === 403) return done(err.code);
+          setSaveState("Chưa gửi được bài (" + err.detail + "). Đang thử lại…", true);
+          setTimeout(send, delay);
+          delay = Math.min(delay * 2, 10000);
+        });
+    })();
+    function done(code) {
+      sessionStorage.removeItem(ATTEMPT_KEY);
+      sessionStorage.setItem("cchc.submitted." + id, code === "deadline_passed" || how === "auto" ? "auto" : "manual");
+      location.href = "/ket-qua/" + encodeURIComponent(id);
+    }
+  }
+
+  // ---- go -------------------------------------------------------------------------------------
+  var params = new URLSearchParams(location.search);
+  var wanted = params.get("attempt") || sessionStorage.getItem(ATTEMPT_KEY);
+  P.Clock.sync()
+    .then(function () { return wanted ? resume(wanted).catch(function () { sessionStorage.removeItem(ATTEMPT_KEY); return false; }) : false; })
+    .then(function (resumed) { return resumed || findInProgress(); })
+    .then(function (resumed) { return resumed || offerStart(); })
+    .catch(function (err) { P.showError(errorBox, err); });
+})();

@@ -1,0 +1,100 @@
+/* Registration: inline validation (CCCD 12 digits, Vietnamese mobile), the unit picked from a
+ * searchable list (pre-selected by ?unit=CODE from an agency's banner), server errors by field. */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  var form = P.$("[data-register]");
+  var units = [];
+  var search = P.$("#unit_search"), select = P.$("#unit_code");
+  var preselect = new URLSearchParams(location.search).get("unit") || sessionStorage.getItem("cchc.unit") || "";
+
+  // Same rules as the quiz service (services/quiz/schemas.py), checked here first for quick feedback.
+  function normalizePhone(v) {
+    var d = v.replace(/[\s.\-()]/g, "");
+    if (d.indexOf("+84") === 0) d = "0" + d.slice(3);
+    else if (d.indexOf("84") === 0 && d.length === 11) d = "0" + d.slice(2);
+    return d;
+  }
+  var checks = {
+    full_name: function (v) { return v.trim() ? "" : "Vui lòng nhập họ và tên."; },
+    id_number: function (v) { return /^\d{12}$/.test(v.trim()) ? "" : "Số CCCD phải gồm đúng 12 chữ số."; },
+    phone: function (v) {
+      return /^0[35789]\d{8}$/.test(normalizePhone(v.trim())) ? ""
+        : "Số điện thoại di động không hợp lệ (10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09).";
+    },
+    unit_code: function (v) { return v ? "" : "Vui lòng chọn cơ quan, đơn vị."; },
+    position: function (v) { return v.trim() ? "" : "Vui lòng nhập chức vụ, vị trí công tác."; },
+    email: function (v) { return !v || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v.trim()) ? "" : "Địa chỉ thư điện tử không hợp lệ."; },
+    date_of_birth: function () { return ""; },
+    password: function (v) { return v.length >= 6 ? "" : "Mật khẩu phải có ít nhất 6 ký tự."; },
+    password2: function (v) { return v === form.elements.password.value ? "" : "Hai lần nhập mật khẩu không khớp."; },
+  };
+  function check(name) {
+    var message = checks[name](form.elements[name].value);
+    P.fieldError(form, name, message);
+    return !message;
+  }
+  Object.keys(checks).forEach(function (name) {
+    var input = form.elements[name];
+    input.addEventListener("blur", function () { if (input.value || name === "unit_code") check(name); });
+    input.addEventListener("input", function () { if (input.getAttribute("aria-invalid")) check(name); });
+  });
+
+  // Search ignores case and diacritics: "so noi vu" finds "Sở Nội vụ".
+  function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase(); }
+  function showUnits() {
+    var q = fold(search.value.trim()), keep = select.value;
+    var shown = units.filter(function (u) { return !q || fold(u.name + " " + u.code).indexOf(q) >= 0; });
+    P.fill(select, shown.map(function (u) { return el("option", { value: u.code }, u.name); }));
+    if (keep && shown.some(function (u) { return u.code === keep; })) select.value = keep;
+    else if (shown.length === 1) select.value = shown[0].code;
+  }
+  search.addEventListener("input", showUnits);
+  search.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" && select.options.length) { e.preventDefault(); select.focus(); if (!select.value) select.selectedIndex = 0; }
+  });
+  select.addEventListener("change", function () { check("unit_code"); });
+
+  P.api("/units").then(function (list) {
+    units = list.slice().sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
+    showUnits();
+    if (preselect && units.some(function (u) { return u.code === preselect; })) {
+      select.value = preselect;
+      select.options[select.selectedIndex].scrollIntoView({ block: "nearest" });
+    }
+  }).catch(function (err) { P.showError(P.$("[data-form-error]"), err); });
+
+  var FIELD_BY_CODE = { invalid_id_number: "id_number", invalid_phone: "phone", unknown_unit: "unit_code",
+                        invalid_password: "password", invalid_email: "email" };
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    P.showError(P.$("[data-form-error]"), null);
+    var names = Object.keys(checks);
+    var ok = names.map(check).every(Boolean);
+    if (!ok) {
+      var first = names.filter(function (n) { return form.elements[n].getAttribute("aria-invalid"); })[0];
+      if (first) form.elements[first].focus();
+      return;
+    }
+    var v = function (n) { return form.elements[n].value.trim(); };
+    var body = { full_name: v("full_name"), id_number: v("id_number"), phone: normalizePhone(v("phone")),
+                 unit_code: select.value, position: v("position"), password: form.elements.password.value };
+    if (v("email")) body.email = v("email");
+    if (v("date_of_birth")) body.date_of_birth = v("date_of_birth");
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    P.api("/contestants", { body: body, auth: false }).then(function (out) {
+      form.hidden = true;
+      var done = P.$("[data-registered]");
+      P.fill(done, [el("strong", {}, "Đăng ký thành công! "),
+                    "Chào " + out.full_name + ". Hãy đăng nhập bằng số điện thoại hoặc số CCCD để vào thi. ",
+                    el("a", { class: "button primary", href: "/dang-nhap?username=" + encodeURIComponent(body.phone) }, "Đăng nhập")]);
+      done.hidden = false;
+      done.querySelector("a").focus();
+    }).catch(function (err) {
+      var field = FIELD_BY_CODE[err.code];
+      if (field) { P.fieldError(form, field, err.detail); form.elements[field].focus(); }
+      else P.showError(P.$("[data-form-error]"), err);
+    }).then(function () { button.disabled = false; });
+  });
+})();

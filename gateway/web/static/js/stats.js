@@ -1,0 +1,22 @@
+/* Public participation statistics per unit, with a bar chart (inline SVG). */
+(function () {
+  "use strict";
+  var P = window.Portal, el = P.el;
+  Promise.all([P.currentContest(), P.api("/units")]).then(function (res) {
+    var contest = res[0], names = {};
+    res[1].forEach(function (u) { names[u.code] = u.name; });
+    return P.api("/contests/" + encodeURIComponent(contest.code) + "/stats/units").then(function (rows) {
+      rows = rows.slice().sort(function (a, b) { return (b.participation || 0) - (a.participation || 0) || b.participants - a.participants; });
+      var tbody = P.$("[data-stats]");
+      if (!rows.length) P.emptyRow(tbody, 5, "Chưa có số liệu.");
+      else P.fill(tbody, rows.map(function (r) {
+        return el("tr", {}, el("td", {}, names[r.unit_code] || r.unit_code), el("td", { class: "num" }, P.fmt.int(r.headcount)),
+          el("td", { class: "num" }, P.fmt.int(r.participants)), el("td", { class: "num" }, P.fmt.pct(r.participation)),
+          el("td", { class: "num" }, P.fmt.pct(r.quality)));
+      }));
+      P.barChart(P.$("[data-chart]"), rows.filter(function (r) { return r.participants; }).slice(0, 15).map(function (r) {
+        return { label: r.unit_code, title: names[r.unit_code] || r.unit_code, value: r.participation || 0, text: P.fmt.pct(r.participation) };
+      }), { max: 1, labelWidth: 110, title: "Tỷ lệ tham gia theo đơn vị" });
+    });
+  }).catch(function (err) { P.showError(P.$("[data-error]"), err); });
+})();
