@@ -20,6 +20,8 @@ S3_PUBLIC_ENDPOINT = env("S3_PUBLIC_ENDPOINT", S3_ENDPOINT)
 S3_STARTUP_WAIT_S = env_float("S3_STARTUP_WAIT_S", 30.0)
 # Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.
 S3_TIMEOUT_S = env_float("S3_TIMEOUT_S", 3.0)
+# Socket timeout of joining an upload's parts (done in the probe step, off the request path).
+S3_COMPLETE_TIMEOUT_S = env_float("S3_COMPLETE_TIMEOUT_S", 600.0)
 
 
 def database_url():

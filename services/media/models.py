@@ -40,6 +40,10 @@ class Clip(Base):
     part_count: Mapped[int] = mapped_column(Integer)
     object_key: Mapped[str] = mapped_column(String(300))
     upload_id: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # The parts the uploader reported at completion, [[part_number, etag]]; the probe step joins
+    # them (S3 CompleteMultipartUpload can take long for a big file: not on the request path).
+    parts: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    joined_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="uploading")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

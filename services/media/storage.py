@@ -46,6 +46,8 @@ class ObjectStore:
         timeout_s = config.S3_TIMEOUT_S if timeout_s is None else timeout_s
         self.client = make_client(endpoint or config.S3_ENDPOINT, timeout_s)
         self.public_client = make_client(public_endpoint or config.S3_PUBLIC_ENDPOINT, timeout_s)
+        # Joining the parts of a big upload can take the store a while (it answers when done).
+        self.slow_client = make_client(endpoint or config.S3_ENDPOINT, max(timeout_s, config.S3_COMPLETE_TIMEOUT_S))
         self.bucket_ready = False
 
     def ensure_bucket(self):
@@ -110,10 +112,25 @@ class ObjectStore:
             for n in range(1, count + 1)
         ]
 
+    def uploaded_parts(self, key, upload_id):
+        """{part_number: (etag, size)} of the parts the store holds for an upload.
+
+        Raises S3Error NoSuchUpload when the upload was completed or aborted.
+        """
+        parts, marker = {}, None
+        while True:
+            result = self.client._list_parts(self.bucket, key, upload_id, max_parts=1000,
+                                             part_number_marker=marker)
+            for part in result.parts:
+                parts[part.part_number] = (part.etag, part.size)
+            if not result.is_truncated or not result.next_part_number_marker:
+                return parts
+            marker = result.next_part_number_marker
+
     def complete_upload(self, key, upload_id, parts):
         """Join the parts `[(part_number, etag)]`. Raises S3Error (code InvalidPart, NoSuchUpload...)."""
-        ordered = [Part(n, etag) for n, etag in sorted(parts)]
-        self.client._complete_multipart_upload(self.bucket, key, upload_id, ordered)
+        ordered = [Part(int(n), etag) for n, etag in sorted(parts)]
+        self.slow_client._complete_multipart_upload(self.bucket, key, upload_id, ordered)
 
     def abort_upload(self, key, upload_id):
         """Abort a multipart upload; one already gone is fine."""

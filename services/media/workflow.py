@@ -92,7 +92,12 @@ def _abort_quietly(store, key, upload_id):
 
 
 def complete_clip(db, store, dispatch, actor, clip_id, parts):
-    """Join the uploaded parts and queue the probe. Re-running it after success changes nothing."""
+    """Check the reported parts against what the store holds and queue the join and the probe.
+
+    Joining a big file can take the store a while, so it happens in the probe step; here a quick
+    ListParts tells a wrong or missing part (422, the upload stays open for another try).
+    Re-running it after success changes nothing.
+    """
     require(actor, *clip_domain.UPLOADERS)
     with db.session() as session:
         clip = clip_domain.get(session, clip_id)
@@ -101,21 +106,78 @@ def complete_clip(db, store, dispatch, actor, clip_id, parts):
         return {"clip_id": clip_id, "status": status}
     ordered = schemas.parse_parts(parts, part_count)
     try:
-        _store_call(store.complete_upload, key, upload_id, ordered)
+        held = _store_call(store.uploaded_parts, key, upload_id)
     except S3Error as exc:
-        if exc.code in BAD_PARTS:
-            raise err(Invalid, "upload_incomplete") from None
         if exc.code != "NoSuchUpload":
             raise UpstreamUnavailable("s3", exc.code) from None
-        # The upload is gone: either this call already completed it (a re-run after a crash
-        # before our commit) and the object is there, or the upload was aborted.
+        # The upload is gone: joined already (a store-side completion, or a re-run) if the object
+        # is there; else aborted.
         if _store_call(store.size_of, key) is None:
             raise err(Conflict, "upload_abandoned") from None
+        held = None
+    if held is not None:
+        _check_parts(ordered, held)
     with db.session() as session:
-        ids = clip_domain.mark_processing(session, clip_id)
+        ids = clip_domain.mark_processing(session, clip_id, ordered)
         status = clip_domain.get(session, clip_id).status
     outbox.publish(db, Outbox, dispatch, ids)
     return {"clip_id": clip_id, "status": status}
+
+
+def _unquote(etag):
+    return (etag or "").strip().strip('"')
+
+
+def _upload_open(store, key, upload_id):
+    """True while the multipart upload exists (ListParts works); False once completed or aborted."""
+    try:
+        store.uploaded_parts(key, upload_id)
+        return True
+    except S3Error as exc:
+        if exc.code == "NoSuchUpload":
+            return False
+        raise
+
+
+def _check_parts(ordered, held):
+    """Every reported part is held with that etag; all but the last are >= 5 MiB (S3's rule)."""
+    last = ordered[-1][0]
+    for number, etag in ordered:
+        if number not in held or _unquote(held[number][0]) != _unquote(etag):
+            raise err(Invalid, "upload_incomplete")
+        if number != last and held[number][1] < 5 * 1024 ** 2:
+            raise err(Invalid, "upload_incomplete")
+
+
+def join_parts(db, store, clip_id):
+    """The probe's first step: CompleteMultipartUpload of the reported parts, once.
+
+    Returns None when joined, or a rejection Verdict when the parts cannot make a file any more.
+    """
+    with db.session() as session:
+        clip = clip_domain.get(session, clip_id)
+        if clip.joined_at is not None:
+            return None
+        key, upload_id, parts = clip.object_key, clip.upload_id, clip.parts or []
+    try:
+        store.complete_upload(key, upload_id, [(n, etag) for n, etag in parts])
+    except S3Error as exc:
+        if exc.code in BAD_PARTS:
+            return probe.Verdict(False, "Kho lưu trữ không ghép được tệp từ các phần đã tải lên. "
+                                        "Vui lòng tải lên lại.")
+        if exc.code != "NoSuchUpload" and _upload_open(store, key, upload_id):
+            raise
+        if store.size_of(key) is None:
+            return probe.Verdict(False, "Phiên tải lên đã bị hủy trước khi ghép tệp. Vui lòng tải lên lại.")
+    except Exception:
+        # Some stores answer a completion of an aborted upload with a 500: ask whether it is open.
+        if _upload_open(store, key, upload_id):
+            raise
+        if store.size_of(key) is None:
+            return probe.Verdict(False, "Phiên tải lên đã bị hủy trước khi ghép tệp. Vui lòng tải lên lại.")
+    with db.session() as session:
+        clip_domain.mark_joined(session, clip_id)
+    return None
 
 
 # --- probe --------------------------------------------------------------------------------------
@@ -127,6 +189,13 @@ def probe_clip(db, store, dispatch, clip_id):
         if clip.status != "processing":
             return clip.status  # a duplicate delivery: the verdict is in
         key, attempts = clip.object_key, clip.probe_attempts
+    try:
+        refused = join_parts(db, store, clip_id)
+    except Exception:
+        _pause_before_retry("could not join the parts of clip %s", clip_id)
+        raise
+    if refused is not None:
+        return _finish(db, dispatch, clip_id, refused)
     if attempts >= config.CLIP_PROBE_MAX_ATTEMPTS:
         return _finish(db, dispatch, clip_id, probe.Verdict(
             False, f"Không kiểm tra được tệp video sau {attempts} lần thử (tệp có thể bị hỏng). "

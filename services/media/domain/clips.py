@@ -81,20 +81,23 @@ def get(session, clip_id, lock=False):
     return clip
 
 
-def mark_processing(session, clip_id):
-    """uploading → processing, with the `clip_uploaded` event that starts the probe.
-
-    Returns the outbox ids ([] when another call completed the upload first).
-    """
+def mark_processing(session, clip_id, parts):
+    """uploading → processing with the reported parts, and the `clip_uploaded` event that starts
+    the join and the probe. Returns the outbox ids ([] when another call completed it first)."""
     now = utcnow()
     changed = session.execute(
         update(Clip).where(Clip.id == clip_id, Clip.status == "uploading")
-        .values(status="processing", completed_at=now, probe_requested_at=now)
+        .values(status="processing", completed_at=now, probe_requested_at=now,
+                parts=[[int(n), etag] for n, etag in parts])
     ).rowcount
     if not changed:
         return []
     clip = session.get(Clip, clip_id)
     return [outbox.add(session, Outbox, "clip_uploaded", {"clip_id": clip_id, "contest": clip.contest})]
+
+
+def mark_joined(session, clip_id):
+    session.execute(update(Clip).where(Clip.id == clip_id, Clip.joined_at.is_(None)).values(joined_at=utcnow()))
 
 
 def claim_probe(session, clip_id):

@@ -298,3 +298,41 @@ def test_staff_list_and_status_filter(service, videos):
     assert [r["clip_id"] for r in service.list_clips(ORG, CONTEST, "rejected")] == [b]
     with pytest.raises(Forbidden):
         service.list_clips({"id": "c", "role": "contestant", "unit_code": None}, CONTEST)
+
+
+def test_small_middle_part_refused_before_any_join(service, db, monkeypatch):
+    """S3 wants every part but the last to be >= 5 MiB: told at once, the upload stays open."""
+    monkeypatch.setattr(config, "CLIP_PART_SIZE", 5 * 1024 ** 2)
+    created = service.create_clip(ORG, CONTEST, form(size_bytes=12 * 1024 ** 2))
+    parts = []
+    for part in created["upload"]["parts"][:2]:
+        resp = httpx.put(part["url"], content=b"x" * 1000)
+        parts.append({"part_number": part["part_number"], "etag": resp.headers["ETag"]})
+    with pytest.raises(Invalid) as err:
+        service.complete_clip(ORG, created["clip_id"], parts)
+    assert err.value.code == "upload_incomplete"
+    assert service.get_clip(ORG, created["clip_id"])["status"] == "uploading"
+    # Only the last part may be small: one small part alone is a whole (small) file.
+    assert service.complete_clip(ORG, created["clip_id"], parts[:1])["status"] == "processing"
+
+
+def test_join_happens_in_the_probe_step(service, videos, store, db):
+    """complete only checks and queues; the probe joins the parts (once) and then probes."""
+    clip_id = upload(service, videos["ok"])
+    with db.session() as session:
+        clip = session.get(Clip, clip_id)
+        key, joined = clip.object_key, clip.joined_at
+    assert joined is None and store.size_of(key) is None  # not joined yet
+    assert probe_now(service, clip_id)["status"] == "accepted"
+    with db.session() as session:
+        assert session.get(Clip, clip_id).joined_at is not None
+    assert store.size_of(key) == __import__("os").path.getsize(videos["ok"])
+
+
+def test_upload_aborted_after_complete_is_rejected_with_reason(service, videos, store, db):
+    clip_id = upload(service, videos["ok"])
+    with db.session() as session:
+        clip = session.get(Clip, clip_id)
+        store.abort_upload(clip.object_key, clip.upload_id)
+    clip = probe_now(service, clip_id)
+    assert clip["status"] == "rejected" and "bị hủy" in clip["reject_reason"]
