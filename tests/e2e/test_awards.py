@@ -12,7 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.e2e.quizclient import Client, make_bank, now_utc, retry_unavailable, sheet, tag, wait_for, wait_graded
+from tests.e2e.quizclient import (Client, Ids, make_bank, now_utc, retry_unavailable, sheet, tag, wait_for,
+                                  wait_graded)
 
 API = "/api/v1"
 HUONG = "Nguyễn Thị Hương"
@@ -208,3 +209,123 @@ def test_prize_table_changes_amounts(cluster, admin_headers, weekly_contest):
     assert budget["total_vnd"] == 4 * 5_000_000 + 13_000_000 + 17_000_000
     bad = {"weekly": [{"prize": "nhat", "count": -1, "amount_vnd": 1}]}
     assert cluster.http.put(url, json=bad, headers=admin_headers).status_code == 422
+
+
+# --- video and collective prizes with real clips -------------------------------------------------
+
+def ffmpeg_clip(path):
+    import subprocess
+
+    from services.media import probe
+
+    subprocess.run([probe.ffmpeg_bin(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10",
+                    "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", path],
+                   check=True, timeout=300)
+    return path
+
+
+def upload_clip(cluster, headers, contest, unit_code, title, path):
+    import os
+
+    import httpx
+
+    body = {"unit_code": unit_code, "title": title, "category": "phóng sự", "filename": os.path.basename(path),
+            "size_bytes": os.path.getsize(path), "content_type": "video/mp4"}
+    resp = cluster.http.post(f"{API}/contests/{contest}/clips", json=body, headers=headers)
+    assert resp.status_code == 201, resp.text
+    out = resp.json()
+    parts = []
+    with open(path, "rb") as fh, httpx.Client(timeout=120) as s3:
+        for part in out["upload"]["parts"]:
+            fh.seek((part["part_number"] - 1) * out["upload"]["part_size"])
+            put = s3.put(part["url"], content=fh.read(out["upload"]["part_size"]))
+            assert put.status_code == 200, put.text
+            parts.append({"part_number": part["part_number"], "etag": put.headers["ETag"]})
+    resp = cluster.http.post(f"{API}/clips/{out['clip_id']}/complete", json={"parts": parts}, headers=headers)
+    assert resp.status_code == 202, resp.text
+
+    def accepted():
+        clip = cluster.http.get(f"{API}/clips/{out['clip_id']}", headers=headers).json()
+        assert clip["status"] != "rejected", clip
+        return clip if clip["status"] == "accepted" else None
+
+    return wait_for(accepted, 90)
+
+
+def test_video_and_collective_prizes(cluster, client, admin_headers, tmp_path):
+    t = tag()
+    units = {"X": f"AW-{t}-X", "Y": f"AW-{t}-Y", "Z": f"AW-{t}-Z"}
+    client.setup_units(admin_headers, [(units["X"], "Phòng Nội vụ huyện (kiểm thử)", "district", "", 2),
+                                       (units["Y"], "UBND xã Hương Sơ (kiểm thử)", "commune", "", 4),
+                                       (units["Z"], "Sở Thông tin và Truyền thông (kiểm thử)", "province_dept", "", 10)])
+    code = f"aw-v-{t}"
+    start = now_utc() - dt.timedelta(minutes=1)
+    bank = make_bank(code, 10)
+    client.setup_contest(admin_headers, code, [{"opens_at": start.isoformat(),
+                                                "closes_at": (start + dt.timedelta(hours=2)).isoformat()}],
+                         {"questions_per_attempt": 5}, bank)
+    by_text = {q["text"]: q for q in bank}
+    # X: two of two people take part (5/5 and 4/5); Y: one of four (3/5); Z: nobody.
+    for unit, correct in (("X", 5), ("X", 4), ("Y", 3)):
+        person = client.new_contestant(units[unit])
+        paper = retry_unavailable(lambda: client.start(person["headers"], code, 1)).json()
+        assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
+                             prediction=3).status_code == 202
+        wait_graded(client, person["headers"], paper["attempt_id"])
+    assert client.close_round(admin_headers, code, 1).status_code == 200
+    wait_for(lambda: client.contest(code).json()["rounds"][0]["status"] == "finalized", 60)
+
+    judges = []
+    for i in (1, 2):
+        username = f"awjudge{i}{t}"
+        resp = client.create_staff(admin_headers, username=username, password="mật-khẩu-123", role="judge",
+                                   full_name=f"Giám khảo {i}", id_number=Ids.next()[0], unit_code=units["Z"])
+        assert resp.status_code == 201, resp.text
+        judges.append(client.headers(username, "mật-khẩu-123"))
+    path = ffmpeg_clip(str(tmp_path / "clip.mp4"))
+    clip_x = upload_clip(cluster, admin_headers, code, units["X"], "Một cửa thân thiện", path)
+    clip_y = upload_clip(cluster, admin_headers, code, units["Y"], "Chính quyền số ở xã", path)
+
+    # Accepted but not scored: neither prize can be decided.
+    for kind in ("video", "collective"):
+        resp = compute(cluster, admin_headers, code, kind)
+        assert resp.status_code == 409 and resp.json()["code"] == "clips_not_scored", resp.text
+    if clip_x["judges_assigned"] != 2:
+        pytest.skip("judges made by other tests are assigned to these clips too; run this file alone")
+
+    def score(headers, clip_id, total_parts):
+        content, message, creativity, technique = total_parts
+        resp = cluster.http.post(f"{API}/clips/{clip_id}/scores", headers=headers, json={
+            "content": content, "message": message, "creativity": creativity, "technique": technique})
+        assert resp.status_code == 200, resp.text
+
+    score(judges[0], clip_x["clip_id"], (35, 15, 15, 15))   # 80
+    score(judges[1], clip_x["clip_id"], (38, 18, 17, 17))   # 90 → mean 85
+    score(judges[0], clip_y["clip_id"], (30, 14, 13, 13))   # 70
+    score(judges[1], clip_y["clip_id"], (30, 14, 13, 13))   # 70
+
+    video = compute(cluster, admin_headers, code, "video")
+    assert video.status_code == 200, video.text
+    video = video.json()
+    assert [(w["prize"], w["amount_vnd"], w["clip_id"], w["unit_code"]) for w in video["winners"]] == [
+        ("nhat", 3_000_000, clip_x["clip_id"], units["X"]), ("nhi", 2_000_000, clip_y["clip_id"], units["Y"])]
+    assert video["winners"][0]["details"]["score"] == 85
+
+    collective = compute(cluster, admin_headers, code, "collective")
+    assert collective.status_code == 200, collective.text
+    collective = collective.json()
+    # X: participation 2/2, quality (5/5 + 4/5)/2 = 0.9 → 0.95; Y: 1/4 and 3/5 → 0.425; Z: not eligible.
+    assert [(w["prize"], w["amount_vnd"], w["unit_code"]) for w in collective["winners"]] == [
+        ("nhat", 5_000_000, units["X"]), ("nhi", 3_500_000, units["Y"])]
+    assert collective["winners"][0]["details"]["score"] == pytest.approx(0.95)
+    assert collective["winners"][1]["details"]["score"] == pytest.approx(0.425)
+    z = next(u for u in collective["breakdown"]["units"] if u["unit_code"] == units["Z"])
+    assert not z["eligible"] and len(z["reasons"]) == 2
+
+    resp = cluster.http.post(f"{API}/admin/award-sets/{video['award_set_id']}/approve", headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    resp = cluster.http.get(f"{API}/admin/award-sets/{video['award_set_id']}/certificates/1.pdf", headers=admin_headers)
+    text = pdf_text(resp.content)
+    assert "Giấy khen" in text and "Tập thể Phòng Nội vụ huyện (kiểm thử)" in text and "Một cửa thân thiện" in text
+    public = cluster.http.get(f"{API}/contests/{code}/awards").json()
+    assert [(s["kind"], s["status"]) for s in public] == [("video", "approved")]
