@@ -183,7 +183,10 @@ def clip_results(session, contest, judges):
         "score": prog[c.id]["score"], "judges_assigned": prog[c.id]["judges_assigned"],
         "judges_scored": prog[c.id]["judges_scored"], "created_at": _iso(c.created_at),
     } for c in clips]
-    return {"contest": contest, "complete": all(r["score"] is not None for r in rows), "clips": rows}
+    received = session.scalar(select(func.count()).select_from(Clip).where(
+        Clip.contest == contest, Clip.status.in_(("processing", "accepted", "rejected"))))
+    return {"contest": contest, "complete": all(r["score"] is not None for r in rows), "received": received,
+            "clips": rows}
 
 
 def _iso(value):

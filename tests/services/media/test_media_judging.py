@@ -182,7 +182,9 @@ def test_results_list_only_accepted_in_upload_order(service, db):
     results = service.list_clip_results(CONTEST)
     assert [c["clip_id"] for c in results["clips"]] == [early, late]
     assert results["clips"][0]["created_at"].startswith("2023-07-01T00:00:00")
-    assert service.list_clip_results("empty-contest") == {"contest": "empty-contest", "complete": True, "clips": []}
+    assert results["received"] == 4
+    assert service.list_clip_results("empty-contest") == {"contest": "empty-contest", "complete": True,
+                                                          "received": 0, "clips": []}
 
 
 def test_results_fail_loudly_when_quiz_is_down(service, db, quiz):
