@@ -135,7 +135,10 @@
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function fill(node, children) {
     node.textContent = "";
-    children.forEach(function (c) { if (c) node.appendChild(c); });
+    children.forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      node.appendChild(typeof c === "object" ? c : document.createTextNode(String(c)));
+    });
   }
   function emptyRow(tbody, cols, text) { fill(tbody, [el("tr", {}, el("td", { colspan: cols, class: "muted" }, text))]); }
   function showError(node, err) {

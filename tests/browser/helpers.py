@@ -1,0 +1,122 @@
+"""What the browser tests set up through the API (fast), and small page helpers."""
+import csv
+import datetime as dt
+import io
+import itertools
+import os
+import random
+import uuid
+
+import httpx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
+QUESTION_COLUMNS = ("text", "a", "b", "c", "d", "answer", "source")
+_ids = itertools.count(1)
+_prefix = random.SystemRandom().randrange(10**5)
+
+
+def tag():
+    return uuid.uuid4().hex[:6]
+
+
+def new_ids():
+    """A unique 12-digit CCCD and a valid mobile number (10 digits, 09...) for this run."""
+    n = next(_ids)
+    return f"1{_prefix:05d}{n:06d}", f"09{_prefix % 1000:03d}{n:05d}"
+
+
+def now_utc():
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def csv_bytes(rows, header=QUESTION_COLUMNS):
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def bank(label, count):
+    """`count` questions as dicts; the right answer's key cycles A, B, C, D."""
+    return [{"text": f"Câu hỏi {label} số {i + 1}: văn bản nào quy định thủ tục hành chính này?",
+             "a": f"Phương án A câu {i + 1}", "b": f"Phương án B câu {i + 1}",
+             "c": f"Phương án C câu {i + 1}", "d": f"Phương án D câu {i + 1}",
+             "answer": "ABCD"[i % 4]} for i in range(count)]
+
+
+def bank_csv(questions):
+    return csv_bytes([(q["text"], q["a"], q["b"], q["c"], q["d"], q["answer"], "Sở Nội vụ") for q in questions])
+
+
+class Api:
+    def __init__(self, base_url):
+        self.http = httpx.Client(base_url=base_url + "/api/v1", timeout=30)
+
+    def close(self):
+        self.http.close()
+
+    def headers(self, username, password):
+        resp = self.http.post("/auth/token", json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.text
+        return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+    def contestant(self, unit_code="SNV", full_name="Trần Thị Thu Hà", password="matkhau-123"):
+        id_number, phone = new_ids()
+        resp = self.http.post("/contestants", json={
+            "full_name": full_name, "id_number": id_number, "phone": phone, "unit_code": unit_code,
+            "position": "Chuyên viên", "password": password})
+        assert resp.status_code == 201, resp.text
+        return {"phone": phone, "id_number": id_number, "password": password, "full_name": full_name}
+
+    def staff(self, admin, role, unit_code=None):
+        username = f"{role}{tag()}"
+        id_number, _phone = new_ids()
+        resp = self.http.post("/admin/staff", headers=admin, json={
+            "username": username, "password": "matkhau-123", "role": role,
+            "full_name": f"Cán bộ {role}", "id_number": id_number, "unit_code": unit_code})
+        assert resp.status_code == 201, resp.text
+        return username, "matkhau-123"
+
+    def contest(self, admin, rounds, settings, questions):
+        code = f"web-{tag()}"
+        resp = self.http.post("/admin/contests", headers=admin, json={
+            "code": code, "title": f"Hội thi kiểm thử giao diện {code}", "rounds": rounds, "settings": settings})
+        assert resp.status_code == 201, resp.text
+        resp = self.http.post(f"/admin/contests/{code}/questions/import", headers=admin,
+                              files={"file": ("questions.csv", bank_csv(questions), "text/csv")})
+        assert resp.status_code == 200 and resp.json()["errors"] == [], resp.text
+        return code
+
+
+# ---- pages -------------------------------------------------------------------------------------
+def login(page, username, password, expect_path):
+    page.goto("/dang-nhap")
+    page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"**{expect_path}*")
+
+
+def shoot(page, name, ready=None):
+    """Full-page screenshots at 360 px (a phone) and 1280 px into docs/screenshots/<name>-<width>.png.
+
+    Also checks the page fits a 360 px phone: nothing wider than the viewport except inside a
+    horizontally scrolling table wrapper.
+    """
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    original = page.viewport_size
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800 if width == 360 else 860})
+        page.wait_for_timeout(150)  # let the layout settle after the resize
+        if ready:
+            ready()
+        if width == 360:
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
+                .filter(e => e.getBoundingClientRect().right > 362 && !e.parentElement.closest('.table-scroll'))
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+            assert overflow <= 362, f"{name}: the page is {overflow} px wide on a 360 px phone: {wide}"
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size(original)

@@ -1,0 +1,177 @@
+"""Organizers, monitors and the public pages in a real browser: an import with a bad row shows that
+row's error, the monitor page shows every service, /embed can be framed by an agency's site while the
+other pages cannot. Screenshots of the main pages go to docs/screenshots/."""
+import contextlib
+import datetime as dt
+import http.server
+import re
+import threading
+
+from playwright.sync_api import expect
+
+from tests.browser import helpers
+
+DEMO = "cchc-demo"
+
+
+def test_organizer_imports_questions_and_sees_the_bad_rows(page, api, admin):
+    now = helpers.now_utc()
+    code = api.contest(admin, [{"opens_at": (now + dt.timedelta(days=30)).isoformat(),
+                                "closes_at": (now + dt.timedelta(days=37)).isoformat()}],
+                       {}, helpers.bank("nhập", 2))
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto("/quan-tri/nhap-du-lieu")
+    form = page.locator('[data-import="questions"]')
+    form.get_by_label("Hội thi").select_option(code)
+    good = helpers.bank("tệp nhập", 3)
+    rows = [(q["text"], q["a"], q["b"], q["c"], q["d"], q["answer"], "Sở Tư pháp") for q in good]
+    rows[1] = (rows[1][0], rows[1][1], rows[1][2], rows[1][3], rows[1][4], "E", "Sở Tư pháp")  # row 3
+    form.get_by_label("Tệp câu hỏi").set_input_files(
+        {"name": "cau-hoi.csv", "mimeType": "text/csv", "buffer": helpers.csv_bytes(rows)})
+    form.get_by_role("button", name="Nhập câu hỏi").click()
+    report = form.locator("[data-report]")
+    expect(report).to_contain_text("Đã thêm 2. Có 1 dòng lỗi, không được nhập:")
+    error_rows = report.locator("tbody tr")
+    expect(error_rows).to_have_count(1)
+    expect(error_rows.locator("td").first).to_have_text("3")
+    message = error_rows.locator("td").nth(1).inner_text()
+    assert message.strip() and re.search(r"[ạảãáàâấầẩẫậăắằẳẵặđêếềểễệôốồổỗộơớờởỡợưứừửữựíìỉĩịúùủũụóòỏõọéèẻẽẹýỳỷỹỵ]",
+                                         message.lower()), message
+
+    # A unit file with a bad row: the good ones land, the bad one is reported.
+    units = page.locator('[data-import="units"]')
+    units.get_by_label("Tệp danh sách đơn vị").set_input_files({
+        "name": "don-vi.csv", "mimeType": "text/csv",
+        "buffer": helpers.csv_bytes([(f"UBX{helpers.tag()}", "UBND xã Thủy Vân", "commune", "", "35"),
+                                     ("", "Đơn vị không có mã", "commune", "", "abc")],
+                                    header=("code", "name", "kind", "parent_code", "headcount"))})
+    units.get_by_role("button", name="Nhập đơn vị").click()
+    expect(units.locator("[data-report]")).to_contain_text("Có 1 dòng lỗi")
+    expect(units.locator("[data-report] tbody tr td").first).to_have_text("3")
+    helpers.shoot(page, "quan-tri-nhap-du-lieu")
+
+
+def test_organizer_pages(page, api, admin):
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    expect(page.locator("[data-contests] tr", has_text=DEMO)).to_have_count(1)
+    helpers.shoot(page, "quan-tri")
+
+    page.goto(f"/quan-tri/hoi-thi?contest={DEMO}")
+    expect(page.locator("[data-rounds] tr")).to_have_count(4)
+    expect(page.get_by_role("button", name="Đóng tuần 1 ngay")).to_be_visible()
+    helpers.shoot(page, "quan-tri-hoi-thi")
+
+    page.goto(f"/quan-tri/thong-ke?contest={DEMO}")
+    expect(page.locator("[data-chart-scores] svg rect.bar")).to_have_count(11)  # 0..10 correct answers
+    helpers.shoot(page, "quan-tri-thong-ke")
+
+
+def test_organizer_creates_a_contest_and_closes_its_round(page, api, admin):
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto("/quan-tri/hoi-thi")
+    code = f"tao-{helpers.tag()}"
+    form = page.locator("[data-create-contest]")
+    form.get_by_label("Mã hội thi").fill(code)
+    form.get_by_label("Tên hội thi").fill("Hội thi tìm hiểu CCHC năm 2024")
+    form.get_by_label("Thời gian làm bài (phút)").fill("15")
+    # Vietnamese time in datetime-local fields: round 1 from an hour ago to tomorrow.
+    vn = dt.timezone(dt.timedelta(hours=7))
+    now = dt.datetime.now(vn).replace(second=0, microsecond=0)
+    form.get_by_label("Tuần 1: bắt đầu").fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Tuần 1: kết thúc").fill((now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="Tạo hội thi").click()
+    expect(form.locator("[data-created]")).to_have_text("Đã tạo hội thi “Hội thi tìm hiểu CCHC năm 2024” với 1 tuần thi.")
+    contest = api.http.get(f"/contests/{code}").json()
+    assert contest["settings"]["time_limit_s"] == 900
+    assert dt.datetime.fromisoformat(contest["rounds"][0]["opens_at"]) == now - dt.timedelta(hours=1)
+
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Đóng tuần 1 ngay").click()
+    expect(page.locator("[data-rounds] tr").first).to_contain_text(re.compile("Đã kết thúc|Đã có kết quả"))
+    assert api.http.get(f"/contests/{code}").json()["rounds"][0]["status"] in ("closed", "finalized")
+
+
+def test_monitor_sees_every_service(page, api, admin):
+    username, password = api.staff(admin, "monitor")
+    helpers.login(page, username, password, "/giam-sat")
+    services = page.locator("[data-service]")
+    expect(services).to_have_count(4)
+    for name in ("quiz", "scoring", "media", "awards"):
+        card = page.locator(f'[data-service="{name}"]')
+        expect(card).to_contain_text("Hoạt động bình thường")
+    expect(page.locator('[data-service="quiz"]')).to_contain_text("2 tiến trình")
+    expect(page.locator("[data-queues] tr", has_text="rpc-quiz")).to_have_count(1)
+    # Rates need two samples: the page refreshes by itself and then shows a number.
+    expect(page.locator('[data-kpi="rps"]')).to_have_text(re.compile(r"^\d"), timeout=20_000)
+    expect(page.locator('[data-kpi="p50"]')).to_have_text(re.compile(r"≤ [\d.,]+ ms"))
+    expect(page.locator("[data-routes] tr").first).to_be_visible()
+    helpers.shoot(page, "giam-sat")
+
+
+def test_public_pages(page, cluster):
+    page.goto(f"/?contest={DEMO}")
+    expect(page.locator("[data-contest-title]")).to_have_text("Hội thi CCHC (bản dùng thử)")
+    expect(page.locator("[data-rounds] tr")).to_have_count(4)
+    expect(page.locator("[data-rounds] tr").first).to_contain_text("Đang diễn ra")
+    expect(page.locator("[data-next-round]")).to_contain_text("Tuần 1 đang diễn ra")
+    expect(page.locator('[data-s="questions_per_attempt"]')).to_have_text("10")
+    helpers.shoot(page, "trang-chu")
+
+    page.goto(f"/bang-xep-hang?contest={DEMO}")
+    expect(page.locator("[data-board-note]")).to_contain_text("Bảng xếp hạng tạm thời")
+    helpers.shoot(page, "bang-xep-hang")
+
+    page.goto(f"/thong-ke?contest={DEMO}")
+    expect(page.locator("[data-stats] tr").first).to_be_visible()
+    helpers.shoot(page, "thong-ke")
+
+    page.goto("/dang-nhap")
+    helpers.shoot(page, "dang-nhap")
+
+
+@contextlib.contextmanager
+def agency_site(html):
+    """An agency's website: another origin (its own port) on this machine, serving one page."""
+    body = html.encode("utf-8")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_embed_is_framable_by_agency_sites_and_nothing_else_is(page, cluster):
+    base = cluster.base_url
+    html = f"""<!doctype html><meta charset="utf-8"><h1>Cổng thông tin điện tử Sở Nội vụ</h1>
+        <iframe id="banner" src="{base}/embed?unit=SNV&contest={DEMO}" width="600" height="160"></iframe>
+        <iframe id="home" src="{base}/" width="600" height="300"></iframe>"""
+    with agency_site(html) as agency:
+        page.goto(agency)
+        banner = page.frame_locator("#banner")
+        expect(banner.get_by_role("link", name="Tham gia dự thi")).to_have_attribute("href", "/dang-ky?unit=SNV")
+        expect(banner.locator("[data-next-round]")).to_contain_text("Tuần 1 đang diễn ra")
+        # Chromium refuses to show the home page in the frame (X-Frame-Options: SAMEORIGIN).
+        home = page.locator("#home").element_handle().content_frame()
+        page.wait_for_timeout(1000)
+        assert "Vào thi ngay" not in home.content()
+        page.screenshot(path=f"{helpers.SCREENSHOTS}/nhung-tren-trang-co-quan-1280.png")
+
+    page.goto("/nhung-trang")
+    page.get_by_label("Đơn vị của bạn (không bắt buộc)").select_option("SNV")
+    expect(page.locator("[data-snippet]")).to_have_value(re.compile(r'<iframe src="http://[^"]+/embed\?unit=SNV"'))
+    helpers.shoot(page, "nhung-trang")
