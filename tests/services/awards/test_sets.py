@@ -132,3 +132,39 @@ def test_bad_prize_tables_change_nothing(db, upstream, table):
         workflow.set_prize_table(db, upstream, ORG, CONTEST, table)
     assert exc.value.code == "invalid_prize_table"
     assert workflow.get_prize_table(db, CONTEST)["table"] == prizes.DEFAULT_TABLE
+
+
+def test_racing_approvals_and_recomputes_on_postgresql(pg_url, upstream):
+    """Two organizers approve the same draft at once: one approval, one event. Two recomputes at
+    once: one draft survives (the loser gets compute_in_progress or replaces it), never two."""
+    import eventlet
+
+    from common.db import Database
+    from services.awards import config
+    from services.awards.models import AwardSet
+
+    db = Database(pg_url, config.MIGRATIONS_DIR)
+    try:
+        upstream.rankings[1] = ROWS
+        draft = workflow.compute_set(db, upstream, ORG, CONTEST, "weekly", 1)
+        threads = [eventlet.spawn(approve, db, draft["award_set_id"]) for _ in range(4)]
+        results = [t.wait() for t in threads]
+        assert sum(len(ids) for _out, ids in results) == 1
+        assert {out["approved_at"] for out, _ids in results} == {results[0][0]["approved_at"]}
+        assert len(events(db)) == 1
+
+        upstream.rankings[2] = ROWS
+
+        def recompute():
+            try:
+                return workflow.compute_set(db, upstream, ORG, CONTEST, "weekly", 2)["award_set_id"]
+            except Conflict as exc:
+                assert exc.code == "compute_in_progress"
+                return None
+
+        ids = [t.wait() for t in [eventlet.spawn(recompute) for _ in range(4)]]
+        with db.session() as s:
+            left = s.scalars(select(AwardSet.id).where(AwardSet.round_key == 2)).all()
+        assert len(left) == 1 and left[0] in ids
+    finally:
+        db.dispose()
