@@ -68,11 +68,12 @@ def judge_clips(session, actor, contest, sign, judges):
     clips = session.scalars(query).all()
     prog = judging.progress(session, clips, judges)
     mine = judging.own_scores(session, actor["id"], [c.id for c in clips])
+    rubrics = {contest_code: judging.rubric_out(session, contest_code) for contest_code in {c.contest for c in clips}}
     out = []
     for clip in clips:
         row = clip_out(clip, sign, prog[clip.id])
         row["my_score"] = mine.get(clip.id)
-        row["rubric"] = judging.rubric_out(session, clip.contest)
+        row["rubric"] = rubrics[clip.contest]
         out.append(row)
     return out
 
