@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway import auth, config, schemas
+from gateway import metrics as gateway_metrics
 from gateway.deps import get_rpc
 from gateway.rpc import RemoteError, ServiceUnavailable
 
@@ -54,7 +55,15 @@ async def readyz(rpc=Depends(get_rpc)):
 
 
 @router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
-async def metrics():
+async def metrics(rpc=Depends(get_rpc)):
+    # Queue gauges are read at scrape time: nothing polls the broker when nobody is looking.
+    try:
+        queues = await queues_from_management_api(
+            vhost_of(rpc.amqp_uri), columns="name,messages_ready,messages_unacknowledged,consumers")
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("queue metrics unavailable: RabbitMQ management API: %s", exc)
+        queues = None
+    gateway_metrics.set_queue_gauges(queues)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -63,15 +72,16 @@ def vhost_of(amqp_uri):
     return urllib.parse.unquote(path[1:]) if path not in ("", "/") else "/"
 
 
-async def queues_from_management_api(vhost):
+async def queues_from_management_api(vhost, columns="name,messages,consumers"):
     url = httpx.URL(config.RABBIT_API_URL)
     auth_pair = (urllib.parse.unquote(url.username or "guest"), urllib.parse.unquote(url.password or "guest"))
     base = str(url.copy_with(username=None, password=None)).rstrip("/")
     async with httpx.AsyncClient(timeout=config.READY_TIMEOUT_S, auth=auth_pair) as client:
         resp = await client.get(f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}",
-                                params={"columns": "name,messages,consumers"})
+                                params={"columns": columns})
         resp.raise_for_status()
-        return {q["name"]: {"messages": q.get("messages"), "consumers": q.get("consumers")} for q in resp.json()}
+        fields = [c for c in columns.split(",") if c != "name"]
+        return {q["name"]: {f: q.get(f) for f in fields} for q in resp.json()}
 
 
 async def queues_by_passive_declare(rpc):
