@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from common import outbox
-from services.scoring import config, domain, schemas
+from services.scoring import config, domain, metrics, schemas
 from services.scoring.errors import KeysStillMissing
 from services.scoring.models import GradedAttempt, Outbox
 
@@ -79,6 +79,8 @@ def attempt_submitted(db, dispatch, fetch_keys, payload):
     if event is None:
         return
     ids = grade(db, event, fetch_keys)
+    if ids:  # graded now (a duplicate delivery returns no ids and is not a new grade)
+        metrics.observe_grading_lag(event.submitted_at, outbox.utcnow())
     outbox.publish(db, Outbox, dispatch, ids)
     with db.session() as session:
         status = domain.round_status(session, event.contest, event.round)
