@@ -12,7 +12,7 @@ from nameko.timer import timer
 from common import health, outbox
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
-from services.quiz import config
+from services.quiz import config, metrics
 from services.quiz.domain import accounts, attempts, closing, contests, questions, seed, units
 from services.quiz.errors import Conflict, err
 from services.quiz.models import Outbox
@@ -171,3 +171,4 @@ class QuizService:
         ids = self._run(closing.sweep)
         self._publish(ids)
         outbox.relay_pending(self.db, Outbox, self.dispatch)
+        metrics.set_in_progress(self._run(metrics.count_in_progress))
