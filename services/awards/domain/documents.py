@@ -347,17 +347,22 @@ class ReportData:
     budget: dict         # budget.summary
 
 
+ROUND_STATUS = {"scheduled": "Chưa mở", "open": "Đang mở", "closed": "Đã đóng",
+                "finalized": "Đã có kết quả chung cuộc"}
+
+
 def _round_rows(data):
     rows = []
     for r in data.rounds:
         ranked = r["rows"]
+        status = ROUND_STATUS.get(r.get("status"), r.get("status"))
         if ranked is None:
-            rows.append((r["n"], r.get("status"), None, None, None, "Chưa có xếp hạng chung cuộc"))
+            rows.append((r["n"], status, None, None, None, "Chưa có xếp hạng chung cuộc"))
             continue
         count = len(ranked)
         mean = sum(x["correct"] for x in ranked) / count if count else 0.0
         full = max((x["correct"] for x in ranked), default=0)
-        rows.append((r["n"], r.get("status"), count, round(mean, 2), full, ""))
+        rows.append((r["n"], status, count, round(mean, 2), full, ""))
     return rows
 
 

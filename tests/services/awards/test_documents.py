@@ -116,8 +116,8 @@ def test_closing_report(db, upstream, approved):
     upstream.clips = {"complete": True, "received": 3, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
     book = load_workbook(io.BytesIO(decode(workflow.report(db, upstream, ORG, CONTEST, "xlsx"))))
     rounds = list(book["Theo tuần"].iter_rows(values_only=True))
-    assert rounds[1][:5] == (1, "finalized", 3, 19.0, 20)
-    assert rounds[2][:3] == (2, "finalized", 2)
+    assert rounds[1][:5] == (1, "Đã có kết quả chung cuộc", 3, 19.0, 20)
+    assert rounds[2][:3] == (2, "Đã có kết quả chung cuộc", 2)
     assert rounds[3][5] == "Chưa có xếp hạng chung cuộc"
     dist = {r[0]: r[1:] for r in list(book["Phân bố điểm"].iter_rows(values_only=True))[1:]}
     assert dist[20][:2] == (1, 1) and dist[18][:2] == (1, 0) and dist[0][:2] == (0, 0)
