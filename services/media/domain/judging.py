@@ -5,6 +5,7 @@ score (mean of the judges' totals) is an exact fraction turned into a float only
 A clip's assigned judges are every judge (quiz.list_staff("judge")) not of the clip's unit; the
 final score exists only once each of them has scored, and before that no judge sees another's.
 """
+import math
 from fractions import Fraction
 from numbers import Real
 
@@ -60,7 +61,7 @@ def set_rubric(session, actor, contest, maxima):
 
 
 def _is_number(value):
-    return isinstance(value, Real) and not isinstance(value, bool) and value == value  # not NaN
+    return isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _hundredths(value):

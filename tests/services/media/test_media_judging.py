@@ -41,6 +41,7 @@ def test_judge_never_scores_own_unit(service, db):
 @pytest.mark.parametrize("bad", [
     scores(41, 20, 20, 20), scores(40, 20.5, 20, 20), scores(-1, 0, 0, 0), scores(10.123, 1, 1, 1),
     scores("10", 1, 1, 1), scores(True, 1, 1, 1), scores(None, 1, 1, 1), scores(float("nan"), 1, 1, 1),
+    scores(float("inf"), 1, 1, 1), scores(1e308, 1, 1, 1),
     {"content": 10, "message": 10, "creativity": 10}, dict(FULL, bonus=5), [], "40",
 ])
 def test_scores_outside_rubric_refused(service, db, bad):
