@@ -57,6 +57,9 @@ class Upstream:
             # Not running, or an older version without this method.
             raise UpstreamUnavailable(service, f"{service}.{method}: {type(exc).__name__}") from None
         except RemoteError as exc:
+            if exc.exc_type == "UpstreamUnavailable":
+                # That service could not get its own inputs (e.g. media waiting on quiz): as unavailable.
+                raise UpstreamUnavailable(service, f"{service}.{method}: {exc.value}") from None
             domain = _domain_error(exc)
             if domain is None:
                 raise

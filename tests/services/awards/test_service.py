@@ -70,6 +70,13 @@ def test_media_not_running_is_upstream_unavailable(service):
     assert exc.value.service == "media"
 
 
+def test_media_waiting_on_quiz_is_upstream_unavailable(service):
+    service.media.list_clip_results.side_effect = RemoteError("UpstreamUnavailable", "('quiz', 'quiz did not answer')")
+    with pytest.raises(UpstreamUnavailable) as exc:
+        service.compute(ORG, CONTEST, "video")
+    assert exc.value.service == "media"
+
+
 def test_a_silent_service_times_out(service, monkeypatch):
     monkeypatch.setattr(config, "RPC_TIMEOUT_S", 0.2)
     service.scoring.get_unit_stats.side_effect = lambda contest: eventlet.sleep(30)
