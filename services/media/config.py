@@ -16,6 +16,8 @@ S3_SECURE = env_bool("S3_SECURE", False)
 S3_REGION = env("S3_REGION", "us-east-1")
 # Host:port browsers use for presigned URLs (the S3 server as seen from outside, e.g. behind a proxy).
 S3_PUBLIC_ENDPOINT = env("S3_PUBLIC_ENDPOINT", S3_ENDPOINT)
+# Whether those browser URLs are https (e.g. MinIO behind a TLS reverse proxy).
+S3_PUBLIC_SECURE = env_bool("S3_PUBLIC_SECURE", S3_SECURE)
 # How long the service waits at start for the object store before it starts anyway (and retries later).
 S3_STARTUP_WAIT_S = env_float("S3_STARTUP_WAIT_S", 30.0)
 # Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.

@@ -19,7 +19,7 @@ from services.media import config
 log = logging.getLogger(__name__)
 
 
-def make_client(endpoint, timeout_s):
+def make_client(endpoint, timeout_s, secure=None):
     # Short timeouts and a single retry: `health` must answer within the gateway's RPC timeout even
     # when the object store is gone (minio's default client retries for a long time).
     http = urllib3.PoolManager(
@@ -31,7 +31,7 @@ def make_client(endpoint, timeout_s):
         endpoint,
         access_key=config.S3_ACCESS_KEY,
         secret_key=config.S3_SECRET_KEY,
-        secure=config.S3_SECURE,
+        secure=config.S3_SECURE if secure is None else secure,
         # A fixed region spares a GetBucketLocation round trip and lets URLs be signed offline.
         region=config.S3_REGION,
         http_client=http,
@@ -45,7 +45,9 @@ class ObjectStore:
         self.bucket = bucket or config.S3_BUCKET
         timeout_s = config.S3_TIMEOUT_S if timeout_s is None else timeout_s
         self.client = make_client(endpoint or config.S3_ENDPOINT, timeout_s)
-        self.public_client = make_client(public_endpoint or config.S3_PUBLIC_ENDPOINT, timeout_s)
+        # Only signs (never connects): https when browsers reach the store through a TLS proxy.
+        self.public_client = make_client(public_endpoint or config.S3_PUBLIC_ENDPOINT, timeout_s,
+                                         secure=config.S3_PUBLIC_SECURE)
         # Joining the parts of a big upload can take the store a while (it answers when done).
         self.slow_client = make_client(endpoint or config.S3_ENDPOINT, max(timeout_s, config.S3_COMPLETE_TIMEOUT_S))
         self.bucket_ready = False

@@ -90,6 +90,16 @@ def test_presigned_urls_signed_for_public_endpoint(db, moto, quiz):
     svc = worker_factory(MediaService, db=db, storage=st, quiz_rpc=quiz, dispatch=mock.Mock())
     out = svc.create_clip(ORG, CONTEST, form())
     assert all(httpx.URL(p["url"]).host == "media.example.vn" for p in out["upload"]["parts"])
+    assert all(p["url"].startswith("http://") for p in out["upload"]["parts"])
+
+
+def test_public_urls_https_behind_tls_proxy(db, moto, quiz, monkeypatch):
+    from services.media.storage import ObjectStore
+
+    monkeypatch.setattr(config, "S3_PUBLIC_SECURE", True)
+    st = ObjectStore(bucket="clips-tls", endpoint=moto, public_endpoint="media.example.vn")
+    assert st.browser_url("a/b.mp4", 60).startswith("https://media.example.vn/clips-tls/a/b.mp4?")
+    assert st.internal_url("a/b.mp4").startswith(f"http://{moto}/")
 
 
 @pytest.mark.parametrize("overrides, exc, code", [
