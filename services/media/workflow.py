@@ -185,7 +185,12 @@ def probe_clip(db, store, dispatch, clip_id):
     """Probe a `processing` clip and store the verdict. Raises on a fault of ours or of the store
     (the `clip_uploaded` message is then requeued: the clip is probed again, never stuck)."""
     with db.session() as session:
-        clip = clip_domain.get(session, clip_id)
+        try:
+            clip = clip_domain.get(session, clip_id)
+        except NotFound:
+            # Can never succeed: requeueing would loop forever. Logged, dropped.
+            log.error("clip_uploaded for unknown clip %s: dropped", clip_id)
+            return None
         if clip.status != "processing":
             return clip.status  # a duplicate delivery: the verdict is in
         key, attempts = clip.object_key, clip.probe_attempts

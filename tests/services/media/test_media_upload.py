@@ -346,3 +346,10 @@ def test_upload_aborted_after_complete_is_rejected_with_reason(service, videos, 
         store.abort_upload(clip.object_key, clip.upload_id)
     clip = probe_now(service, clip_id)
     assert clip["status"] == "rejected" and "bị hủy" in clip["reject_reason"]
+
+
+def test_probe_event_for_unknown_clip_is_dropped_not_looped(service):
+    service.on_clip_uploaded({"clip_id": "khong-co"})  # returns: the message is acked, not requeued
+    service.on_clip_uploaded({"nothing": 1})
+    service.on_clip_uploaded("garbage")
+    assert events(service) == []
