@@ -2,7 +2,9 @@
 
 - Domain errors raised by a service arrive as RemoteError with `exc_type` = the class name from
   common/errors.py and `exc_args` = [code, detail]; STATUS_BY_EXC_TYPE maps them to HTTP.
-- A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`.
+- A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`;
+  so does a service whose database is unreachable (DATABASE_UNAVAILABLE): it is transient, the
+  portal retries a 503, and nothing was changed (the transaction rolled back).
 - Anything else a service raises is a bug → 500 `internal_error`, logged with the request id.
 - The gateway's own checks raise ApiError; FastAPI's validation, 404 and 405 are reshaped to the same
   `{"detail", "code"}` body.
@@ -30,6 +32,12 @@ STATUS_BY_EXC_TYPE = {
     "TooLarge": 413,
     "RateLimited": 429,
 }
+
+# SQLAlchemy's connection-level errors (server restarting, connection refused or cut, deadlock):
+# the call did not happen, trying again later will work. Matched on the module path, not only the
+# class name, so a service's own class of the same name is not mistaken for one.
+DATABASE_UNAVAILABLE = {"sqlalchemy.exc.OperationalError", "sqlalchemy.exc.InterfaceError",
+                        "sqlalchemy.exc.DisconnectionError"}
 
 # Vietnamese names of the services for 503 messages.
 SERVICE_NAMES_VI = {
@@ -67,6 +75,10 @@ def unavailable_detail(service):
 
 def remote_error_response(exc: RemoteError):
     status = STATUS_BY_EXC_TYPE.get(exc.exc_type)
+    if status is None and exc.exc_path in DATABASE_UNAVAILABLE:
+        log.warning("%s.%s: database unavailable (request %s): %s", exc.service, exc.method,
+                    context.request_id.get(), exc.value)
+        return _json(503, "service_unavailable", unavailable_detail(exc.service), service=exc.service)
     if status is None:
         log.error("unexpected error from %s.%s (request %s): %s %s", exc.service, exc.method,
                   context.request_id.get(), exc.exc_type, exc.value)
