@@ -13,7 +13,8 @@ from tests.e2e.cluster import Cluster
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync",
+                 "--lang=vi-VN"]  # date fields and file pickers as a Vietnamese user sees them
 
 
 def pytest_collection_modifyitems(items):
@@ -74,3 +75,9 @@ def api(cluster):
 @pytest.fixture(scope="session")
 def admin(api):
     return api.headers("admin", "admin")
+
+
+@pytest.fixture(scope="session")
+def demo_activity(api):
+    """Twenty contestants of eight units took round 1 of the demo contest (for the results pages)."""
+    helpers.play_demo_round(api)

@@ -5,6 +5,7 @@ import io
 import itertools
 import os
 import random
+import time
 import uuid
 
 import httpx
@@ -109,7 +110,8 @@ def shoot(page, name, ready=None):
     original = page.viewport_size
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800 if width == 360 else 860})
-        page.wait_for_timeout(150)  # let the layout settle after the resize
+        page.evaluate("window.scrollTo(0, 0)")  # sticky bars where a reader first sees them
+        page.wait_for_timeout(300)  # the layout settles, charts redraw at the new width
         if ready:
             ready()
         if width == 360:
@@ -120,3 +122,45 @@ def shoot(page, name, ready=None):
             assert overflow <= 362, f"{name}: the page is {overflow} px wide on a 360 px phone: {wide}"
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size(original)
+
+
+# ---- some activity on the demo contest, so the results pages show what a real week looks like ---
+NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thị Dung", "Hoàng Minh Đức",
+         "Huỳnh Thị Giang", "Võ Quốc Hùng", "Đặng Thị Hương", "Bùi Văn Khánh", "Đỗ Thị Lan",
+         "Hồ Ngọc Long", "Ngô Thị Mai", "Dương Văn Nam", "Lý Thị Oanh", "Phan Thanh Phong",
+         "Trương Thị Quỳnh", "Tôn Nữ Thu Sương", "Hà Văn Tâm", "Lương Thị Uyên", "Châu Văn Vĩnh"]
+ACTIVE_UNITS = ["SNV", "STP", "STTTT", "VPUBND", "TPHUE", "PPHUHOI", "SDL", "HALUOI"]
+
+
+def demo_answer_keys():
+    """question text → right key of the bank the quiz service seeds (data/questions.csv)."""
+    with open(os.path.join(ROOT, "data", "questions.csv"), encoding="utf-8") as fh:
+        return {row["text"]: row["answer"] for row in csv.DictReader(fh)}
+
+
+def play_demo_round(api, contest="cchc-demo", n=1, people=NAMES, seed=2023):
+    """Each person registers, takes one attempt with a seeded number of right answers and submits;
+    returns when every attempt is graded. Goes through the API only (the browser tests do the UI)."""
+    rng = random.Random(seed)
+    keys = demo_answer_keys()
+    pending = []
+    for i, name in enumerate(people):
+        person = api.contestant(unit_code=ACTIVE_UNITS[i % len(ACTIVE_UNITS)], full_name=name)
+        headers = api.headers(person["phone"], person["password"])
+        resp = api.http.post(f"/contests/{contest}/rounds/{n}/attempts", headers=headers)
+        assert resp.status_code == 201, resp.text
+        paper = resp.json()
+        right = min(len(paper["questions"]), max(0, int(rng.gauss(7, 2))))
+        answers = {}
+        for j, q in enumerate(paper["questions"]):
+            good = keys[q["text"]]
+            answers[q["id"]] = good if j < right else next(k for k in "ABCD" if k != good)
+        resp = api.http.post(f"/attempts/{paper['attempt_id']}/submit", headers=headers,
+                             json={"answers": answers, "prediction": rng.randrange(20, 60)})
+        assert resp.status_code == 202, resp.text
+        pending.append((headers, paper["attempt_id"]))
+    deadline = time.monotonic() + 60
+    while pending and time.monotonic() < deadline:
+        pending = [(h, a) for h, a in pending if api.http.get(f"/attempts/{a}", headers=h).json()["status"] != "graded"]
+        time.sleep(0.3)
+    assert not pending, f"{len(pending)} attempts not graded within 60 s"

@@ -51,7 +51,7 @@ def test_organizer_imports_questions_and_sees_the_bad_rows(page, api, admin):
     helpers.shoot(page, "quan-tri-nhap-du-lieu")
 
 
-def test_organizer_pages(page, api, admin):
+def test_organizer_pages(page, api, admin, demo_activity):
     helpers.login(page, "admin", "admin", "/quan-tri")
     expect(page.locator("[data-contests] tr", has_text=DEMO)).to_have_count(1)
     helpers.shoot(page, "quan-tri")
@@ -108,7 +108,7 @@ def test_monitor_sees_every_service(page, api, admin):
     helpers.shoot(page, "giam-sat")
 
 
-def test_public_pages(page, cluster):
+def test_public_pages(page, cluster, demo_activity):
     page.goto(f"/?contest={DEMO}")
     expect(page.locator("[data-contest-title]")).to_have_text("Hội thi CCHC (bản dùng thử)")
     expect(page.locator("[data-rounds] tr")).to_have_count(4)
@@ -119,10 +119,15 @@ def test_public_pages(page, cluster):
 
     page.goto(f"/bang-xep-hang?contest={DEMO}")
     expect(page.locator("[data-board-note]")).to_contain_text("Bảng xếp hạng tạm thời")
+    expect(page.locator("[data-board] tr").nth(19)).to_be_visible()
+    correct = [int(t) for t in page.locator("[data-board] tr td:nth-child(4)").all_inner_texts()]
+    assert len(correct) >= 20 and correct == sorted(correct, reverse=True), correct
+    assert page.locator("[data-board] tr td").first.inner_text() == "1"
     helpers.shoot(page, "bang-xep-hang")
 
     page.goto(f"/thong-ke?contest={DEMO}")
-    expect(page.locator("[data-stats] tr").first).to_be_visible()
+    expect(page.locator("[data-stats] tr", has_text="Sở Thông tin và Truyền thông")).to_have_count(1)
+    expect(page.locator("[data-chart] svg rect.bar")).to_have_count(8)  # the eight units that took part
     helpers.shoot(page, "thong-ke")
 
     page.goto("/dang-nhap")

@@ -7,6 +7,7 @@
   var PRIZE = { nhat: "Giải Nhất", nhi: "Giải Nhì", ba: "Giải Ba", khuyen_khich: "Giải Khuyến khích" };
   var KIND = { weekly: "Giải tuần", video: "Giải video clip", collective: "Giải tập thể" };
   var STATUS = { draft: "Dự thảo, chờ phê duyệt", approved: "Đã phê duyệt" };
+  var names = {};
 
   function roundsOf(code) {
     return P.api("/contests/" + encodeURIComponent(code)).then(function (c) {
@@ -42,7 +43,7 @@
         el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giải"), el("th", { scope: "col" }, "Người/đơn vị"),
           el("th", { scope: "col" }, "Đơn vị"), el("th", { scope: "col", class: "num" }, "Tiền thưởng"))),
         el("tbody", {}, frag(set.winners.map(function (w) {
-          return el("tr", {}, el("td", {}, PRIZE[w.prize] || w.prize), el("td", {}, w.full_name || w.title || w.unit_name || w.unit_code || "—"),
+          return el("tr", {}, el("td", {}, PRIZE[w.prize] || w.prize), el("td", {}, winnerName(w)),
             el("td", {}, w.unit_code || "—"), el("td", { class: "num" }, P.fmt.vnd(w.amount_vnd)));
         })))))
         : el("p", { class: "muted" }, "Không có người đạt giải."),
@@ -50,6 +51,10 @@
         el("button", { type: "button", class: "button", onclick: function () { download(set, "xlsx"); } }, "Tải quyết định (XLSX)"),
         el("button", { type: "button", class: "button", onclick: function () { download(set, "pdf"); } }, "Tải quyết định (PDF)")));
     return node;
+  }
+  function winnerName(w) {
+    var d = w.details || {};
+    return w.full_name || (d.title ? "“" + d.title + "”" : "") || d.unit_name || names[w.unit_code] || w.unit_code || "—";
   }
   function frag(nodes) { var f = document.createDocumentFragment(); nodes.forEach(function (n) { f.appendChild(n); }); return f; }
 
@@ -61,11 +66,24 @@
     P.api("/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/awards/compute", { body: body })
       .then(function (set) {
         var old = P.$('[data-award-set="' + set.award_set_id + '"]');
+        var empty = P.$("p.muted", box);
+        if (empty) empty.remove();
         if (old) old.replaceWith(card(set)); else box.insertBefore(card(set), box.firstChild);
       }).catch(function (err) { P.showError(errorBox, err); });
   });
 
-  P.contestSelects(function (code) { roundsOf(code); }).then(function () {
-    if (form.elements.contest.value) roundsOf(form.elements.contest.value);
-  }).catch(function (err) { P.showError(errorBox, err); });
+  /** Every set of the contest, drafts and approved, newest first. */
+  function sets(code) {
+    P.api("/admin/contests/" + encodeURIComponent(code) + "/award-sets").then(function (list) {
+      list = list.slice().sort(function (a, b) { return (b.computed_at || "").localeCompare(a.computed_at || ""); });
+      P.fill(box, list.length ? list.map(card) : [el("p", { class: "muted" }, "Chưa tính kết quả giải thưởng nào cho hội thi này.")]);
+    }).catch(function (err) { P.showError(errorBox, err); });
+  }
+
+  P.api("/units").then(function (units) { units.forEach(function (u) { names[u.code] = u.name; }); }, function () {})
+    .then(function () { return P.contestSelects(function (code) { roundsOf(code); sets(code); }); })
+    .then(function () {
+      var code = form.elements.contest.value;
+      if (code) { roundsOf(code); sets(code); }
+    }).catch(function (err) { P.showError(errorBox, err); });
 })();

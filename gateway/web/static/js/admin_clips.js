@@ -12,16 +12,28 @@
   function list(code) {
     var tbody = P.$("[data-clips]");
     P.api("/contests/" + encodeURIComponent(code) + "/clips").then(function (clips) {
-      if (!clips.length) return P.emptyRow(tbody, 5, "Chưa có video clip nào.");
+      if (!clips.length) return P.emptyRow(tbody, 6, "Chưa có video clip nào.");
       P.fill(tbody, clips.map(function (c) {
         return el("tr", {}, el("td", {}, c.title), el("td", {}, names[c.unit_code] || c.unit_code),
           el("td", {}, el("span", { class: "chip " + c.status }, STATUS[c.status] || c.status), c.reject_reason ? el("div", { class: "hint" }, c.reject_reason) : null),
           el("td", { class: "num" }, c.duration_s == null ? "—" : Math.round(c.duration_s) + " giây"),
-          el("td", { class: "num" }, c.score == null ? "—" : c.score));
+          el("td", { class: "num" }, c.score == null ? "—" : c.score),
+          el("td", {}, publishButton(c, code)));
       }));
       // Clips still being uploaded or probed change soon: look again.
       if (clips.some(function (c) { return c.status === "processing" || c.status === "uploading"; })) setTimeout(function () { list(code); }, 3000);
-    }).catch(function (err) { P.emptyRow(tbody, 5, err.detail); });
+    }).catch(function (err) { P.emptyRow(tbody, 6, err.detail); });
+  }
+
+  /** Organizers put an accepted clip in the public gallery (or take it out). */
+  function publishButton(clip, code) {
+    if (clip.status !== "accepted" || P.Auth.role() !== "organizer") return null;
+    var on = !!clip.published;
+    return el("button", { type: "button", class: "button small", onclick: function (e) {
+      e.target.disabled = true;
+      P.api("/admin/clips/" + encodeURIComponent(clip.clip_id) + "/publish", { method: on ? "DELETE" : "POST" })
+        .then(function () { list(code); }, function (err) { P.showError(P.$("[data-error]"), err); e.target.disabled = false; });
+    } }, on ? "Gỡ khỏi thư viện" : "Công bố");
   }
 
   function putPart(url, blob, onProgress) {

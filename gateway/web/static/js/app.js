@@ -89,8 +89,10 @@
     pct: function (x) { return x == null ? "—" : (x * 100).toLocaleString("vi-VN", { maximumFractionDigits: 1 }) + "%"; },
     duration: function (ms) {
       if (ms == null) return "—";
-      var s = Math.round(ms / 1000), m = Math.floor(s / 60);
-      return m + " phút " + (s % 60) + " giây";
+      // Tenths of a second: duration is the third ranking key, so near-equal times must differ.
+      var tenths = Math.round(ms / 100), m = Math.floor(tenths / 600);
+      var sec = ((tenths % 600) / 10).toLocaleString("vi-VN", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      return (m ? m + " phút " : "") + sec + " giây";
     },
     clock: function (ms) {  // 05:07 or 1:02:03
       var s = Math.max(0, Math.ceil(ms / 1000));
@@ -149,7 +151,7 @@
   }
   function fieldError(form, name, message) {
     var input = form.elements[name];
-    var out = document.getElementById(name + "-err");
+    var out = document.getElementById(((input && input.id) || name) + "-err");
     if (out) out.textContent = message || "";
     if (input && input.setAttribute) {
       if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
@@ -164,11 +166,27 @@
     if (text !== undefined) n.textContent = text;
     return n;
   }
+  /* Charts are drawn at their container's real width (text stays 12-13 px on a phone) and drawn
+   * again when the window is resized. */
+  function widthOf(container) { return Math.max(280, Math.min(container.clientWidth || 600, 760)); }
+  var drawn = [];
+  function remember(container, fn, args) {
+    if (drawn.every(function (d) { return d.container !== container; })) drawn.push({ container: container });
+    drawn.forEach(function (d) { if (d.container === container) { d.fn = fn; d.args = args; } });
+  }
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      drawn.forEach(function (d) { d.fn.apply(null, d.args); });
+    }, 100);
+  });
   /** Horizontal bars: items [{label, value, text}], value 0..max. Fits any width (viewBox). */
   function barChart(container, items, opts) {
     opts = opts || {};
     var max = opts.max || Math.max.apply(null, items.map(function (d) { return d.value || 0; }).concat([1]));
-    var row = 26, labelW = opts.labelWidth || 150, width = 600, barW = width - labelW - 70;
+    remember(container, barChart, arguments);
+    var row = 26, width = widthOf(container), labelW = Math.min(opts.labelWidth || 150, width * 0.3), barW = width - labelW - 90;
     var root = svg("svg", { viewBox: "0 0 " + width + " " + Math.max(row * items.length, row), role: "img",
                             "aria-label": opts.title || "Biểu đồ", class: "bars" });
     items.forEach(function (d, i) {
@@ -186,8 +204,9 @@
   /** Vertical columns: items [{label, value}] (a histogram). */
   function columnChart(container, items, opts) {
     opts = opts || {};
+    remember(container, columnChart, arguments);
     var max = Math.max.apply(null, items.map(function (d) { return d.value; }).concat([1]));
-    var width = 600, height = 220, pad = 24, colW = (width - pad) / Math.max(items.length, 1);
+    var width = widthOf(container), height = 220, pad = 8, colW = (width - pad) / Math.max(items.length, 1);
     var root = svg("svg", { viewBox: "0 0 " + width + " " + (height + 40), role: "img", "aria-label": opts.title || "Biểu đồ", class: "cols" });
     items.forEach(function (d, i) {
       var h = height * d.value / max, x = pad + i * colW;
@@ -197,16 +216,27 @@
     });
     fill(container, [root]);
   }
-  /** A line of recent values (monitor): values newest last. */
+  /** A line of recent values (monitor), newest last, with its scale and a dot per sample. */
   function sparkline(container, values, opts) {
     opts = opts || {};
-    var width = 600, height = 120;
-    var max = Math.max.apply(null, values.concat([1]));
-    var step = width / Math.max(values.length - 1, 1);
-    var points = values.map(function (v, i) { return (i * step).toFixed(1) + "," + (height - height * v / max + 4).toFixed(1); });
-    var root = svg("svg", { viewBox: "0 0 " + width + " " + (height + 8), role: "img", "aria-label": opts.title || "Biểu đồ", class: "spark" });
-    root.appendChild(svg("polyline", { points: points.join(" "), class: "line" }));
-    root.appendChild(svg("text", { x: 4, y: 14, class: "lbl" }, "tối đa " + max.toLocaleString("vi-VN", { maximumFractionDigits: 2 })));
+    remember(container, sparkline, arguments);
+    var width = widthOf(container), height = 120, left = 44, top = 8;
+    var max = Math.max.apply(null, values.concat([opts.minMax || 1]));
+    var step = (width - left - 8) / Math.max(values.length - 1, 1);
+    var x = function (i) { return left + i * step; };
+    var y = function (v) { return top + height - height * v / max; };
+    var root = svg("svg", { viewBox: "0 0 " + width + " " + (height + top + 22), role: "img", "aria-label": opts.title || "Biểu đồ", class: "spark" });
+    [0, max / 2, max].forEach(function (v) {
+      root.appendChild(svg("line", { x1: left, x2: width - 8, y1: y(v), y2: y(v), class: "grid" }));
+      root.appendChild(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", class: "val" },
+                           v.toLocaleString("vi-VN", { maximumFractionDigits: 1 })));
+    });
+    if (values.length > 1) {
+      root.appendChild(svg("polyline", { class: "line",
+        points: values.map(function (v, i) { return x(i).toFixed(1) + "," + y(v).toFixed(1); }).join(" ") }));
+    }
+    values.forEach(function (v, i) { root.appendChild(svg("circle", { cx: x(i), cy: y(v), r: 3, class: "dot" })); });
+    if (opts.caption) root.appendChild(svg("text", { x: left, y: height + top + 18, class: "val" }, opts.caption));
     fill(container, [root]);
   }
 

@@ -5,7 +5,7 @@
   var select = P.$("[data-round-select]");
   var PRIZE = { nhat: "Giải Nhất", nhi: "Giải Nhì", ba: "Giải Ba", khuyen_khich: "Giải Khuyến khích" };
   var KIND = { weekly: "Giải tuần", video: "Giải video clip", collective: "Giải tập thể" };
-  var contest;
+  var contest, names = {};
 
   function board(n) {
     var tbody = P.$("[data-board]");
@@ -17,7 +17,7 @@
       if (!b.rows.length) return P.emptyRow(tbody, 7, "Chưa có bài thi nào được chấm trong tuần này.");
       P.fill(tbody, b.rows.map(function (r) {
         return el("tr", { class: r.rank <= 3 ? "top" : null },
-          el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", {}, r.unit_code || "—"),
+          el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", { title: r.unit_code }, names[r.unit_code] || r.unit_code || "—"),
           el("td", { class: "num" }, r.correct), el("td", { class: "num" }, r.prediction == null ? "—" : P.fmt.int(r.prediction)),
           el("td", { class: "num" }, r.prediction_diff == null ? "—" : P.fmt.int(r.prediction_diff)),
           el("td", { class: "num" }, P.fmt.duration(r.duration_ms)));
@@ -36,15 +36,21 @@
             el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Giải"), el("th", { scope: "col" }, "Người/đơn vị đạt giải"),
                                  el("th", { scope: "col" }, "Đơn vị"), el("th", { scope: "col", class: "num" }, "Tiền thưởng"))),
             el("tbody", {}, frag(s.winners.map(function (w) {
-              return el("tr", {}, el("td", {}, PRIZE[w.prize] || w.prize), el("td", {}, w.full_name || w.title || w.unit_name || w.unit_code || "—"),
-                        el("td", {}, w.unit_code || "—"), el("td", { class: "num" }, P.fmt.vnd(w.amount_vnd)));
+              return el("tr", {}, el("td", {}, PRIZE[w.prize] || w.prize), el("td", {}, winnerName(w)),
+                        el("td", {}, names[w.unit_code] || w.unit_code || "—"), el("td", { class: "num" }, P.fmt.vnd(w.amount_vnd)));
             }))))));
       }));
     }).catch(function (err) { P.fill(box, [el("p", { class: "muted" }, err.detail)]); });
   }
+  function winnerName(w) {
+    var d = w.details || {};
+    return w.full_name || (d.title ? "“" + d.title + "”" : "") || d.unit_name || names[w.unit_code] || w.unit_code || "—";
+  }
   function frag(nodes) { var f = document.createDocumentFragment(); nodes.forEach(function (n) { f.appendChild(n); }); return f; }
 
-  P.Clock.sync().then(P.currentContest).then(function (c) {
+  P.Clock.sync().then(function () {
+    return P.api("/units").then(function (units) { units.forEach(function (u) { names[u.code] = u.name; }); }, function () {});
+  }).then(P.currentContest).then(function (c) {
     contest = c;
     P.fill(select, c.rounds.map(function (r) {
       return el("option", { value: r.n }, "Tuần " + r.n + " – " + (P.ROUND_STATUS[r.status] || r.status));

@@ -37,14 +37,14 @@
         P.$('[data-kpi="eps"]').textContent = eps.toLocaleString("vi-VN", { maximumFractionDigits: 2 });
         rates.push(rps);
         if (rates.length > 60) rates.shift();
-        P.sparkline(P.$("[data-chart-rate]"), rates, { title: "Yêu cầu mỗi giây" });
+        P.sparkline(P.$("[data-chart-rate]"), rates, { title: "Yêu cầu mỗi giây", caption: "Yêu cầu/giây, " + rates.length + " lần đo gần nhất (mỗi " + INTERVAL_S + " giây)" });
       }
       last = { at: now, requests: m.requests, errors: m.errors };
       var ms = function (v) { return v == null ? "—" : "≤ " + v.toLocaleString("vi-VN") + " ms"; };
       P.$('[data-kpi="p50"]').textContent = ms(m.latency_ms.p50);
       P.$('[data-kpi="p95"]').textContent = m.latency_ms.over_last_bucket ? "> 10 giây" : ms(m.latency_ms.p95);
       P.fill(P.$("[data-routes]"), m.routes.map(function (r) {
-        return el("tr", {}, el("td", {}, el("code", {}, r.method + " " + r.route)), el("td", { class: "num" }, P.fmt.int(r.requests)),
+        return el("tr", {}, el("td", {}, r.route === "unmatched" ? "Khác (tệp tĩnh, đường dẫn không tồn tại)" : el("code", {}, r.method + " " + r.route)), el("td", { class: "num" }, P.fmt.int(r.requests)),
           el("td", { class: "num" }, P.fmt.int(r.errors)), el("td", { class: "num" }, P.fmt.int(r.client_errors)),
           el("td", { class: "num" }, r.mean_ms == null ? "—" : r.mean_ms.toLocaleString("vi-VN") + " ms"));
       }));
