@@ -8,10 +8,13 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
-from common import logs, metrics
+from common import logs, metrics, nameko_patches
 from common.db import Database
 
 log = logging.getLogger(__name__)
+
+# A broker restart must not kill a busy service (see common/nameko_patches.py).
+nameko_patches.apply()
 
 
 class DatabaseProvider(DependencyProvider):
