@@ -106,12 +106,15 @@ def submit_all(api, run, at_one_third, at_two_thirds):
 
     accepted = []
     hooks = {N // 3: at_one_third, (2 * N) // 3: at_two_thirds}
-    with cf.ThreadPoolExecutor(POOL) as pool:
+    pool = cf.ThreadPoolExecutor(POOL)
+    try:
         for future in cf.as_completed([pool.submit(submit, i) for i in range(N)]):
             accepted.append(future.result())
             hook = hooks.pop(len(accepted), None)
             if hook:
                 hook()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a failure stops the rest early
     for hook in hooks.values():  # never skipped, even if N is tiny
         hook()
     return accepted
@@ -290,6 +293,9 @@ def test_broker_restarted_mid_submissions(api, admin_headers, cluster):
         rabbitmqctl("start_app")
         rabbitmqctl("await_startup")
         outage["started"] = time.monotonic()
+        dead = [f"{service}-{n}" for (service, n) in cluster.procs if not cluster.alive(service, n)]
+        assert not dead, f"died with the broker: {dead}\n" + "\n".join(
+            cluster.log_tail(*key.rsplit("-", 1)[:1], int(key.rsplit("-", 1)[1])) for key in dead)
 
     try:
         accepted = submit_all(api, run, stop_broker, lambda: None)
