@@ -35,6 +35,7 @@ run: install check-infra
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
+	bash scripts/install_browser.sh
 	$(BIN)/python scripts/run_tests.py
 
 # Only the fault-injection tests (they may restart the broker for the whole machine).

@@ -22,6 +22,8 @@ LAYERS = [
     ("services", [os.path.join(BIN, "nameko"), "test"]),
     ("gateway", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
     ("e2e", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
+    # The portal in headless Chromium (scripts/install_browser.sh) against its own cluster.
+    ("browser", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
 ]
 
 
