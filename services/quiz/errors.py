@@ -21,6 +21,8 @@ MESSAGES = {
     "invalid_settings": "Cấu hình hội thi không hợp lệ.",
     "invalid_answers": "Câu trả lời không hợp lệ: chỉ nhận câu hỏi của lượt thi này và đáp án A, B, C hoặc D.",
     "invalid_prediction": "Số dự đoán phải là số nguyên không âm.",
+    "invalid_jury": "Cần danh sách tên đăng nhập của giám khảo (từ 1 đến {max} tên).",
+    "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
     # who
     "invalid_credentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
     "too_many_attempts": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",

@@ -91,6 +91,18 @@ class Exclusion(Base):
     id_number: Mapped[str] = mapped_column(String(12), primary_key=True, index=True)
 
 
+class JuryMember(Base):
+    """A judge on one contest's jury (Ban Giám khảo). A contest with no rows here has the default
+    jury, every judge of the platform (SPEC 5), so that one contest's judges never hold back the
+    final clip scores of another contest once its organizers name a jury."""
+
+    __tablename__ = "jury_members"
+
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), primary_key=True)
+    judge_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class LoginFailure(Base):
     """One failed login, counted per `key` ('acct:<login>' or 'ip:<address>') over a window."""
 

@@ -13,7 +13,7 @@ from common import health, outbox
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
 from services.quiz import config, metrics
-from services.quiz.domain import accounts, attempts, closing, contests, questions, seed, units
+from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, units
 from services.quiz.errors import Conflict, err
 from services.quiz.models import Outbox
 
@@ -88,6 +88,19 @@ class QuizService:
     @rpc(expected_exceptions=EXPECTED)
     def excluded_contestants(self, contest, contestant_ids):
         return self._run(contests.excluded_contestants, contest, contestant_ids)
+
+    # jury (Ban Giám khảo) per contest
+    @rpc(expected_exceptions=EXPECTED)
+    def list_jury(self, contest):
+        return self._run(jury.list_jury, contest)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_jury(self, actor, contest):
+        return self._run(jury.get_jury, actor, contest)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_jury(self, actor, contest, usernames):
+        return self._run(jury.set_jury, actor, contest, usernames)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_round_facts(self, contest, n):

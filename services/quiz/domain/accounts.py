@@ -119,7 +119,7 @@ def create_staff(session, actor, data, _bootstrap=False):
 def list_staff(session, role):
     """Staff accounts of one role, `[{id, full_name, unit_code}]` ordered by id.
 
-    The media service asks for the judges: every judge not of a clip's unit is assigned to it.
+    A contest's jury defaults to every judge (domain/jury.py); media asks `list_jury`, not this.
     """
     if role not in STAFF_ROLES:
         raise err(Invalid, "invalid_role")

@@ -1,0 +1,91 @@
+"""The jury (Ban Giám khảo) of each contest: which judges score its clips (SPEC 5).
+
+Organizers name a contest's jury by the judges' usernames (what they typed when creating the
+accounts). Until they do, a contest's jury is every judge of the platform (SPEC's default), so a
+single-contest installation behaves as before. The media service asks `list_jury` for a clip's
+assigned judges and for who may score it.
+"""
+from sqlalchemy import delete, select
+
+from common.auth import STAFF_ROLES, require
+from services.quiz.domain.accounts import list_staff
+from services.quiz.domain.contests import load_contest
+from services.quiz.errors import Invalid, NotFound, err
+from services.quiz.models import Contest, JuryMember, User, utcnow
+from services.quiz.schemas import nfc
+
+# A jury is a handful of people; the cap keeps one request from asking about thousands of names.
+MAX_JURY = 200
+
+
+def _members(session, contest_code):
+    """The judges named for the contest, ordered by id ([] when no jury was named)."""
+    return session.scalars(
+        select(User).join(JuryMember, JuryMember.judge_id == User.id)
+        .where(JuryMember.contest_code == contest_code, User.kind == "staff", User.role == "judge")
+        .order_by(User.id)
+    ).all()
+
+
+def _named(session, contest_code):
+    """True once organizers set a jury for the contest (even if it is then smaller than before)."""
+    return session.scalar(select(JuryMember.judge_id).where(JuryMember.contest_code == contest_code).limit(1)) \
+        is not None
+
+
+def list_jury(session, contest_code):
+    """`[{id, full_name, unit_code}]` ordered by id: the contest's jury, or every judge when none
+    was named. `NotFound("contest_not_found")` for an unknown contest."""
+    load_contest(session, contest_code)
+    if not _named(session, contest_code):
+        return list_staff(session, "judge")
+    return [{"id": u.id, "full_name": u.full_name, "unit_code": u.unit_code} for u in _members(session, contest_code)]
+
+
+def _jury_out(session, contest_code):
+    named = _named(session, contest_code)
+    users = _members(session, contest_code) if named else session.scalars(
+        select(User).where(User.kind == "staff", User.role == "judge").order_by(User.id)).all()
+    return {"contest": contest_code, "default": not named,
+            "judges": [{"id": u.id, "username": u.username, "full_name": u.full_name, "unit_code": u.unit_code}
+                       for u in users]}
+
+
+def get_jury(session, actor, contest_code):
+    """Staff: the contest's jury with usernames, and whether it is the default (every judge)."""
+    require(actor, *STAFF_ROLES)
+    load_contest(session, contest_code)
+    return _jury_out(session, contest_code)
+
+
+def _usernames(usernames):
+    if (not isinstance(usernames, list) or not usernames or len(usernames) > MAX_JURY
+            or not all(isinstance(x, str) and x.strip() for x in usernames)):
+        raise err(Invalid, "invalid_jury", max=MAX_JURY)
+    return {nfc(x).lower() for x in usernames}  # usernames are stored lower-case
+
+
+def set_jury(session, actor, contest_code, usernames):
+    """Organizer: the contest's jury becomes exactly these judges (by username). Idempotent: the
+    same list again changes nothing. Every name must be a judge's account, else nothing changes."""
+    require(actor, "organizer")
+    wanted = _usernames(usernames)
+    if not isinstance(contest_code, str):
+        raise err(NotFound, "contest_not_found")
+    # Lock the contest row (PostgreSQL) so two concurrent sets of the same jury do not both insert.
+    if session.scalar(select(Contest).where(Contest.code == contest_code).with_for_update()) is None:
+        raise err(NotFound, "contest_not_found")
+    found = session.scalars(select(User).where(User.username.in_(wanted), User.kind == "staff",
+                                               User.role == "judge")).all()
+    missing = sorted(wanted - {u.username for u in found})
+    if missing:
+        raise err(Invalid, "not_a_judge", names=", ".join(missing))
+    ids = {u.id for u in found}
+    present = set(session.scalars(select(JuryMember.judge_id).where(JuryMember.contest_code == contest_code)))
+    if present - ids:
+        session.execute(delete(JuryMember).where(JuryMember.contest_code == contest_code,
+                                                 JuryMember.judge_id.in_(present - ids)))
+    now = utcnow()
+    session.add_all(JuryMember(contest_code=contest_code, judge_id=i, added_at=now) for i in sorted(ids - present))
+    session.flush()
+    return _jury_out(session, contest_code)
