@@ -41,7 +41,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Chromium on Linux takes its interface language (file pickers, date fields) from LANGUAGE.
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                              env={**os.environ, "LANGUAGE": "vi", "LANG": "vi_VN.UTF-8"})
         yield b
         b.close()
 

@@ -51,6 +51,9 @@ def bank_csv(questions):
     return csv_bytes([(q["text"], q["a"], q["b"], q["c"], q["d"], q["answer"], "Sở Nội vụ") for q in questions])
 
 
+STAFF_NAMES = {"judge": "Trần Đình Khải", "monitor": "Hồ Thị Minh Thư", "expert": "Phạm Quang Huy"}
+
+
 class Api:
     def __init__(self, base_url):
         self.http = httpx.Client(base_url=base_url + "/api/v1", timeout=30)
@@ -76,7 +79,7 @@ class Api:
         id_number, _phone = new_ids()
         resp = self.http.post("/admin/staff", headers=admin, json={
             "username": username, "password": "matkhau-123", "role": role,
-            "full_name": f"Cán bộ {role}", "id_number": id_number, "unit_code": unit_code})
+            "full_name": STAFF_NAMES.get(role, "Nguyễn Văn Bình"), "id_number": id_number, "unit_code": unit_code})
         assert resp.status_code == 201, resp.text
         return username, "matkhau-123"
 

@@ -105,6 +105,8 @@ def test_monitor_sees_every_service(page, api, admin):
     expect(page.locator('[data-kpi="rps"]')).to_have_text(re.compile(r"^\d"), timeout=20_000)
     expect(page.locator('[data-kpi="p50"]')).to_have_text(re.compile(r"≤ [\d.,]+ ms"))
     expect(page.locator("[data-routes] tr").first).to_be_visible()
+    # Two rates make a line: the chart keeps the samples of the automatic refreshes.
+    expect(page.locator("[data-chart-rate] svg polyline")).to_have_count(1, timeout=20_000)
     helpers.shoot(page, "giam-sat")
 
 

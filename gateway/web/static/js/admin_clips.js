@@ -17,7 +17,7 @@
         return el("tr", {}, el("td", {}, c.title), el("td", {}, names[c.unit_code] || c.unit_code),
           el("td", {}, el("span", { class: "chip " + c.status }, STATUS[c.status] || c.status), c.reject_reason ? el("div", { class: "hint" }, c.reject_reason) : null),
           el("td", { class: "num" }, c.duration_s == null ? "—" : Math.round(c.duration_s) + " giây"),
-          el("td", { class: "num" }, c.score == null ? "—" : c.score),
+          el("td", { class: "num" }, c.score == null ? "—" : Number(c.score).toLocaleString("vi-VN")),
           el("td", {}, publishButton(c, code)));
       }));
       // Clips still being uploaded or probed change soon: look again.
@@ -91,7 +91,8 @@
       .then(function () {
         bar.value = 100;
         barText.textContent = "Đã tải lên xong. Hệ thống đang kiểm tra thời lượng và định dạng tệp.";
-        form.reset();
+        form.elements.title.value = "";
+        form.elements.file.value = "";  // contest and unit stay chosen for the next clip
         list(code);
       })
       .catch(function (err) { P.showError(formError, err); barText.textContent = ""; bar.hidden = true; })

@@ -20,13 +20,13 @@
         return el("li", {}, el("button", { type: "button", class: "clip-item" + (current && current.clip_id === c.clip_id ? " active" : ""),
             "data-clip": c.clip_id, onclick: function () { open(c); } },
           el("strong", {}, c.title), el("span", { class: "muted" }, names[c.unit_code] || c.unit_code),
-          el("span", { class: "chip " + (c.my_score ? "accepted" : "scheduled") }, c.my_score ? "Đã chấm: " + c.my_score.total : "Chưa chấm")));
+          el("span", { class: "chip " + (c.my_score ? "accepted" : "scheduled") }, c.my_score ? "Đã chấm: " + num(c.my_score.total) : "Chưa chấm")));
       }));
       var scored = list.filter(function (c) { return c.my_score; });
       var tbody = P.$("[data-scored]");
       if (!scored.length) P.emptyRow(tbody, 3, "Chưa chấm clip nào.");
       else P.fill(tbody, scored.map(function (c) {
-        return el("tr", {}, el("td", {}, c.title), el("td", {}, names[c.unit_code] || c.unit_code), el("td", { class: "num" }, c.my_score.total));
+        return el("tr", {}, el("td", {}, c.title), el("td", {}, names[c.unit_code] || c.unit_code), el("td", { class: "num" }, num(c.my_score.total)));
       }));
     }).catch(function (err) { P.showError(errorBox, err); });
   }
@@ -53,6 +53,7 @@
     form.elements.content.focus();
   }
 
+  function num(v) { return v == null ? "—" : Number(v).toLocaleString("vi-VN"); }
   function value(k) { var v = parseFloat(form.elements[k].value); return isNaN(v) ? null : v; }
   function total() {
     var t = FIELDS.reduce(function (s, k) { return s + (value(k) || 0); }, 0);
