@@ -24,8 +24,9 @@ class QuizLookups:
     def get_contest(self, code):
         return quiz_client.call(self.proxy.get_contest, code)
 
-    def judges(self):
-        return quiz_client.call(self.proxy.list_staff, "judge")
+    def jury(self, contest):
+        """The contest's jury `[{id, full_name, unit_code}]` (every judge when none was named)."""
+        return quiz_client.call(self.proxy.list_jury, contest)
 
 
 class MediaService:
@@ -96,7 +97,7 @@ class MediaService:
     # --- judging, gallery ---
     @rpc(expected_exceptions=EXPECTED)
     def score_clip(self, actor, clip_id, scores):
-        return workflow.score_clip(self.db, self.dispatch, actor, clip_id, scores)
+        return workflow.score_clip(self.db, self.dispatch, self.quiz, actor, clip_id, scores)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_rubric(self, contest):

@@ -3,7 +3,7 @@ store and the quiz service.
 
 Dependencies come in as arguments (`db`: common.db.Database, `store`: storage.ObjectStore,
 `dispatch`: nameko EventDispatcher, `quiz`: an object with `list_units()`, `get_contest(code)`,
-`judges()`), so every step can be read and tested without nameko.
+`jury(contest)`), so every step can be read and tested without nameko.
 """
 import logging
 
@@ -293,33 +293,60 @@ def sweep(db, store, dispatch):
     return len(stale)
 
 
-# --- reading ------------------------------------------------------------------------------------
-def _judges_or_none(quiz):
+# --- juries -------------------------------------------------------------------------------------
+# Asked of quiz outside our database transactions: no transaction stays open while quiz answers.
+def _jury(quiz, contest):
+    """The contest's jury from quiz. A contest quiz does not know has nobody on its jury (a
+    definite answer, not a guess). Quiz not answering raises UpstreamUnavailable."""
     try:
-        return quiz.judges()
+        return quiz.jury(contest)
+    except RemoteError as exc:
+        if exc.exc_type == "NotFound":
+            return []
+        raise
+
+
+def _juries(quiz, contests):
+    return {code: _jury(quiz, code) for code in contests}
+
+
+def _juries_or_none(quiz, contests):
+    """For display only: None when quiz does not answer (progress and scores shown as unknown)."""
+    try:
+        return _juries(quiz, contests)
     except Exception:
-        log.warning("quiz.list_staff failed; clip scores shown as unknown", exc_info=True)
+        log.warning("quiz.list_jury failed; clip scores shown as unknown", exc_info=True)
         return None
 
 
-def get_clip(db, store, quiz, actor, clip_id):
-    judges = _judges_or_none(quiz)
+def _contest_of(db, clip_id):
     with db.session() as session:
-        return views.get_clip(session, actor, clip_id, _sign(store), judges)
+        return clip_domain.get(session, clip_id).contest
+
+
+# --- reading ------------------------------------------------------------------------------------
+def get_clip(db, store, quiz, actor, clip_id):
+    juries = _juries_or_none(quiz, [_contest_of(db, clip_id)])
+    with db.session() as session:
+        return views.get_clip(session, actor, clip_id, _sign(store), juries)
 
 
 def list_clips(db, store, quiz, actor, contest, status=None):
     require(actor, *STAFF_ROLES)
-    judges = _judges_or_none(quiz)
+    juries = _juries_or_none(quiz, [contest])
     with db.session() as session:
-        return views.list_clips(session, contest, _sign(store), judges, status)
+        return views.list_clips(session, contest, _sign(store), juries, status)
 
 
 def judge_clips(db, store, quiz, actor, contest=None):
+    """A judge's work list needs the juries for sure: which contests' clips they may score.
+    Quiz not answering is UpstreamUnavailable (503), never a list of clips they cannot score."""
     require(actor, "judge")
-    judges = _judges_or_none(quiz)
     with db.session() as session:
-        return views.judge_clips(session, actor, contest, _sign(store), judges)
+        contests = views.judge_contests(session, actor, contest)
+    juries = _juries(quiz, contests)
+    with db.session() as session:
+        return views.judge_clips(session, actor, contest, _sign(store), juries)
 
 
 def gallery(db, store, contest):
@@ -329,15 +356,19 @@ def gallery(db, store, contest):
 
 def clip_results(db, quiz, contest):
     """For awards: never a guess. Quiz not answering raises (awards answers 503 / retries)."""
-    judges = quiz.judges()
+    jury = _jury(quiz, contest)
     with db.session() as session:
-        return judging.clip_results(session, contest, judges)
+        return judging.clip_results(session, contest, jury)
 
 
 # --- judging and gallery ------------------------------------------------------------------------
-def score_clip(db, dispatch, actor, clip_id, scores):
+def score_clip(db, dispatch, quiz, actor, clip_id, scores):
+    """Only a judge of the clip's contest jury scores it: quiz is asked first (503 when it does
+    not answer; nobody's score is taken on a guess)."""
+    require(actor, "judge")
+    jury = _jury(quiz, _contest_of(db, clip_id))
     with db.session() as session:
-        out, ids = judging.score_clip(session, actor, clip_id, scores)
+        out, ids = judging.score_clip(session, actor, clip_id, scores, jury)
     outbox.publish(db, Outbox, dispatch, ids)
     return out
 

@@ -2,8 +2,10 @@
 
 Points are kept in hundredths (integers): a judge may give 35.5, sums are exact, and the final
 score (mean of the judges' totals) is an exact fraction turned into a float only at the edge.
-A clip's assigned judges are every judge (quiz.list_staff("judge")) not of the clip's unit; the
-final score exists only once each of them has scored, and before that no judge sees another's.
+A clip's assigned judges are the judges of its contest's jury (quiz.list_jury(contest): the
+jury the organizers named, or every judge when they named none) who are not of the clip's unit;
+only they may score it. The final score exists only once each of them has scored, and before that
+no judge sees another's.
 """
 import math
 from fractions import Fraction
@@ -76,15 +78,18 @@ def _points(hundredths):
 
 
 # --- scoring -----------------------------------------------------------------------------------
-def score_clip(session, actor, clip_id, scores):
-    """A judge scores an accepted clip (again: the new score replaces the old). Returns
-    (the judge's score as shown, outbox ids)."""
+def score_clip(session, actor, clip_id, scores, jury):
+    """A judge of the clip's contest jury (`jury`: quiz's list for that contest) scores an
+    accepted clip (again: the new score replaces the old). Returns (the judge's score as shown,
+    outbox ids)."""
     require(actor, "judge")
     clip = get(session, clip_id)
     if clip.status != "accepted":
         raise err(Conflict, "clip_not_accepted")
     if actor.get("unit_code") and actor["unit_code"] == clip.unit_code:
         raise err(Forbidden, "own_unit")
+    if str(actor["id"]) not in {str(j["id"]) for j in jury}:
+        raise err(Forbidden, "not_on_jury")
     maxima = rubric(session, clip.contest)
     points = _validate(scores, maxima)
     total = sum(points.values())
@@ -132,15 +137,18 @@ def own_score_out(clip_id, points, total, updated_at):
 
 # --- final scores -----------------------------------------------------------------------------
 def assigned_judges(judges, unit_code):
-    """Ids of the judges assigned to a clip of `unit_code` (all judges not of that unit)."""
+    """Ids of the judges assigned to a clip of `unit_code`: the contest's jury (`judges`) minus
+    those of that unit."""
     return {str(j["id"]) for j in judges if not (j.get("unit_code") and j.get("unit_code") == unit_code)}
 
 
-def progress(session, clips, judges):
+def progress(session, clips, juries):
     """{clip_id: {judges_assigned, judges_scored, score}} for the given clips.
 
-    `judges` None (quiz did not answer): counts and score unknown (None). `score` is the exact
-    mean of the assigned judges' totals, None until every assigned judge has scored.
+    `juries` is {contest: jury} for the clips' contests; None (quiz did not answer): counts and
+    score unknown (None). `score` is the exact mean of the assigned judges' totals, None until
+    every assigned judge has scored. Scores of judges no longer on the jury are kept but not
+    counted.
     """
     ids = [c.id for c in clips]
     totals = {}
@@ -150,6 +158,7 @@ def progress(session, clips, judges):
             totals.setdefault(clip_id, {})[judge_id] = total
     out = {}
     for clip in clips:
+        judges = juries.get(clip.contest) if juries is not None else None
         if judges is None:
             out[clip.id] = {"judges_assigned": None, "judges_scored": None, "score": None}
             continue
@@ -173,12 +182,13 @@ def own_scores(session, judge_id, clip_ids):
     return {r.clip_id: own_score_out(r.clip_id, r.points, r.total, r.updated_at) for r in rows}
 
 
-def clip_results(session, contest, judges):
-    """For the awards service: every ACCEPTED clip of the contest with its final score (or None)."""
+def clip_results(session, contest, jury):
+    """For the awards service: every ACCEPTED clip of the contest with its final score (or None);
+    `jury` is the contest's jury from quiz (never a guess)."""
     clips = session.scalars(
         select(Clip).where(Clip.contest == contest, Clip.status == "accepted").order_by(Clip.created_at, Clip.id)
     ).all()
-    prog = progress(session, clips, judges)
+    prog = progress(session, clips, {contest: jury})
     rows = [{
         "clip_id": c.id, "unit_code": c.unit_code, "title": c.title, "status": c.status,
         "score": prog[c.id]["score"], "judges_assigned": prog[c.id]["judges_assigned"],

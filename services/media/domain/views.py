@@ -1,5 +1,6 @@
 """What callers see of clips. `sign(key)` turns an object key into a presigned browser URL (the
-service passes the object store's signer); `judges` is quiz's judge list or None when unknown."""
+service passes the object store's signer); `juries` is {contest: the contest's jury from quiz}, or
+None when quiz did not answer (judging progress shown as unknown)."""
 from sqlalchemy import select
 
 from common.auth import STAFF_ROLES
@@ -35,12 +36,12 @@ def is_staff(actor):
     return bool(actor and actor.get("id") and actor.get("role") in STAFF_ROLES)
 
 
-def get_clip(session, actor, clip_id, sign, judges):
+def get_clip(session, actor, clip_id, sign, juries):
     """Staff see any clip; anyone else only a published one (else: not found)."""
     clip = get(session, clip_id)
     if not is_staff(actor) and not (clip.published and clip.status == "accepted"):
         raise err(NotFound, "clip_not_found")
-    prog = judging.progress(session, [clip], judges)[clip.id]
+    prog = judging.progress(session, [clip], juries)[clip.id]
     out = clip_out(clip, sign, prog)
     if not is_staff(actor):
         return _public(out)
@@ -49,24 +50,37 @@ def get_clip(session, actor, clip_id, sign, judges):
     return out
 
 
-def list_clips(session, contest, sign, judges, status=None):
+def list_clips(session, contest, sign, juries, status=None):
     query = select(Clip).where(Clip.contest == contest).order_by(Clip.created_at, Clip.id)
     if status:
         query = query.where(Clip.status == status)
     clips = session.scalars(query).all()
-    prog = judging.progress(session, clips, judges)
+    prog = judging.progress(session, clips, juries)
     return [clip_out(c, sign, prog[c.id]) for c in clips]
 
 
-def judge_clips(session, actor, contest, sign, judges):
-    """A judge's work list: accepted clips not of their unit, each with their own score (or None)."""
-    query = select(Clip).where(Clip.status == "accepted").order_by(Clip.created_at, Clip.id)
+def _judge_query(columns, actor, contest):
+    query = select(*columns).where(Clip.status == "accepted")
     if contest:
         query = query.where(Clip.contest == contest)
     if actor.get("unit_code"):
         query = query.where(Clip.unit_code != actor["unit_code"])
-    clips = session.scalars(query).all()
-    prog = judging.progress(session, clips, judges)
+    return query
+
+
+def judge_contests(session, actor, contest):
+    """The contests of the clips a judge might score (whose juries the work list needs)."""
+    return sorted(session.scalars(_judge_query([Clip.contest], actor, contest).distinct()))
+
+
+def judge_clips(session, actor, contest, sign, juries):
+    """A judge's work list: accepted clips not of their unit, of the contests whose jury they sit
+    on (`juries`: {contest: jury}, complete), each with their own score (or None)."""
+    judge_id = str(actor["id"])
+    on_jury = {code for code, jury in juries.items() if judge_id in {str(j["id"]) for j in jury}}
+    query = _judge_query([Clip], actor, contest).order_by(Clip.created_at, Clip.id)
+    clips = [c for c in session.scalars(query).all() if c.contest in on_jury]
+    prog = judging.progress(session, clips, juries)
     mine = judging.own_scores(session, actor["id"], [c.id for c in clips])
     rubrics = {contest_code: judging.rubric_out(session, contest_code) for contest_code in {c.contest for c in clips}}
     out = []

@@ -75,10 +75,17 @@ def db(db_url):
 
 
 class FakeQuiz:
-    """Stands in for the quiz service's RPC proxy (list_units, get_contest, list_staff)."""
+    """Stands in for the quiz service's RPC proxy (list_units, get_contest, list_jury).
+
+    `judges` is every judge of the platform (a contest's jury until one is named); `juries`
+    {contest: [judge]} are the named ones. Contests other than KNOWN_CONTESTS do not exist.
+    """
+
+    KNOWN_CONTESTS = (CONTEST, "other-contest")
 
     def __init__(self):
         self.judges = list(JUDGES)
+        self.juries = {}
         self.down = False
 
     def _check(self):
@@ -97,10 +104,13 @@ class FakeQuiz:
             raise RemoteError("NotFound", "contest_not_found")
         return {"code": code, "title": "Hội thi thử", "settings": {}, "rounds": []}
 
-    def list_staff(self, role):
+    def list_jury(self, contest):
         self._check()
-        assert role == "judge"
-        return self.judges
+        if contest not in self.KNOWN_CONTESTS:
+            from nameko.exceptions import RemoteError
+
+            raise RemoteError("NotFound", "contest_not_found")
+        return self.juries.get(contest, self.judges)
 
 
 @pytest.fixture

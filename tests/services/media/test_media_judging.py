@@ -206,3 +206,84 @@ def test_mean_is_exact(service, db, quiz):
     service.score_clip(judge("j-stp"), clip_id, scores(33.33, 10, 10, 10))
     service.score_clip(judge("j-free"), clip_id, scores(33.34, 10, 10, 10))
     assert service.get_clip(ORG, clip_id)["score"] == 63.335
+
+
+# --- the jury of each contest (quiz.list_jury) ---------------------------------------------------
+def _jury(*ids):
+    return [j for j in JUDGES if j["id"] in ids]
+
+
+def test_contest_jury_decides_who_scores_and_who_is_awaited(service, db, quiz):
+    """Two contests: the named jury of one is not held back by judges who only sit on the other."""
+    quiz.juries = {CONTEST: _jury("j-stp", "j-free")}  # other-contest keeps the default: every judge
+    clip_id = make_clip(db, unit_code="UBND-HUE")
+    other = make_clip(db, unit_code="UBND-HUE", contest="other-contest")
+
+    with pytest.raises(Forbidden) as exc:
+        service.score_clip(judge("j-snv"), clip_id, FULL)
+    assert exc.value.code == "not_on_jury" and "Ban Giám khảo" in exc.value.detail
+    assert events(service, "clip_scored") == []
+    # j-snv's work list has the other contest's clip only, even when asked for every contest.
+    assert [c["clip_id"] for c in service.list_judge_clips(judge("j-snv"))] == [other]
+    assert service.list_judge_clips(judge("j-snv"), CONTEST) == []
+    assert [c["clip_id"] for c in service.list_judge_clips(judge("j-stp"), CONTEST)] == [clip_id]
+
+    service.score_clip(judge("j-stp"), clip_id, scores(30, 15, 15, 15))  # 75
+    clip = service.get_clip(ORG, clip_id)
+    assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (None, 2, 1)
+    service.score_clip(judge("j-free"), clip_id, scores(40, 20, 20, 15))  # 95
+    clip = service.get_clip(ORG, clip_id)
+    assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (85, 2, 2)
+    results = service.list_clip_results(CONTEST)
+    assert results["complete"] is True and results["clips"][0]["score"] == 85
+    # The other contest still waits for its whole (default) jury.
+    other_results = service.list_clip_results("other-contest")
+    assert other_results["complete"] is False and other_results["clips"][0]["judges_assigned"] == 3
+    # list_clips (staff) agrees with get_clip.
+    assert service.list_clips(ORG, CONTEST)[0]["score"] == 85
+
+
+def test_jury_member_of_the_clips_unit_is_not_assigned(service, db, quiz):
+    quiz.juries = {CONTEST: _jury("j-snv", "j-stp")}
+    clip_id = make_clip(db, unit_code="SNV")
+    with pytest.raises(Forbidden) as exc:
+        service.score_clip(judge("j-snv"), clip_id, FULL)
+    assert exc.value.code == "own_unit"
+    service.score_clip(judge("j-stp"), clip_id, scores(20, 10, 10, 10))
+    clip = service.get_clip(ORG, clip_id)
+    assert (clip["score"], clip["judges_assigned"]) == (50, 1)
+
+
+def test_jury_changed_after_scoring(service, db, quiz):
+    """A judge taken off the jury: their score is kept but no longer counts; one put on it is awaited."""
+    clip_id = make_clip(db, unit_code="UBND-HUE")
+    quiz.juries = {CONTEST: _jury("j-snv", "j-stp")}
+    service.score_clip(judge("j-snv"), clip_id, scores(40, 20, 20, 20))  # 100
+    service.score_clip(judge("j-stp"), clip_id, scores(20, 10, 10, 10))  # 50
+    assert service.get_clip(ORG, clip_id)["score"] == 75
+    quiz.juries = {CONTEST: _jury("j-stp")}
+    clip = service.get_clip(ORG, clip_id)
+    assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (50, 1, 1)
+    quiz.juries = {CONTEST: _jury("j-stp", "j-free")}
+    clip = service.get_clip(ORG, clip_id)
+    assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (None, 2, 1)
+    assert service.list_clip_results(CONTEST)["complete"] is False
+
+
+def test_quiz_down_means_no_scoring_and_no_work_list(service, db, quiz):
+    from services.media.errors import UpstreamUnavailable
+
+    clip_id = make_clip(db, unit_code="STP")
+    quiz.down = True
+    with pytest.raises(UpstreamUnavailable):
+        service.score_clip(judge("j-free"), clip_id, FULL)
+    with pytest.raises(UpstreamUnavailable):
+        service.list_judge_clips(judge("j-free"), CONTEST)
+    # Non-judges are refused before quiz is asked; a missing clip is still not found.
+    with pytest.raises(Forbidden):
+        service.score_clip(ORG, clip_id, FULL)
+    quiz.down = False
+    with pytest.raises(NotFound):
+        service.score_clip(judge("j-free"), "khong-co", FULL)
+    assert events(service, "clip_scored") == []
+    assert service.list_judge_clips(judge("j-free"), CONTEST)[0]["my_score"] is None

@@ -24,8 +24,8 @@ class FakeQuizService:
         return {"code": code, "title": "Hội thi thử", "settings": {}, "rounds": []}
 
     @rpc
-    def list_staff(self, role):
-        return JUDGES if role == "judge" else []
+    def list_jury(self, contest):
+        return JUDGES  # no jury named: every judge
 
 
 def wait_for(check, timeout_s=30):
