@@ -1,11 +1,12 @@
-"""Contest setup: contests, rounds, units, question bank, exclusions (organizer; units and bank also expert)."""
+"""Contest setup: contests, rounds, units, question bank, exclusions, jury (organizer; units and bank
+also expert)."""
 import base64
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, UploadFile
 
 from gateway.routes import API_PREFIX
-from gateway import auth, config, schemas
+from gateway import auth, config, schemas, schemas_jury
 from gateway.deps import get_rpc
 from gateway.errors import ApiError
 
@@ -13,6 +14,9 @@ router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
 
 ContestCode = Annotated[str, Path(min_length=1, max_length=50, description="Mã hội thi, ví dụ cchc-2023")]
 RoundNumber = Annotated[int, Path(ge=1, le=1000, description="Số thứ tự tuần thi, từ 1")]
+
+# Every staff role may see who sits on a contest's jury; only organizers name it.
+STAFF = ("organizer", "expert", "judge", "monitor")
 
 
 async def file_payload(file: UploadFile):
@@ -64,6 +68,19 @@ async def import_questions(contest: ContestCode, file: UploadFile = File(...),
 async def add_exclusions(body: schemas.ExclusionsIn, contest: ContestCode,
                          actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
     return await rpc.call("quiz", "add_exclusions", actor, contest, body.id_numbers)
+
+
+@router.get("/admin/contests/{contest}/jury", response_model=schemas_jury.JuryOut,
+            summary="Ban Giám khảo của hội thi (mặc định: mọi giám khảo)")
+async def get_jury(contest: ContestCode, actor=Depends(auth.require_roles(*STAFF)), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "get_jury", actor, contest)
+
+
+@router.post("/admin/contests/{contest}/jury", response_model=schemas_jury.JuryOut,
+             summary="Chỉ định Ban Giám khảo của hội thi (theo tên đăng nhập; thay danh sách cũ)")
+async def set_jury(body: schemas_jury.JuryIn, contest: ContestCode,
+                   actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "set_jury", actor, contest, body.usernames)
 
 
 @router.post("/admin/contests/{contest}/rounds/{n}/close", response_model=schemas.RoundOut,
