@@ -46,7 +46,10 @@ def get_clip(session, actor, clip_id, sign, juries):
     if not is_staff(actor):
         return _public(out)
     if prog["score"] is not None and actor.get("role") in ("organizer", "judge"):
-        out["scores"] = judging.scores_of_clip(session, clip.id)
+        # The scores that make the final one (a judge taken off the jury keeps a score that no
+        # longer counts: not shown).
+        assigned = judging.assigned_judges(juries[clip.contest], clip.unit_code)
+        out["scores"] = [s for s in judging.scores_of_clip(session, clip.id) if s["judge_id"] in assigned]
     return out
 
 

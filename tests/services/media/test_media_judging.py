@@ -264,6 +264,7 @@ def test_jury_changed_after_scoring(service, db, quiz):
     quiz.juries = {CONTEST: _jury("j-stp")}
     clip = service.get_clip(ORG, clip_id)
     assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (50, 1, 1)
+    assert [(s["judge_id"], s["total"]) for s in clip["scores"]] == [("j-stp", 50)]  # only what counts
     quiz.juries = {CONTEST: _jury("j-stp", "j-free")}
     clip = service.get_clip(ORG, clip_id)
     assert (clip["score"], clip["judges_assigned"], clip["judges_scored"]) == (None, 2, 1)
