@@ -4,7 +4,10 @@
   var P = window.Portal, el = P.el;
   var pick = P.$("[data-unit-pick]"), area = P.$("[data-snippet]"), preview = P.$("[data-preview]");
   function update() {
-    var src = location.origin + "/embed" + (pick.value ? "?unit=" + encodeURIComponent(pick.value) : "");
+    var params = new URLSearchParams();
+    if (pick.value) params.set("unit", pick.value);
+    if (document.body.dataset.contest) params.set("contest", document.body.dataset.contest);
+    var src = location.origin + "/embed" + (params.toString() ? "?" + params.toString() : "");
     area.value = '<iframe src="' + src + '" title="Hội thi trực tuyến tìm hiểu công tác cải cách hành chính" ' +
       'width="100%" height="160" style="border:0;max-width:100%" loading="lazy"></iframe>';
     preview.src = src;
