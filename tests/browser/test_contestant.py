@@ -152,3 +152,17 @@ def test_countdown_on_server_clock_auto_submits_at_zero(page, api, admin):
     page.wait_for_url("**/ket-qua/*", timeout=90_000)
     expect(page.locator("[data-submitted-note]")).to_contain_text("tự động nộp")
     expect(page.locator("[data-score]")).to_have_text("Bạn trả lời đúng 2/5 câu", timeout=60_000)
+
+
+def test_an_expired_session_goes_back_to_login_and_returns(page, api):
+    person = api.contestant(full_name="Hoàng Thị Thảo")
+    helpers.login(page, person["phone"], person["password"], "/thi")
+    page.evaluate("sessionStorage.setItem('cchc.token', 'het-han')")
+    page.goto("/luot-thi")
+    expect(page.locator("[data-error]")).to_have_text("Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.")
+    page.wait_for_url("**/dang-nhap?next=%2Fluot-thi")
+    page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").fill(person["phone"])
+    page.get_by_label("Mật khẩu").fill(person["password"])
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/luot-thi")
+    expect(page.locator("[data-attempts]")).to_have_text("Bạn chưa có lượt thi nào.")

@@ -47,7 +47,11 @@
           try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
           if (resp.ok) return data;
           if (resp.status === 401 && opts.auth !== false && token) {
-            Auth.clear();  // expired or invalid: the next page asks to log in again
+            // Expired or invalid: log in again and come back (a quiz's answers are saved on the server).
+            Auth.clear();
+            setTimeout(function () {
+              location.href = "/dang-nhap?next=" + encodeURIComponent(location.pathname + location.search);
+            }, 1500);
           }
           var detail = (data && data.detail) || ("Lỗi " + resp.status + ". Vui lòng thử lại.");
           throw new ApiError(resp.status, (data && data.code) || "http_" + resp.status, detail, data);
