@@ -127,7 +127,8 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException):
         # e.g. a broken multipart body; Starlette's message is English, ours is not.
         return _json(400, "bad_request", "Yêu cầu không đúng định dạng (nội dung gửi lên bị hỏng hoặc thiếu).")
     detail = exc.detail if isinstance(exc.detail, str) else "Yêu cầu không hợp lệ."
-    return _json(exc.status_code, "http_error", detail, headers=exc.headers)
+    # Our own HTTP exceptions carry a stable code (e.g. middleware.BodyTooLarge).
+    return _json(exc.status_code, getattr(exc, "code", None) or "http_error", detail, headers=exc.headers)
 
 
 async def _on_response_validation(request: Request, exc: ResponseValidationError):
@@ -136,7 +137,39 @@ async def _on_response_validation(request: Request, exc: ResponseValidationError
     return _json(500, "internal_error", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.")
 
 
+# The body of every 422 this gateway answers (_on_validation_error), documented in place of
+# FastAPI's default HTTPValidationError (`detail` as a list), which it never sends.
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail", "code"],
+    "properties": {
+        "detail": {"type": "string", "title": "Detail"},
+        "code": {"type": "string", "title": "Code"},
+        "errors": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "type": {"type": "string"}},
+        }},
+    },
+}
+
+
+def _document_our_422(app: FastAPI):
+    build = app.openapi
+
+    def openapi():
+        schema = build()  # FastAPI caches it: patched once
+        components = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in components:
+            components["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            components.pop("ValidationError", None)
+        return schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI):
+    _document_our_422(app)
     app.add_exception_handler(RemoteError, _on_remote_error)
     app.add_exception_handler(ServiceUnavailable, _on_unavailable)
     app.add_exception_handler(ApiError, _on_api_error)

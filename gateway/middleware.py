@@ -10,6 +10,7 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 
 from gateway import config, context, metrics
 from gateway.errors import error_body
@@ -57,8 +58,12 @@ class GatewayMiddleware:
         try:
             if _too_large(headers):
                 await _reject_too_large(scope, send_with_headers)
+            elif _has_nul(scope):
+                # A NUL in a path or query value would reach a service's database and fail there.
+                await _send_json(send_with_headers, 422, error_body(
+                    "invalid_input", "Đường dẫn hoặc tham số chứa ký tự không hợp lệ (ký tự NUL)."))
             else:
-                await self.app(scope, receive, send_with_headers)
+                await self.app(scope, _capped(receive, scope), send_with_headers)
         except Exception:
             # A bug in the gateway itself: log it with the request id, answer the usual JSON body.
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
@@ -76,12 +81,43 @@ class GatewayMiddleware:
             metrics.HTTP_SECONDS.labels(*labels).observe(elapsed)
 
 
+def _has_nul(scope):
+    raw = (scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")) + b"?" + scope.get("query_string", b"")
+    return b"%00" in raw or b"\x00" in raw or "\x00" in scope["path"]
+
+
 def _too_large(headers):
     try:
         length = int(headers.get("content-length") or 0)
     except ValueError:
         return False
     return length > config.MAX_IMPORT_BYTES + _BODY_SLACK
+
+
+class BodyTooLarge(HTTPException):
+    """A body without Content-Length (chunked) grew past the cap while being read. Raised from
+    `receive`, so FastAPI passes it on as an HTTP error (errors.py answers 413 with `code`)."""
+
+    def __init__(self, code):
+        super().__init__(413, f"Dữ liệu gửi lên quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.")
+        self.code = code
+
+
+def _capped(receive, scope):
+    """`receive` that counts the body as it arrives: the Content-Length check above cannot see a
+    chunked body, which would otherwise be read into memory whole, however large."""
+    limit = config.MAX_IMPORT_BYTES + _BODY_SLACK
+    seen = [0]
+
+    async def receive_capped():
+        message = await receive()
+        if message["type"] == "http.request":
+            seen[0] += len(message.get("body", b""))
+            if seen[0] > limit:
+                raise BodyTooLarge("file_too_large" if scope["path"].endswith("/import") else "payload_too_large")
+        return message
+
+    return receive_capped
 
 
 async def _reject_too_large(scope, send):

@@ -6,7 +6,8 @@ passes them on; the documented ones are required, so a service breaking the cont
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Role = Literal["contestant", "organizer", "expert", "judge", "monitor"]
 StaffRole = Literal["organizer", "expert", "judge", "monitor"]
@@ -16,8 +17,28 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _storable(value):
+    """False if `value` holds text PostgreSQL cannot store: NUL characters, or lone UTF-16
+    surrogates (JSON's "\\ud800" escapes) that are not valid UTF-8. Walks lists and dicts (keys too)."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_storable(v) for v in value)
+    return True
+
+
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_storable_text(cls, data):
+        # Without this such text reaches a service's database and fails there (500).
+        if not _storable(data):
+            raise PydanticCustomError("invalid_text", "văn bản chứa ký tự không hợp lệ (ký tự NUL hoặc mã Unicode lỗi)")
+        return data
 
 
 # ---- identity ------------------------------------------------------------------------------
