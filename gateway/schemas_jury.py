@@ -24,3 +24,4 @@ class JuryOut(Out):
     contest: str
     default: bool = Field(description="true: chưa chỉ định Ban Giám khảo, mọi giám khảo đều chấm (mặc định)")
     judges: list[JuryMemberOut]
+    candidates: list[JuryMemberOut] = Field(description="Mọi tài khoản giám khảo (để chọn vào Ban Giám khảo)")

@@ -5,7 +5,9 @@ import pytest
 from tests.gateway.conftest import bearer, remote
 
 JURY = {"contest": "cchc-2023", "default": False,
-        "judges": [{"id": "s-1", "username": "gk1", "full_name": "Lê Bình", "unit_code": "SNV"}]}
+        "judges": [{"id": "s-1", "username": "gk1", "full_name": "Lê Bình", "unit_code": "SNV"}],
+        "candidates": [{"id": "s-1", "username": "gk1", "full_name": "Lê Bình", "unit_code": "SNV"},
+                       {"id": "s-2", "username": "gk2", "full_name": "Hồ Thị Hoa", "unit_code": None}]}
 URL = "/api/v1/admin/contests/cchc-2023/jury"
 
 

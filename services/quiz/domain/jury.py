@@ -42,13 +42,17 @@ def list_jury(session, contest_code):
     return [{"id": u.id, "full_name": u.full_name, "unit_code": u.unit_code} for u in _members(session, contest_code)]
 
 
+def _person(user):
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "unit_code": user.unit_code}
+
+
 def _jury_out(session, contest_code):
+    """The jury with usernames, and `candidates`: every judge account (what a form offers)."""
+    everyone = session.scalars(select(User).where(User.kind == "staff", User.role == "judge").order_by(User.id)).all()
     named = _named(session, contest_code)
-    users = _members(session, contest_code) if named else session.scalars(
-        select(User).where(User.kind == "staff", User.role == "judge").order_by(User.id)).all()
-    return {"contest": contest_code, "default": not named,
-            "judges": [{"id": u.id, "username": u.username, "full_name": u.full_name, "unit_code": u.unit_code}
-                       for u in users]}
+    users = _members(session, contest_code) if named else everyone
+    return {"contest": contest_code, "default": not named, "judges": [_person(u) for u in users],
+            "candidates": [_person(u) for u in everyone]}
 
 
 def get_jury(session, actor, contest_code):

@@ -58,6 +58,8 @@ def test_set_jury_applies_to_one_contest_only(setup):
                       for j in sorted((judges["gk.stp"], judges["gk.moi"]), key=lambda j: j["id"])]
     # The other contest keeps the default jury.
     assert len(run(db, jury.list_jury, "t-2027")) == 3
+    # The form's choices stay every judge.
+    assert {c["username"] for c in out["candidates"]} == set(judges)
     assert run(db, jury.get_jury, ORG, "t-2027")["default"] is True
     # A judge created later joins the default jury, not a named one.
     late = _staff(db, "gk.sau", unit="SNV")
