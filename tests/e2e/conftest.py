@@ -4,6 +4,7 @@ Run with `.venv/bin/python -m pytest -p no:pytest_nameko tests/e2e` (never under
 harness is plain blocking code plus child processes). Logs: tests/artifacts/e2e-*/<process>-<n>.log.
 """
 import os
+import signal
 
 import pytest
 
@@ -25,8 +26,15 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("broker_restart") is not None)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def cluster():
+    # A SIGTERM (CI's time limit, `timeout`) must still end the children and drop the vhost and
+    # the databases: turn it into the KeyboardInterrupt that pytest tears fixtures down on.
+    signal.signal(signal.SIGTERM, _interrupt)
     c = Cluster()
     try:
         c.start()
