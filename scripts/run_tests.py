@@ -18,12 +18,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts")
 
+E2E_TIMEOUT_S = os.environ.get("E2E_TEST_TIMEOUT_S", "600")
+
 LAYERS = [
     ("services", [os.path.join(BIN, "nameko"), "test"]),
     ("gateway", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
-    ("e2e", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
+    # A hung end-to-end test fails after E2E_TEST_TIMEOUT_S instead of eating CI's whole time limit
+    # (pytest-timeout; its signal method lets the cluster fixture tear everything down).
+    ("e2e", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko", f"--timeout={E2E_TIMEOUT_S}"]),
     # The portal in headless Chromium (scripts/install_browser.sh) against its own cluster.
-    ("browser", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko"]),
+    ("browser", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko", f"--timeout={E2E_TIMEOUT_S}"]),
 ]
 
 
