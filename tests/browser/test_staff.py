@@ -182,3 +182,34 @@ def test_embed_is_framable_by_agency_sites_and_nothing_else_is(page, cluster):
     page.get_by_label("Đơn vị của bạn (không bắt buộc)").select_option("SNV")
     expect(page.locator("[data-snippet]")).to_have_value(re.compile(r'<iframe src="http://[^"]+/embed\?unit=SNV"'))
     helpers.shoot(page, "nhung-trang")
+
+
+def test_excluded_person_is_refused_at_registration(page, browser, cluster):
+    staff_cccd, _ = helpers.new_ids()
+    other_cccd, _ = helpers.new_ids()
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/quan-tri/nhap-du-lieu?contest={DEMO}")
+    form = page.locator('[data-import="exclusions"]')
+    expect(form.get_by_label("Hội thi")).to_have_value(DEMO)
+    form.get_by_label("Các số CCCD").fill(f"{staff_cccd}\n{other_cccd}, {staff_cccd}")
+    form.get_by_role("button", name="Thêm vào danh sách").click()
+    expect(form.locator("[data-report]")).to_contain_text(re.compile(r"Danh sách hiện có \d+ người không được dự thi"))
+
+    visitor = browser.new_context(base_url=cluster.base_url)  # someone else, not logged in
+    try:
+        reg = visitor.new_page()
+        _, phone = helpers.new_ids()
+        reg.goto("/dang-ky")
+        reg.get_by_label("Họ và tên").fill("Võ Thị Thanh Tâm")
+        reg.get_by_label("Số CCCD (12 chữ số)").fill(staff_cccd)
+        reg.get_by_label("Số điện thoại di động").fill(phone)
+        reg.locator("#unit_search").fill("Sở Tư pháp")
+        expect(reg.locator("#unit_code")).to_have_value("STP")
+        reg.get_by_label("Chức vụ, vị trí công tác").fill("Thư ký Hội đồng")
+        reg.get_by_label("Mật khẩu (ít nhất 6 ký tự)").fill("matkhau-123")
+        reg.get_by_label("Nhập lại mật khẩu").fill("matkhau-123")
+        reg.get_by_role("button", name="Đăng ký").click()
+        expect(reg.locator("[data-form-error]")).to_have_text(re.compile("không được tham gia dự thi"))
+        expect(reg.locator("[data-registered]")).to_be_hidden()
+    finally:
+        visitor.close()
