@@ -479,7 +479,7 @@ def test_deadline_passed_grades_the_autosaved_answers(api, admin):
     code = f"e2e-dl-{t}"
     bank = make_bank(code, 3)
     now = now_utc()
-    rounds = [{"opens_at": iso(now - dt.timedelta(minutes=1)), "closes_at": iso(now + dt.timedelta(seconds=8))}]
+    rounds = [{"opens_at": iso(now - dt.timedelta(minutes=1)), "closes_at": iso(now + dt.timedelta(seconds=12))}]
     api.setup_contest(admin, code, rounds, {**SETTINGS, "grace_s": 1}, bank)
     by_text = {q["text"]: q for q in bank}
 
