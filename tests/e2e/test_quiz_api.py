@@ -161,6 +161,13 @@ def test_person_on_the_exclusion_list_cannot_register(api, world, admin):
     assert_error(api.exclude(admin, "khong-co-hoi-thi", [body["id_number"]]), 404, "contest_not_found")
 
 
+def test_contestant_listed_after_registering_cannot_start(api, world, admin):
+    person = api.new_contestant(world["units"]["B"])
+    assert api.exclude(admin, world["contest"], [person["id_number"]]).status_code == 200
+    assert_error(api.start(person["headers"], world["contest"], 1), 403, "excluded")
+    assert api.my_attempts(person["headers"]).json() == []
+
+
 def test_staff_member_is_excluded_and_logs_in_by_username(api, world, admin):
     id_number, _ = Ids.next()
     username = f"chuyenvien.{world['tag']}"
