@@ -161,8 +161,25 @@ def test_an_expired_session_goes_back_to_login_and_returns(page, api):
     page.goto("/luot-thi")
     expect(page.locator("[data-error]")).to_have_text("Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.")
     page.wait_for_url("**/dang-nhap?next=%2Fluot-thi")
-    page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").fill(person["phone"])
-    page.get_by_label("Mật khẩu").fill(person["password"])
-    page.get_by_role("button", name="Đăng nhập").click()
+    # Keyboard only: type, Tab to the password, Enter submits.
+    page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").focus()
+    page.keyboard.type(person["phone"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(person["password"])
+    page.keyboard.press("Enter")
     page.wait_for_url("**/luot-thi")
     expect(page.locator("[data-attempts]")).to_have_text("Bạn chưa có lượt thi nào.")
+
+
+def test_home_countdown_to_the_next_round_follows_the_server_clock(page, api, admin):
+    now = helpers.now_utc()
+    opens = now + dt.timedelta(days=2, hours=3, minutes=30)
+    code = api.contest(admin, [{"opens_at": opens.isoformat(), "closes_at": (opens + dt.timedelta(days=7)).isoformat()}],
+                       {}, helpers.bank("đếm ngược", 4))
+    # The device's clock runs 7 minutes fast; the countdown must not.
+    page.add_init_script("(() => { const real = Date.now; Date.now = () => real() + 7 * 60 * 1000; })()")
+    page.goto(f"/?contest={code}")
+    box = page.locator("[data-next-round]")
+    expect(box).to_contain_text("Tuần 1 bắt đầu sau")
+    expect(box.locator("[data-countdown]")).to_have_text(re.compile(r"^2 ngày 3 giờ (29|30) phút$"))
+    expect(page.locator("[data-rounds] tr")).to_have_text(re.compile("Sắp diễn ra"))
