@@ -6,9 +6,7 @@ writes its `award_set_approved` event to the outbox in the same transaction and 
 right after the commit; a timer relays whatever a crash or a broker outage left behind.
 """
 from nameko.events import EventDispatcher
-from nameko.rpc import RpcProxy
-
-from common.rpc import rpc  # nameko's rpc, minus the crash when a reply cannot be sent
+from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from common import health, outbox

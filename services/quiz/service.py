@@ -6,10 +6,10 @@ publishes those rows right after the commit (`_publish`), and the sweep relays w
 import logging
 
 from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health, outbox
-from common.rpc import rpc  # nameko's rpc, minus the crash when a reply cannot be sent
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
 from services.quiz import config, metrics

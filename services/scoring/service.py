@@ -1,9 +1,7 @@
 """Nameko entrypoints of the scoring service: wiring only, the steps live in workflow.py and
 the logic in domain.py / ranking.py."""
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy
-
-from common.rpc import rpc  # nameko's rpc, minus the crash when a reply cannot be sent
+from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from common import health
