@@ -13,7 +13,7 @@ from common import health, outbox
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
 from services.quiz import config, metrics
-from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, units
+from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, stats, units
 from services.quiz.errors import Conflict, err
 from services.quiz.models import Outbox
 
@@ -126,6 +126,10 @@ class QuizService:
     @rpc(expected_exceptions=EXPECTED)
     def get_answer_keys(self, contest):
         return self._run(questions.answer_keys, contest)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def question_stats(self, actor, contest, n):
+        return self._run(stats.question_stats, actor, contest, n)
 
     # attempts
     @rpc(expected_exceptions=EXPECTED)
