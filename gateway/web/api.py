@@ -3,15 +3,20 @@
 - GET /api/v1/time: the server's clock, so a quiz countdown follows the server and not the device.
 - GET /api/v1/admin/metrics/summary: this gateway process's own Prometheus counters, summed up for
   the monitors' page (totals and latency percentiles; the page turns two samples into rates).
+- GET /api/v1/admin/contests/{contest}/rounds/{n}/question-stats: question difficulty (quiz's
+  `question_stats`: the share of finished attempts that answered each question right).
 """
 import datetime as dt
 import math
 from collections import defaultdict
 
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
 
 from gateway import auth, metrics
+from gateway.deps import get_rpc
 from gateway.routes import API_PREFIX
+from gateway.routes.setup import ContestCode, RoundNumber
 
 router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
 
@@ -98,3 +103,22 @@ def summarize():
 @router.get("/admin/metrics/summary", summary="Tóm tắt chỉ số của tiến trình gateway này (giám sát)")
 async def metrics_summary(actor=Depends(auth.require_roles(*auth.MONITORING))):
     return summarize()
+
+
+class QuestionStatOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    question_id: str
+    text: str
+    asked: int
+    correct: int
+    share: float
+
+
+STATS_ROLES = ("organizer", "expert", "monitor")
+
+
+@router.get("/admin/contests/{contest}/rounds/{n}/question-stats", response_model=list[QuestionStatOut],
+            summary="Độ khó câu hỏi: tỷ lệ trả lời đúng từng câu trong tuần thi (câu khó nhất trước)")
+async def question_stats(contest: ContestCode, n: RoundNumber, actor=Depends(auth.require_roles(*STATS_ROLES)),
+                         rpc=Depends(get_rpc)):
+    return await rpc.call("quiz", "question_stats", actor, contest, n)

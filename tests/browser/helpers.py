@@ -94,6 +94,13 @@ class Api:
         return code
 
 
+def wait_until(check, timeout_s, interval_s=0.3):
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout_s} s"
+        time.sleep(interval_s)
+
+
 # ---- pages -------------------------------------------------------------------------------------
 def login(page, username, password, expect_path):
     page.goto("/dang-nhap")

@@ -110,7 +110,7 @@ def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
                              json={"answers": answers, "prediction": 4})
         assert resp.status_code == 202, resp.text
     assert api.http.post(f"/admin/contests/{code}/rounds/1/close", headers=admin).status_code == 200
-    helpers_wait(lambda: api.http.get(f"/contests/{code}").json()["rounds"][0]["status"] == "finalized", 60)
+    helpers.wait_until(lambda: api.http.get(f"/contests/{code}").json()["rounds"][0]["status"] == "finalized", 60)
 
     helpers.login(page, "admin", "admin", "/quan-tri")
     page.goto(f"/quan-tri/giai-thuong?contest={code}")
@@ -150,10 +150,3 @@ def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
     expect(awards.locator("tbody tr").first).to_contain_text("Sở Nội vụ")
     helpers.shoot(page, "bang-xep-hang-chung-cuoc")
 
-
-def helpers_wait(check, timeout_s):
-    import time
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"not within {timeout_s} s"
-        time.sleep(0.3)

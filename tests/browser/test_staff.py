@@ -213,3 +213,40 @@ def test_excluded_person_is_refused_at_registration(page, browser, cluster):
         expect(reg.locator("[data-registered]")).to_be_hidden()
     finally:
         visitor.close()
+
+
+def test_statistics_show_score_distribution_and_question_difficulty(page, api, admin):
+    now = helpers.now_utc()
+    bank = helpers.bank("độ khó", 4)
+    keys = {q["text"]: q["answer"] for q in bank}
+    code = api.contest(admin, [{"opens_at": (now - dt.timedelta(minutes=10)).isoformat(),
+                                "closes_at": (now + dt.timedelta(days=1)).isoformat()}],
+                       {"questions_per_attempt": 4}, bank)
+    # Everyone gets all four questions; the first k bank questions are answered right.
+    for k in (4, 2, 1):
+        person = api.contestant()
+        headers = api.headers(person["phone"], person["password"])
+        paper = api.http.post(f"/contests/{code}/rounds/1/attempts", headers=headers).json()
+        right = {q["text"] for q in bank[:k]}
+        answers = {q["id"]: keys[q["text"]] if q["text"] in right else next(x for x in "ABCD" if x != keys[q["text"]])
+                   for q in paper["questions"]}
+        resp = api.http.post(f"/attempts/{paper['attempt_id']}/submit", headers=headers, json={"answers": answers})
+        assert resp.status_code == 202, resp.text
+
+    graded = lambda: len(api.http.get(f"/contests/{code}/rounds/1/leaderboard").json()["rows"]) == 3
+    helpers.wait_until(graded, 60)
+
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/quan-tri/thong-ke?contest={code}")
+    rows = page.locator("[data-difficulty] tr")
+    expect(rows).to_have_count(4)
+    shares = [t.strip() for t in page.locator("[data-difficulty] tr td:nth-child(3)").all_inner_texts()]
+    assert shares == ["33,3%", "33,3%", "66,7%", "100%"], shares
+    assert bank[1]["text"] in rows.nth(2).inner_text() and bank[0]["text"] in rows.nth(3).inner_text()
+    expect(page.locator("[data-chart-difficulty] svg rect.bar")).to_have_count(4)
+    # Score distribution: one contestant each with 1, 2 and 4 right answers (columns 0..4).
+    columns = page.locator("[data-chart-scores] svg rect.bar")
+    expect(columns).to_have_count(5)
+    heights = [float(h) for h in columns.evaluate_all("els => els.map(e => e.getAttribute('height'))")]
+    assert heights[0] == heights[3] == 0 and heights[1] == heights[2] == heights[4] > 0, heights
+    assert page.locator("[data-chart-scores] svg text.val").all_text_contents() == ["1", "1", "1"]

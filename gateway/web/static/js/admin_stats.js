@@ -27,6 +27,21 @@
     }).catch(function (err) { P.showError(errorBox, err); });
   }
 
+  function difficulty(code, n) {
+    P.api("/admin/contests/" + encodeURIComponent(code) + "/rounds/" + n + "/question-stats").then(function (rows) {
+      var hardest = rows.slice(0, 15);
+      P.barChart(P.$("[data-chart-difficulty]"), hardest.map(function (r, i) {
+        return { label: "Câu " + (i + 1), title: r.text, value: r.share, text: P.fmt.pct(r.share) + " (" + r.correct + "/" + r.asked + ")" };
+      }), { max: 1, labelWidth: 70, title: "Tỷ lệ trả lời đúng theo câu hỏi" });
+      var tbody = P.$("[data-difficulty]");
+      if (!rows.length) return P.emptyRow(tbody, 3, "Chưa có lượt thi nào được nộp trong tuần này.");
+      P.fill(tbody, rows.map(function (r, i) {
+        return el("tr", {}, el("td", {}, el("strong", {}, "Câu " + (i + 1) + ". "), r.text),
+          el("td", { class: "num" }, P.fmt.int(r.asked)), el("td", { class: "num" }, P.fmt.pct(r.share)));
+      }));
+    }).catch(function (err) { P.showError(errorBox, err); });
+  }
+
   function load(code) {
     participation(code);
     P.api("/contests/" + encodeURIComponent(code)).then(function (c) {
@@ -34,8 +49,9 @@
       var started = c.rounds.filter(function (r) { return r.status !== "scheduled"; });
       roundSel.value = started.length ? started[started.length - 1].n : 1;
       var q = (c.settings && c.settings.questions_per_attempt) || 20;
-      roundSel.onchange = function () { scores(code, roundSel.value, q); };
+      roundSel.onchange = function () { scores(code, roundSel.value, q); difficulty(code, roundSel.value); };
       scores(code, roundSel.value, q);
+      difficulty(code, roundSel.value);
     }).catch(function (err) { P.showError(errorBox, err); });
   }
   P.contestSelects(load).then(function () { if (contestSel.value) load(contestSel.value); }).catch(function (err) { P.showError(errorBox, err); });
