@@ -44,3 +44,16 @@ faults: install-test
 
 clean:
 	rm -rf var tests/artifacts
+
+# Load benchmarks (bench/RESULTS.md): round opening, deadline rush + single-process baseline, quiz
+# ×1/×2/×4. Like `make test` they need RabbitMQ (management API) and PostgreSQL; BENCH_N contestants.
+BENCH_N ?= 3000
+.PHONY: bench install-bench
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -e '.[bench]'
+	touch $@
+
+install-bench: $(VENV)/.installed-bench
+
+bench: install-bench
+	$(BIN)/python -m bench.all --n $(BENCH_N)
