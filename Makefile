@@ -7,7 +7,7 @@ CONCURRENCY := quiz=$(QUIZ_INSTANCES)
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults install install-test check-infra clean
+.PHONY: run test faults security install install-test check-infra clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: install-test
 # Only the fault-injection tests (they may restart the broker for the whole machine).
 faults: install-test
 	CCHC_ALLOW_BROKER_RESTART=1 $(BIN)/python scripts/run_tests.py --faults-only
+
+# Only the security sweep (also part of `make test`): its own cluster, a few minutes.
+security: install-test
+	$(BIN)/python -m pytest -p no:pytest_nameko tests/security
 
 clean:
 	rm -rf var tests/artifacts

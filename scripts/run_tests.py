@@ -28,6 +28,8 @@ LAYERS = [
     ("e2e", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko", f"--timeout={E2E_TIMEOUT_S}"]),
     # The portal in headless Chromium (scripts/install_browser.sh) against its own cluster.
     ("browser", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko", f"--timeout={E2E_TIMEOUT_S}"]),
+    # The security sweep (authorization matrix, tokens, limits, schemathesis, logs) on its own cluster.
+    ("security", [sys.executable, "-m", "pytest", "-p", "no:pytest_nameko", f"--timeout={E2E_TIMEOUT_S}"]),
 ]
 
 
