@@ -63,7 +63,14 @@ def test_organizer_pages(page, api, admin, demo_activity):
 
     page.goto(f"/quan-tri/thong-ke?contest={DEMO}")
     expect(page.locator("[data-chart-scores] svg rect.bar")).to_have_count(11)  # 0..10 correct answers
+    # The ten hardest questions are listed; the others on request.
+    expect(page.locator("[data-difficulty] tr:visible")).to_have_count(10)
+    total = page.locator("[data-difficulty] tr").count()
+    assert total > 10
+    expect(page.get_by_role("button", name=f"Xem tất cả {total} câu hỏi")).to_be_visible()
     helpers.shoot(page, "quan-tri-thong-ke")
+    page.get_by_role("button", name=f"Xem tất cả {total} câu hỏi").click()
+    expect(page.locator("[data-difficulty] tr:visible")).to_have_count(total)
 
 
 def test_organizer_creates_a_contest_and_closes_its_round(page, api, admin):

@@ -35,10 +35,18 @@
       }), { max: 1, labelWidth: 70, title: "Tỷ lệ trả lời đúng theo câu hỏi" });
       var tbody = P.$("[data-difficulty]");
       if (!rows.length) return P.emptyRow(tbody, 3, "Chưa có lượt thi nào được nộp trong tuần này.");
+      // The ten hardest first; the rest on request (a bank has hundreds of questions).
       P.fill(tbody, rows.map(function (r, i) {
-        return el("tr", {}, el("td", {}, el("strong", {}, "Câu " + (i + 1) + ". "), r.text),
+        return el("tr", { hidden: i >= 10 }, el("td", {}, el("strong", {}, "Câu " + (i + 1) + ". "), r.text),
           el("td", { class: "num" }, P.fmt.int(r.asked)), el("td", { class: "num" }, P.fmt.pct(r.share)));
       }));
+      var more = P.$("[data-difficulty-more]");
+      more.hidden = rows.length <= 10;
+      more.textContent = "Xem tất cả " + rows.length + " câu hỏi";
+      more.onclick = function () {
+        P.$all("tr[hidden]", tbody).forEach(function (tr) { tr.hidden = false; });
+        more.hidden = true;
+      };
     }).catch(function (err) { P.showError(errorBox, err); });
   }
 
