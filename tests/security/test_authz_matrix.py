@@ -34,6 +34,7 @@ MATRIX = {
     ("GET", "/api/v1/time"): PUBLIC,
     ("GET", "/api/v1/admin/system"): MONITORING,
     ("GET", "/api/v1/admin/metrics/summary"): MONITORING,
+    ("GET", "/api/v1/admin/contests/{contest}/rounds/{n}/question-stats"): ("organizer", "expert", "monitor"),
     # identity
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/contestants"): PUBLIC,
