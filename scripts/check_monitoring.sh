@@ -20,3 +20,4 @@ if [ -z "$PROMTOOL" ]; then
   exit 0
 fi
 "$PROMTOOL" check config deploy/prometheus/prometheus.yml
+"$PROMTOOL" test rules deploy/prometheus/alerts_test.yml

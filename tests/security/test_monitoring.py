@@ -79,7 +79,7 @@ def alert_rules():
 def test_alert_rules_are_complete_and_cover_the_issue():
     rules = alert_rules()
     names = {r["alert"] for r in rules}
-    assert {"ServiceDown", "QueueBackingUp", "GatewayErrorRateHigh"} <= names
+    assert {"ServiceDown", "ServiceAbsent", "QueueBackingUp", "GatewayErrorRateHigh"} <= names
     for rule in rules:
         assert rule["expr"].strip() and re.fullmatch(r"\d+[smh]", rule["for"]), rule
         assert rule["labels"]["severity"] in ("warning", "critical"), rule
@@ -108,6 +108,10 @@ def test_promtool_accepts_the_config_and_rules():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+    # The rules' own unit tests: each alert fires on a made-up outage, and only then.
+    result = subprocess.run([promtool, "test", "rules", "alerts_test.yml"], cwd=os.path.join(DEPLOY, "prometheus"),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def dashboard():
