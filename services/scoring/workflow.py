@@ -41,19 +41,23 @@ def bank_changed(db, payload):
 
 
 def _grade_once(db, event):
+    """(outbox ids, round status). The status is read in the grading transaction itself, which
+    saves a transaction per grade; a round closed concurrently is still ranked by `tick`."""
     try:
         with db.session() as session:
-            return domain.grade_attempt(session, event)
+            ids = domain.grade_attempt(session, event)
+            return ids, domain.round_status(session, event.contest, event.round)
     except IntegrityError:
         # Another instance graded the same attempt between our check and our commit.
         with db.session() as session:
             if session.get(GradedAttempt, event.attempt_id) is not None:
-                return []
+                return [], domain.round_status(session, event.contest, event.round)
         raise
 
 
 def grade(db, event, fetch_keys):
-    """Grade, fetching the contest's keys from quiz once if our copy lacks some.
+    """Grade, fetching the contest's keys from quiz once if our copy lacks some; returns
+    (outbox ids, round status as domain.round_status).
 
     Raises (so the message is requeued) when quiz cannot be reached or still lacks a key.
     """
@@ -78,12 +82,10 @@ def attempt_submitted(db, dispatch, fetch_keys, payload):
     event = parse(schemas.AttemptSubmitted, payload)
     if event is None:
         return
-    ids = grade(db, event, fetch_keys)
+    ids, status = grade(db, event, fetch_keys)
     if ids:  # graded now (a duplicate delivery returns no ids and is not a new grade)
         metrics.observe_grading_lag(event.submitted_at, outbox.utcnow())
     outbox.publish(db, Outbox, dispatch, ids)
-    with db.session() as session:
-        status = domain.round_status(session, event.contest, event.round)
     if status == "pending":
         # The last grade of a closed round completes it: rank now rather than at the next tick.
         finalize(db, dispatch, event.contest, event.round)
