@@ -7,15 +7,15 @@ the sweep of any quiz instance, close_round) wins, the others see 0 rows and cha
 import datetime as dt
 import random
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from common import outbox
 from common.auth import STAFF_ROLES, require
-from services.quiz.domain.accounts import is_excluded
-from services.quiz.domain.contests import load_contest, load_round
+from services.quiz.domain.contests import load_contest
 from services.quiz.errors import Conflict, Forbidden, Invalid, NotFound, err
-from services.quiz.models import Attempt, Outbox, Question, User, utcnow
+from services.quiz.models import Attempt, Contest, Exclusion, Outbox, Question, Round, User, utcnow
 from services.quiz.schemas import attempt_out, iso, round_status
 
 KEYS = ("A", "B", "C", "D")
@@ -34,33 +34,64 @@ def _questions_out(attempt, questions):
 
 
 def _paper(session, attempt, prediction_question):
-    questions = session.scalars(select(Question).where(Question.id.in_(attempt.question_ids))).all()
+    # Plain rows, not ORM objects: only these columns are read, for every start and resume.
+    questions = session.execute(select(Question.id, Question.text, Question.a, Question.b, Question.c, Question.d)
+                                .where(Question.id.in_(attempt.question_ids))).all()
     return {"attempt_id": attempt.id, "contest": attempt.contest_code, "round": attempt.round_n,
             "deadline": iso(attempt.deadline), "prediction_question": prediction_question,
             "questions": _questions_out(attempt, questions)}
 
 
+def _contest_and_round(session, contest_code, n):
+    """The contest and its round in one query, the round row share-locked.
+
+    FOR SHARE: starts do not block each other, but close_round (FOR UPDATE) waits for the starts
+    in flight and they for it, so no attempt can begin in a round that close_round has closed.
+    """
+    if not isinstance(contest_code, str) or not isinstance(n, int) or isinstance(n, bool):
+        load_contest(session, contest_code)  # raises contest_not_found
+        raise err(NotFound, "round_not_found")
+    row = session.execute(
+        select(Contest, Round).join(Round, Round.contest_code == Contest.code)
+        .where(Contest.code == contest_code, Round.n == n)
+        .with_for_update(read=True, of=Round)).first()
+    if row is None:
+        load_contest(session, contest_code)  # contest_not_found, else the round is missing
+        raise err(NotFound, "round_not_found")
+    return row
+
+
+def _contestant_facts(session, user_id, contest_code, n):
+    """(kind, excluded, attempts in progress in the contest, attempts in round n) of a user, in one
+    query: start runs thousands of times when a round opens, and each round trip counts."""
+    staff = aliased(User)
+    mine = (Attempt.contestant_id == User.id, Attempt.contest_code == contest_code)
+    excluded = or_(
+        select(staff.id).where(staff.kind == "staff", staff.id_number == User.id_number).exists(),
+        select(Exclusion.id_number).where(Exclusion.id_number == User.id_number,
+                                          Exclusion.contest_code == contest_code).exists())
+    in_progress = select(func.count()).select_from(Attempt).where(*mine, Attempt.status == "in_progress")
+    in_round = select(func.count()).select_from(Attempt).where(*mine, Attempt.round_n == n)
+    return session.execute(select(User.kind, excluded, in_progress.scalar_subquery(), in_round.scalar_subquery())
+                           .where(User.id == user_id)).first()
+
+
 def start_attempt(session, actor, contest_code, n, rng=_random):
     require(actor, "contestant")
-    contest = load_contest(session, contest_code)
-    # FOR SHARE: starts do not block each other, but close_round (FOR UPDATE) waits for the starts
-    # in flight and they for it, so no attempt can begin in a round that close_round has closed.
-    rnd = load_round(session, contest_code, n, for_share=True)
+    contest, rnd = _contest_and_round(session, contest_code, n)
     settings = contest.settings
     now = utcnow()
     if round_status(rnd, now) != "open":
         raise err(Conflict, "round_not_open")
-    user = session.get(User, actor["id"])
-    if user is None or user.kind != "contestant":
+    facts = _contestant_facts(session, actor["id"], contest_code, n) if isinstance(actor["id"], str) else None
+    if facts is None or facts[0] != "contestant":
         raise err(Forbidden, "contestants_only")
-    if is_excluded(session, user.id_number, contest_code):
+    _kind, excluded, in_progress, in_round = facts
+    if excluded:
         raise err(Forbidden, "excluded")
-    # One query for both checks: the contestant's attempts in this contest (a handful at most).
-    mine = session.execute(select(Attempt.round_n, Attempt.status).where(
-        Attempt.contestant_id == user.id, Attempt.contest_code == contest_code)).all()
-    if any(status == "in_progress" for _, status in mine):
+    if in_progress:
         raise err(Conflict, "attempt_in_progress")
-    if sum(1 for round_n, _ in mine if round_n == n) >= settings["max_attempts_per_round"]:
+    if in_round >= settings["max_attempts_per_round"]:
         raise err(Conflict, "attempt_limit")
     active = session.scalars(select(Question.id).where(
         Question.contest_code == contest_code, Question.active.is_(True))).all()
@@ -74,7 +105,7 @@ def start_attempt(session, actor, contest_code, n, rng=_random):
         rng.shuffle(order)
         orders[qid] = order
     deadline = min(now + dt.timedelta(seconds=settings["time_limit_s"]), rnd.closes_at)
-    attempt = Attempt(contest_code=contest_code, round_n=n, contestant_id=user.id, status="in_progress",
+    attempt = Attempt(contest_code=contest_code, round_n=n, contestant_id=actor["id"], status="in_progress",
                       question_ids=chosen, option_orders=orders, answers={}, prediction=None,
                       started_at=now, deadline=deadline,
                       submit_by=deadline + dt.timedelta(seconds=settings["grace_s"]),
@@ -95,6 +126,19 @@ def _load_own(session, actor, attempt_id, staff_may_read=False):
     if attempt.contestant_id != actor["id"] and not (staff_may_read and actor.get("role") in STAFF_ROLES):
         raise err(Forbidden, "not_your_attempt")
     return attempt
+
+
+def _load_own_with_user(session, actor, attempt_id):
+    """As _load_own (owner only), with the contestant's row from the same query: submit needs both,
+    thousands of times in the last seconds of a round."""
+    require(actor)
+    row = session.execute(select(Attempt, User).outerjoin(User, User.id == Attempt.contestant_id)
+                          .where(Attempt.id == attempt_id)).first() if isinstance(attempt_id, str) else None
+    if row is None:
+        raise err(NotFound, "attempt_not_found")
+    if row[0].contestant_id != actor["id"]:
+        raise err(Forbidden, "not_your_attempt")
+    return row[0], row[1]
 
 
 def resume_attempt(session, actor, attempt_id):
@@ -177,23 +221,27 @@ def submit_attempt(session, actor, attempt_id, answers, prediction=None):
     """Returns {attempt_id, status, deadline_passed, outbox_ids}; the service publishes the ids
     after the commit and raises Conflict("deadline_passed") when that flag is set."""
     require(actor, "contestant")
-    attempt = _load_own(session, actor, attempt_id)
+    attempt, user = _load_own_with_user(session, actor, attempt_id)
     clean = _check_answers(attempt, answers, prediction)
     ids = []
+    status, auto = attempt.status, attempt.auto_submitted
     if attempt.status == "in_progress":
         now = utcnow()
-        user = session.get(User, attempt.contestant_id)
-        if now > attempt.submit_by:
+        late = now > attempt.submit_by
+        if late:
             # Too late: what was autosaved before the deadline is the submission.
             outbox_id = finalize(session, attempt, user, dict(attempt.answers or {}), attempt.prediction,
                                  attempt.deadline, auto=True)
         else:
             final_prediction = prediction if prediction is not None else attempt.prediction
             outbox_id = finalize(session, attempt, user, clean, final_prediction, now, auto=False)
-        ids = [outbox_id] if outbox_id else []
-        session.refresh(attempt)
-    return {"attempt_id": attempt.id, "status": attempt.status,
-            "deadline_passed": bool(attempt.auto_submitted), "outbox_ids": ids}
+        if outbox_id:
+            # Our UPDATE made the transition, so we know the row without reading it back.
+            ids, status, auto = [outbox_id], "submitted", late
+        else:
+            session.refresh(attempt)  # the sweep or close_round submitted it just before us
+            status, auto = attempt.status, attempt.auto_submitted
+    return {"attempt_id": attempt.id, "status": status, "deadline_passed": bool(auto), "outbox_ids": ids}
 
 
 def auto_submit(session, attempts, submitted_at_of):
