@@ -49,7 +49,8 @@ def api(cluster):
 
 @pytest.fixture(scope="module")
 def world(api, admin_headers):
-    """Two units, a contest, an expert of unit A, a judge of each unit."""
+    """Two units, a contest, an expert of unit A, a judge of each unit on the contest's jury and a
+    judge of unit B who is not on it (so judges made by other tests never hold back its scores)."""
     t = tag()
     units = {"A": f"E2E-{t}-MA", "B": f"E2E-{t}-MB"}
     api.setup_units(admin_headers, [(units["A"], "Sở Văn hóa và Thể thao (kiểm thử)", "province_dept", "", 20),
@@ -59,13 +60,49 @@ def world(api, admin_headers):
         {"opens_at": "2030-06-01T00:00:00+07:00", "closes_at": "2030-06-07T23:59:59+07:00"}])
     assert resp.status_code == 201, resp.text
     people = {}
-    for key, role, unit in (("expert", "expert", "A"), ("judge_a", "judge", "A"), ("judge_b", "judge", "B")):
+    for key, role, unit in (("expert", "expert", "A"), ("judge_a", "judge", "A"), ("judge_b", "judge", "B"),
+                            ("judge_off", "judge", "B")):
         username = f"{key.replace('_', '')}{t}"
         resp = api.create_staff(admin_headers, username=username, password="mật-khẩu-123", role=role,
                                 full_name=f"Cán bộ {key}", id_number=Ids.next()[0], unit_code=units[unit])
         assert resp.status_code == 201, resp.text
-        people[key] = {"id": resp.json()["id"], "headers": api.headers(username, "mật-khẩu-123")}
+        people[key] = {"id": resp.json()["id"], "username": username,
+                       "headers": api.headers(username, "mật-khẩu-123")}
+    jury_url = f"/admin/contests/{contest}/jury"
+    # No jury named yet: SPEC's default, every judge of the platform.
+    resp = api.http.get(jury_url, headers=admin_headers)
+    assert resp.status_code == 200 and resp.json()["default"] is True, resp.text
+    assert {people[k]["id"] for k in ("judge_a", "judge_b", "judge_off")} <= {j["id"] for j in resp.json()["judges"]}
+    resp = api.http.post(jury_url, json={"usernames": [people["judge_a"]["username"], people["judge_b"]["username"]]},
+                         headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["default"] is False
+    assert sorted(j["id"] for j in resp.json()["judges"]) == sorted([people["judge_a"]["id"], people["judge_b"]["id"]])
     return {"units": units, "contest": contest, "people": people, "admin": admin_headers}
+
+
+def test_contest_jury_setting_refusals(cluster, world):
+    url = f"{API}/admin/contests/{world['contest']}/jury"
+    people, admin = world["people"], world["admin"]
+    cases = [
+        (cluster.http.post(url, json={"usernames": [people["expert"]["username"]]}, headers=admin), 422, "not_a_judge"),
+        (cluster.http.post(url, json={"usernames": ["khong-co-ai"]}, headers=admin), 422, "not_a_judge"),
+        (cluster.http.post(url, json={"usernames": []}, headers=admin), 422, "invalid_input"),
+        (cluster.http.post(url, json={"usernames": [people["judge_off"]["username"]]},
+                           headers=people["expert"]["headers"]), 403, "forbidden"),
+        (cluster.http.post(f"{API}/admin/contests/khong-co-hoi-thi/jury",
+                           json={"usernames": [people["judge_off"]["username"]]}, headers=admin), 404,
+         "contest_not_found"),
+    ]
+    for resp, status, code in cases:
+        assert resp.status_code == status, resp.text
+        assert resp.json()["code"] == code and any(ord(ch) > 127 for ch in resp.json()["detail"]), resp.text
+    # Nothing changed; setting the same jury again is harmless (idempotent).
+    jury = cluster.http.get(url, headers=people["judge_b"]["headers"]).json()
+    assert sorted(j["id"] for j in jury["judges"]) == sorted([people["judge_a"]["id"], people["judge_b"]["id"]])
+    again = cluster.http.post(url, json={"usernames": [people["judge_b"]["username"], people["judge_a"]["username"]]},
+                              headers=admin)
+    assert again.status_code == 200 and again.json() == jury
 
 
 def create(http, headers, contest, path, unit_code, content_type="video/mp4", size=None):
@@ -199,6 +236,12 @@ def test_judging_and_gallery(cluster, world, videos):
     assert resp.status_code == 422 and resp.json()["code"] == "invalid_scores", resp.text
     resp = cluster.http.post(score_url, json=good, headers=people["expert"]["headers"])
     assert resp.status_code == 403
+    # A judge of the platform who is not on this contest's jury.
+    resp = cluster.http.post(score_url, json=good, headers=people["judge_off"]["headers"])
+    assert resp.status_code == 403 and resp.json()["code"] == "not_on_jury", resp.text
+    off_list = cluster.http.get(f"{API}/judge/clips", params={"contest": world["contest"]},
+                                headers=people["judge_off"]["headers"])
+    assert off_list.status_code == 200 and off_list.json() == [], off_list.text
 
     resp = cluster.http.post(score_url, json=dict(good, content=10), headers=people["judge_b"]["headers"])
     assert resp.status_code == 200 and resp.json()["total"] == 59.5, resp.text
@@ -213,14 +256,11 @@ def test_judging_and_gallery(cluster, world, videos):
                               headers=people["judge_a"]["headers"]).json()
     assert clip_id not in [r["clip_id"] for r in theirs]  # their own unit's clip is not on their list
 
+    # The contest's jury is judge_a and judge_b; judge_a is of unit A: judge_b alone is assigned,
+    # and their score is the final one whatever judges other tests made.
     clip = cluster.http.get(f"{API}/clips/{clip_id}", headers=admin).json()
-    assert clip["judges_scored"] == 1 and clip["judges_assigned"] >= 1
-    if clip["judges_assigned"] == 1:
-        # Every judge of the platform not of unit A has scored: the final score is out.
-        assert clip["score"] == 84.5
-    else:
-        # Judges made by other tests are assigned too and have not scored: still hidden.
-        assert clip["score"] is None
+    assert (clip["judges_assigned"], clip["judges_scored"], clip["score"]) == (1, 1, 84.5), clip
+    assert [(s["judge_id"], s["total"]) for s in clip["scores"]] == [(people["judge_b"]["id"], 84.5)]
 
     # Gallery: unpublished clips stay private; the organizer publishes; the public can watch.
     assert cluster.http.get(f"{API}/clips/{clip_id}").status_code == 404
