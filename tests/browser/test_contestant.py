@@ -159,8 +159,9 @@ def test_an_expired_session_goes_back_to_login_and_returns(page, api):
     helpers.login(page, person["phone"], person["password"], "/thi")
     page.evaluate("sessionStorage.setItem('cchc.token', 'het-han')")
     page.goto("/luot-thi")
-    expect(page.locator("[data-error]")).to_have_text("Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.")
-    page.wait_for_url("**/dang-nhap?next=%2Fluot-thi")
+    page.wait_for_url("**/dang-nhap?het_han=1&next=%2Fluot-thi")
+    expect(page.locator("[data-form-error]")).to_have_text(
+        "Phiên đăng nhập đã hết hạn hoặc không còn hợp lệ. Vui lòng đăng nhập lại.")
     # Keyboard only: type, Tab to the password, Enter submits.
     page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").focus()
     page.keyboard.type(person["phone"])

@@ -49,9 +49,7 @@
           if (resp.status === 401 && opts.auth !== false && token) {
             // Expired or invalid: log in again and come back (a quiz's answers are saved on the server).
             Auth.clear();
-            setTimeout(function () {
-              location.href = "/dang-nhap?next=" + encodeURIComponent(location.pathname + location.search);
-            }, 1500);
+            location.href = "/dang-nhap?het_han=1&next=" + encodeURIComponent(location.pathname + location.search);
           }
           var detail = (data && data.detail) || ("Lỗi " + resp.status + ". Vui lòng thử lại.");
           throw new ApiError(resp.status, (data && data.code) || "http_" + resp.status, detail, data);

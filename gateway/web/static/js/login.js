@@ -6,6 +6,9 @@
   var params = new URLSearchParams(location.search);
   if (params.get("username")) form.elements.username.value = params.get("username");
   var HOME = { contestant: "/thi", organizer: "/quan-tri", expert: "/quan-tri", judge: "/giam-khao", monitor: "/giam-sat" };
+  if (params.get("het_han")) {
+    P.showError(P.$("[data-form-error]"), { detail: "Phiên đăng nhập đã hết hạn hoặc không còn hợp lệ. Vui lòng đăng nhập lại." });
+  }
   if (params.get("role")) {
     P.showError(P.$("[data-form-error]"), { detail: "Tài khoản đang đăng nhập không có quyền xem trang này. Vui lòng đăng nhập bằng tài khoản phù hợp." });
   }
