@@ -157,6 +157,11 @@ def test_postgres_crashed_and_restarted_mid_submissions(pg_cluster):
         accepted, timeline = submit_through_faults(api, run, [("PostgreSQL crash + restart", crash_and_restart)])
         print_timeline("postgres", timeline)
         assert timeline[0][2] is True, timeline
+        # The outage really met requests: the gateway answered them 503 (retried), never 500.
+        gateway_log = pg_cluster.log_tail("gateway", 1, lines=10**6)
+        refused = gateway_log.count("database unavailable")
+        print(f"[postgres] requests refused with 503 during the outage: {refused}")
+        assert refused > 0 and "unexpected error from" not in gateway_log, refused
         for key in pg_cluster.procs:
             assert pg_cluster.alive(*key), f"{key} died\n{pg_cluster.log_tail(*key)}"
         check_everything(api, admin, pg_cluster, run, accepted, "postgres-restarted")
