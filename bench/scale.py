@@ -2,7 +2,8 @@
 
 One platform and one set of N contestants (the round allows 100 attempts each): for each instance
 count, quiz is scaled (instances started or stopped, then we wait until all consume `rpc-quiz`),
-every contestant starts a new attempt (the opening wave, also reported) and submits it (the rush).
+a fresh contest is created, every contestant starts an attempt in it (the opening wave, also
+reported) and submits it (the rush).
 
     .venv/bin/python -m bench.scale --n 3000 --instances 1,2,4
 """
@@ -22,6 +23,8 @@ def main(argv=None):
         run = scenario.setup(cluster, args.n, args.login, args.register)
         for count in counts:
             cluster.scale("quiz", count)
+            if count != counts[0]:
+                scenario.fresh_contest(cluster, run)
             print(f"quiz ×{count}", flush=True)
             opened, papers = scenario.open_wave(cluster, run, args.duration)
             rushed = scenario.rush_wave(cluster, run, papers, args.duration)

@@ -6,8 +6,8 @@ token. Registration goes through the gateway (POST /contestants, 16 at a time: i
 as it should be). Contestants are "already logged in": by default their tokens are signed here with
 the cluster's JWT secret, exactly as the gateway signs them after quiz.authenticate (`--login http`
 logs each one in through POST /auth/token instead, which costs another argon2 verify each).
-The round allows 100 attempts per contestant, so the same people can start and submit again (the
-scaling benchmark runs several rushes on one cluster).
+The round allows 100 attempts per contestant; the scaling benchmark gives each configuration a
+fresh contest (same contestants), so attempts a failed wave left in progress never block a start.
 """
 import asyncio
 import datetime as dt
@@ -44,19 +44,35 @@ class Run:
         self.people = people
 
 
+def new_contest(cluster):
+    """A contest with one round open now and a 200-question bank; returns (code, bank)."""
+    api = Client(cluster.base_url, timeout=120)
+    try:
+        admin = {"Authorization": f"Bearer {cluster.login()}"}
+        code = f"bench-{random.SystemRandom().randrange(16**6):06x}"
+        bank = make_bank(code, BANK)
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        rounds = [{"opens_at": _iso(now - dt.timedelta(minutes=1)), "closes_at": _iso(now + dt.timedelta(hours=6))}]
+        settings = {"questions_per_attempt": QUESTIONS, "time_limit_s": 3 * 3600, "max_attempts_per_round": 100,
+                    "grace_s": 30}
+        api.setup_contest(admin, code, rounds, settings, bank)
+        return code, bank
+    finally:
+        api.close()
+
+
+def fresh_contest(cluster, run):
+    """Point `run` at a new contest: attempts left in progress by a wave that had errors would
+    otherwise refuse the next start (attempt_in_progress). Contestants are not per contest."""
+    run.contest, run.bank = new_contest(cluster)
+    run.by_text = {q["text"]: q for q in run.bank}
+    return run
+
+
 def setup(cluster, n, login="mint", register="fast", log=print):
     began = time.monotonic()
-    api = Client(cluster.base_url, timeout=120)
-    admin = {"Authorization": f"Bearer {cluster.login()}"}
-    units = [u["code"] for u in api.units().json()][:8]
-    code = f"bench-{random.SystemRandom().randrange(16**6):06x}"
-    bank = make_bank(code, BANK)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    rounds = [{"opens_at": _iso(now - dt.timedelta(minutes=1)), "closes_at": _iso(now + dt.timedelta(hours=6))}]
-    settings = {"questions_per_attempt": QUESTIONS, "time_limit_s": 3 * 3600, "max_attempts_per_round": 100,
-                "grace_s": 30}
-    api.setup_contest(admin, code, rounds, settings, bank)
-    api.close()
+    code, bank = new_contest(cluster)
+    units = [u["code"] for u in Client(cluster.base_url).units().json()][:8]
     log(f"setup: contest {code}, {BANK} questions; registering {n} contestants ...")
     through_api = n if register == "http" else min(n, REGISTER_THROUGH_API)
     people = asyncio.run(_register_all(cluster.base_url, units, through_api))
