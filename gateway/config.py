@@ -10,6 +10,11 @@ AMQP_URI = settings.AMQP_URI
 APP_ENV = settings.APP_ENV
 # Seconds a call to a service may take before the gateway answers 503.
 RPC_TIMEOUT_S = env_float("RPC_TIMEOUT_S", 10)
+# Starting and submitting an attempt: the calls a round's opening and its deadline rush queue up by
+# the thousand. The queue absorbs the spike, so these wait longer than other calls instead of
+# answering 503 for work that is queued and will be done (a start retried after a 503 would meet
+# its own attempt as `attempt_in_progress`). Default: 3 × RPC_TIMEOUT_S.
+RUSH_RPC_TIMEOUT_S = env_float("RUSH_RPC_TIMEOUT_S", 3 * RPC_TIMEOUT_S)
 # /readyz and /admin/system ask every service's `health` with this shorter timeout.
 READY_TIMEOUT_S = env_float("READY_TIMEOUT_S", 2)
 # The services behind the gateway; /readyz wants all of them.

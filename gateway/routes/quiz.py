@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from gateway.routes import API_PREFIX
-from gateway import auth, schemas
+from gateway import auth, config, schemas
 from gateway.deps import get_rpc
 from gateway.routes.setup import ContestCode, RoundNumber
 
@@ -17,7 +17,7 @@ AttemptId = Annotated[str, Path(min_length=1, max_length=64, description="Mã l�
              summary="Bắt đầu một lượt thi")
 async def start_attempt(contest: ContestCode, n: RoundNumber,
                         actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
-    return await rpc.call("quiz", "start_attempt", actor, contest, n)
+    return await rpc.call("quiz", "start_attempt", actor, contest, n, timeout=config.RUSH_RPC_TIMEOUT_S)
 
 
 @router.get("/attempts/{attempt_id}/questions", response_model=schemas.AttemptResumeOut,
@@ -39,7 +39,8 @@ async def submit_attempt(body: schemas.AnswersIn, attempt_id: AttemptId,
                          actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
     # `prediction` may be missing: the quiz service then keeps the autosaved one. A submission is
     # never refused for it (nothing submitted may be lost).
-    return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction)
+    return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction,
+                          timeout=config.RUSH_RPC_TIMEOUT_S)
 
 
 @router.get("/attempts/{attempt_id}", response_model=schemas.AttemptOut, summary="Kết quả một lượt thi")
