@@ -9,10 +9,12 @@
   var maxima = { content: 40, message: 20, creativity: 20, technique: 20 };
   var clips = [], current = null, names = {};
 
-  function listPath(code) { return "/judge/clips?contest=" + encodeURIComponent(code); }
+  // Every contest whose jury the judge sits on (a judging period may overlap a newer contest's quiz);
+  // each clip carries its own contest's rubric.
+  function listPath() { return "/judge/clips"; }
 
   function load() {
-    return P.currentContest().then(function (c) { return P.api(listPath(c.code)); }).then(function (list) {
+    return P.api(listPath()).then(function (list) {
       clips = list;
       var ul = P.$("[data-clip-list]");
       if (!list.length) P.fill(ul, [el("li", { class: "muted" }, "Chưa có video clip nào cần chấm.")]);
