@@ -35,7 +35,8 @@ def run_schemathesis(cluster, name, phases, *extra):
            "--seed", "20240601", "--request-timeout", "30", "--workers", "2",
            "--suppress-health-check", "all", "--generation-database", "none", *extra]
     with open(report, "w", encoding="utf-8") as out:
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=1200,
+        # cwd: schemathesis keeps a crash cache in ./.schemathesis; under tests/artifacts, not the repo.
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=1200, cwd=ARTIFACTS,
                               env=dict(os.environ, NO_COLOR="1", SCHEMATHESIS_HOOKS=""))
     with open(report, encoding="utf-8") as fh:
         text = fh.read()
