@@ -14,8 +14,9 @@ OUT = os.path.join(ROOT, "bench", "out")
 
 
 class BenchCluster(Cluster):
-    def __init__(self, quiz=2, scoring=1, gateway_workers=2, extra_env=None):
+    def __init__(self, quiz=2, scoring=1, gateway_workers=2, extra_env=None, nice=None):
         super().__init__()
+        self.nice = dict(nice or {})  # service -> niceness (lower CPU priority on a shared machine)
         self.vhost = self.vhost.replace("cchc_e2e_", "cchc_bench_")
         self.log_dir = os.path.join(OUT, "logs", time.strftime("%Y%m%d-%H%M%S") + "-" + self.vhost[-8:])
         self.instances = {"quiz": quiz, "scoring": scoring, "media": 1, "awards": 1}
@@ -50,6 +51,8 @@ class BenchCluster(Cluster):
 
     def command(self, service):
         cmd = super().command(service)
+        if self.nice.get(service):
+            cmd = ["nice", "-n", str(self.nice[service])] + cmd
         if service == "gateway":
             # uvicorn's own process manager: N workers share the port (the gateway is stateless).
             cmd += ["--workers", str(self.gateway_workers), "--no-access-log", "--log-level", "warning"]

@@ -21,6 +21,8 @@ def parser(description):
                    help="fast: 50 contestants through the API, the rest inserted into quiz's database (setup only)")
     p.add_argument("--login", choices=("mint", "http"), default="mint",
                    help="how contestants get their token before the waves (not measured)")
+    p.add_argument("--scoring-nice", type=int, default=int(os.environ.get("SCORING_NICE", "0")),
+                   help="run scoring at this niceness: grading yields the CPU to submissions (SCORING_NICE, 0)")
     p.add_argument("--profile", default="", help="py-spy these processes during each wave, e.g. quiz-1,gateway-1")
     return p
 
@@ -30,7 +32,8 @@ def cluster_from(args):
     from bench import scenario
 
     scenario.PROFILE[:] = [s for s in args.profile.split(",") if s]
-    cluster = BenchCluster(quiz=args.quiz, scoring=args.scoring, gateway_workers=args.gateway_workers)
+    cluster = BenchCluster(quiz=args.quiz, scoring=args.scoring, gateway_workers=args.gateway_workers,
+                           nice={"scoring": args.scoring_nice})
     print(f"starting the platform: quiz ×{args.quiz}, scoring ×{args.scoring}, gateway workers "
           f"×{args.gateway_workers} (vhost {cluster.vhost}, logs {cluster.log_dir})", flush=True)
     try:
@@ -42,4 +45,4 @@ def cluster_from(args):
 
 def config_of(args):
     return {"n": args.n, "duration_s": args.duration, "quiz": args.quiz, "scoring": args.scoring,
-            "gateway_workers": args.gateway_workers, "login": args.login, "register": args.register, "machine": report.machine()}
+            "gateway_workers": args.gateway_workers, "scoring_nice": args.scoring_nice, "login": args.login, "register": args.register, "machine": report.machine()}
