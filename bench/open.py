@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.open --n 3000
 """
-from bench import common_cli, report, scenario
+from bench import common_cli, report, scenario, targets
 
 
 def main(argv=None):
@@ -12,9 +12,11 @@ def main(argv=None):
         run = scenario.setup(cluster, args.n, args.login, args.register)
         summary, _papers = scenario.open_wave(cluster, run, args.duration)
     out["open"] = summary
+    out["targets_missed"] = misses = targets.check_wave(summary)
     print(report.table([summary], report.WAVE_COLUMNS))
     print("process CPU s during the wave:", summary["process_cpu"])
     print("CPU ms per successful request:", summary.get("cpu_ms_per_ok"))
+    print("targets: all met" if not misses else "targets missed:\n  " + "\n  ".join(misses))
     print("saved", report.save("open", out))
     return out
 
