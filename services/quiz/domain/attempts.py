@@ -221,19 +221,28 @@ def _submitted_payload(attempt, user, answers, prediction, submitted_at, duratio
     }
 
 
+_ATTEMPTS = Attempt.__table__
+_FINALIZE = (
+    _ATTEMPTS.update()
+    .where(_ATTEMPTS.c.id == bindparam("p_id"), _ATTEMPTS.c.status == "in_progress")
+    .values(status="submitted", answers=bindparam("p_answers", type_=_ATTEMPTS.c.answers.type),
+            prediction=bindparam("p_prediction", type_=_ATTEMPTS.c.prediction.type),
+            submitted_at=bindparam("p_submitted_at", type_=_ATTEMPTS.c.submitted_at.type),
+            duration_ms=bindparam("p_duration_ms", type_=_ATTEMPTS.c.duration_ms.type),
+            auto_submitted=bindparam("p_auto", type_=_ATTEMPTS.c.auto_submitted.type)))
+
+
 def finalize(session, attempt, user, answers, prediction, submitted_at, auto):
     """The one transition in_progress -> submitted. Returns the outbox id, or None if we lost."""
     duration_ms = (submitted_at - attempt.started_at) // dt.timedelta(milliseconds=1)
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-        .values(status="submitted", answers=answers, prediction=prediction, submitted_at=submitted_at,
-                duration_ms=duration_ms, auto_submitted=auto)
-        .execution_options(synchronize_session=False))
+    result = session.execute(_FINALIZE, {"p_id": attempt.id, "p_answers": answers, "p_prediction": prediction,
+                                         "p_submitted_at": submitted_at, "p_duration_ms": duration_ms,
+                                         "p_auto": auto})
     if result.rowcount != 1:
         return None
     payload = _submitted_payload(attempt, user, answers, prediction, submitted_at, duration_ms, auto)
-    return outbox.add(session, Outbox, "attempt_submitted", payload)
+    # Our UPDATE holds the attempt's row lock already: the plain INSERT at once changes no locking.
+    return outbox.add(session, Outbox, "attempt_submitted", payload, immediate=True)
 
 
 def submit_attempt(session, actor, attempt_id, answers, prediction=None):
@@ -286,13 +295,16 @@ def auto_submit_expired(session, now=None, limit=500):
     return auto_submit(session, due, lambda a: a.deadline)
 
 
+_RECORD_GRADE = (
+    _ATTEMPTS.update()
+    .where(_ATTEMPTS.c.id == bindparam("p_id"), _ATTEMPTS.c.status.in_(("submitted", "graded")))
+    .values(status="graded", correct=bindparam("p_correct", type_=_ATTEMPTS.c.correct.type),
+            total=bindparam("p_total", type_=_ATTEMPTS.c.total.type)))
+
+
 def record_grade(session, attempt_id, correct, total):
     """scoring's attempt_graded. Idempotent: a repeat writes the same numbers."""
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.status.in_(("submitted", "graded")))
-        .values(status="graded", correct=correct, total=total)
-        .execution_options(synchronize_session=False))
+    result = session.execute(_RECORD_GRADE, {"p_id": attempt_id, "p_correct": correct, "p_total": total})
     return result.rowcount == 1
 
 
