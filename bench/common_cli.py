@@ -21,8 +21,8 @@ def parser(description):
                    help="fast: 50 contestants through the API, the rest inserted into quiz's database (setup only)")
     p.add_argument("--login", choices=("mint", "http"), default="mint",
                    help="how contestants get their token before the waves (not measured)")
-    p.add_argument("--scoring-nice", type=int, default=int(os.environ.get("SCORING_NICE", "0")),
-                   help="run scoring at this niceness: grading yields the CPU to submissions (SCORING_NICE, 0)")
+    p.add_argument("--scoring-nice", type=int, default=int(os.environ.get("SCORING_NICE", "10")),
+                   help="run scoring at this niceness: grading yields the CPU to submissions (SCORING_NICE, 10, as deploy/Procfile)")
     p.add_argument("--profile", default="", help="py-spy these processes during each wave, e.g. quiz-1,gateway-1")
     return p
 
