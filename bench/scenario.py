@@ -134,7 +134,10 @@ async def _register_all(base_url, units, n):
                     async with session.post(f"{API}/contestants", json=body) as resp:
                         if resp.status == 201:
                             out = await resp.json()
-                            return {"id": out["id"], "unit_code": out["unit_code"], "phone": phone}
+                            return {"id": out["id"], "unit_code": out["unit_code"], "phone": body["phone"]}
+                        if resp.status == 409:  # an earlier try went through but its answer was lost
+                            body["id_number"], body["phone"] = Ids.next()
+                            continue
                         if resp.status != 503:
                             raise RuntimeError(f"registration {i}: {resp.status} {await resp.text()}")
                     await asyncio.sleep(1)
