@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.browser import helpers
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import running_cluster
 
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,14 +24,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def cluster():
-    c = Cluster()
-    try:
-        c.start()
-    except BaseException:
-        c.stop()
-        raise
-    yield c
-    c.stop()
+    with running_cluster() as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

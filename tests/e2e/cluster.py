@@ -7,6 +7,7 @@ tests/artifacts/, and waits for the gateway's /readyz. `stop()` ends the process
 vhost and the databases. Tests get each process by (service, instance number from 1) to kill or
 restart it.
 """
+import contextlib
 import os
 import signal
 import subprocess
@@ -260,3 +261,23 @@ def eventually(check, timeout_s, interval_s=0.25):
         if time.monotonic() >= deadline:
             raise AssertionError(f"not within {timeout_s} s: {error}")
         time.sleep(interval_s)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def running_cluster():
+    """Start the whole platform, yield it, and always tear it down.
+
+    A SIGTERM (CI's time limit, `timeout`) must still end the children and drop the vhost and the
+    databases: it becomes the KeyboardInterrupt that pytest tears fixtures down on.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    cluster = Cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

@@ -4,11 +4,10 @@ Run with `.venv/bin/python -m pytest -p no:pytest_nameko tests/e2e` (never under
 harness is plain blocking code plus child processes). Logs: tests/artifacts/e2e-*/<process>-<n>.log.
 """
 import os
-import signal
 
 import pytest
 
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import running_cluster
 
 # The contest the quiz service seeds at start (SEED_DEMO, default on).
 DEMO_CONTEST = os.environ.get("E2E_DEMO_CONTEST", "cchc-demo")
@@ -26,23 +25,10 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("broker_restart") is not None)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 @pytest.fixture(scope="session")
 def cluster():
-    # A SIGTERM (CI's time limit, `timeout`) must still end the children and drop the vhost and
-    # the databases: turn it into the KeyboardInterrupt that pytest tears fixtures down on.
-    signal.signal(signal.SIGTERM, _interrupt)
-    c = Cluster()
-    try:
-        c.start()
-    except BaseException:
-        c.stop()
-        raise
-    yield c
-    c.stop()
+    with running_cluster() as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import secrets as pysecrets
 
 import pytest
 
-from tests.e2e.cluster import Cluster
+from tests.e2e.cluster import running_cluster
 from tests.e2e.quizclient import Client, Ids
 
 ROLES = ("contestant", "organizer", "expert", "judge", "monitor")
@@ -27,14 +27,8 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def cluster():
-    c = Cluster()
-    try:
-        c.start()
-    except BaseException:
-        c.stop()
-        raise
-    yield c
-    c.stop()
+    with running_cluster() as c:
+        yield c
 
 
 @pytest.fixture(scope="session")
