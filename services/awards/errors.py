@@ -5,6 +5,7 @@ Domain code raises `err(Class, code)` so that one code always carries the same m
 answers 503 for it (gateway/routes/awards.py).
 """
 from common import errors
+from common.upstream import UpstreamUnavailable  # noqa: F401  (raised by this service's modules)
 
 Invalid, NotFound, Conflict, Forbidden = errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden
 
@@ -38,9 +39,3 @@ def err(cls, code, detail=None):
     return cls(code, detail or MESSAGES.get(code, code))
 
 
-class UpstreamUnavailable(Exception):
-    """Another service (`args[0]`) did not answer in time or could not be reached."""
-
-    def __init__(self, service, detail=None):
-        super().__init__(service, detail or f"{service} did not answer")
-        self.service = service

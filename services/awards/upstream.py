@@ -1,17 +1,17 @@
 """Calls to quiz, scoring and media, each with a deadline, their errors made plain.
 
-Nameko's RpcProxy waits forever; `eventlet.Timeout` bounds each call (RPC_TIMEOUT_S) and turns
-silence into UpstreamUnavailable (the gateway answers 503). A domain error raised by the other
+Each call is bounded by RPC_TIMEOUT_S (common/upstream.py): silence becomes UpstreamUnavailable
+(the gateway answers 503). A domain error raised by the other
 service (NotFound, Conflict, ...) arrives as nameko's RemoteError and is raised again here as the
 same common.errors class with its code and Vietnamese detail, so that e.g. quiz's
 `contest_not_found` reaches the user as a 404.
 """
 import ast
 
-import eventlet
-from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
+from nameko.exceptions import RemoteError
 
 from common import errors as common_errors
+from common import upstream as common_upstream
 from services.awards import config
 from services.awards.errors import Conflict, UpstreamUnavailable, err
 
@@ -46,16 +46,9 @@ class Upstream:
         self.timeout_s = config.RPC_TIMEOUT_S if timeout_s is None else timeout_s
 
     def call(self, service, method, *args):
-        timer = eventlet.Timeout(self.timeout_s)
         try:
-            return getattr(self.proxies[service], method)(*args)
-        except eventlet.Timeout as exc:
-            if exc is not timer:
-                raise
-            raise UpstreamUnavailable(service, f"{service}.{method} did not answer within {self.timeout_s}s") from None
-        except (UnknownService, MethodNotFound) as exc:
-            # Not running, or an older version without this method.
-            raise UpstreamUnavailable(service, f"{service}.{method}: {type(exc).__name__}") from None
+            return common_upstream.call(service, getattr(self.proxies[service], method), *args,
+                                        timeout_s=self.timeout_s)
         except RemoteError as exc:
             if exc.exc_type == "UpstreamUnavailable":
                 # That service could not get its own inputs (e.g. media waiting on quiz): as unavailable.
@@ -64,8 +57,6 @@ class Upstream:
             if domain is None:
                 raise
             raise domain from None
-        finally:
-            timer.cancel()
 
     # quiz
     def contest(self, code):

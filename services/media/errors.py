@@ -4,6 +4,7 @@ Domain code raises `err(Class, code)` so that one code always carries the same m
 overrides it where the message names a number (a limit, a criterion).
 """
 from common import errors
+from common.upstream import UpstreamUnavailable  # noqa: F401  (raised by this service's modules)
 
 Invalid, NotFound, Conflict, Forbidden, TooLarge = (
     errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden, errors.TooLarge)
@@ -37,6 +38,3 @@ def err(cls, code, detail=None):
     return cls(code, detail or MESSAGES.get(code, code))
 
 
-class UpstreamUnavailable(Exception):
-    """Quiz or the object store did not answer. Not a DomainError: a transient fault (the gateway
-    shows it as a failure, an event handler gets its message requeued)."""

@@ -1,5 +1,6 @@
 """Error codes of the scoring service (messages in Vietnamese)."""
 from common.errors import Conflict, Invalid, NotFound
+from common.upstream import UpstreamUnavailable
 
 
 def not_graded():
@@ -22,7 +23,8 @@ def invalid_contest():
     return Invalid("invalid_contest", "Mã hội thi không hợp lệ.")
 
 
-class QuizUnavailable(Exception):
+
+class QuizUnavailable(UpstreamUnavailable):
     """The quiz service did not answer in time. Not a DomainError: it is a transient fault, and an
     event handler that raises it gets its message requeued."""
 
