@@ -157,6 +157,9 @@ def test_countdown_on_server_clock_auto_submits_at_zero(page, api, admin):
 def test_an_expired_session_goes_back_to_login_and_returns(page, api):
     person = api.contestant(full_name="Hoàng Thị Thảo")
     helpers.login(page, person["phone"], person["password"], "/thi")
+    # Let /thi finish its own API calls first: one still in flight when the token is spoiled would
+    # send this page to the login with next=/thi, racing the navigation below.
+    page.wait_for_load_state("networkidle")
     page.evaluate("sessionStorage.setItem('cchc.token', 'het-han')")
     page.goto("/luot-thi")
     page.wait_for_url("**/dang-nhap?het_han=1&next=%2Fluot-thi")
