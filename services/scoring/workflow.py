@@ -42,11 +42,12 @@ def bank_changed(db, payload):
 
 def _grade_once(db, event):
     """(outbox ids, round status). The status is read in the grading transaction itself, which
-    saves a transaction per grade; a round closed concurrently is still ranked by `tick`."""
+    saves a transaction per grade, and before the grade's INSERTs, which end the transaction; a
+    round closed concurrently is still ranked by `tick`."""
     try:
         with db.session() as session:
-            ids = domain.grade_attempt(session, event)
-            return ids, domain.round_status(session, event.contest, event.round)
+            status = domain.round_status(session, event.contest, event.round)
+            return domain.grade_attempt(session, event), status
     except IntegrityError:
         # Another instance graded the same attempt between our check and our commit.
         with db.session() as session:

@@ -131,8 +131,12 @@ def events(service, event_type=None):
 
 
 def pending_outbox(db):
+    """Outbox rows not published yet (the marks of what was published are flushed first)."""
     from sqlalchemy import select
 
+    from common import outbox
+
+    outbox.flush_marks(db, Outbox)
     with db.session() as session:
         return session.scalars(select(Outbox).where(Outbox.published_at.is_(None))).all()
 

@@ -4,6 +4,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
+from common import outbox
 from common.db import Database
 from common.errors import Conflict, Invalid, NotFound
 from services.scoring import config, domain
@@ -44,7 +45,10 @@ def test_grades_an_attempt_and_publishes_attempt_graded(service, db):
         assert (row.contestant_id, row.unit_code, row.full_name) == ("c1", "U1", "Nguyễn Văn c1")
         assert (row.prediction, row.duration_ms, row.round) == (321, 123_456, 1)
         outbox_row = session.scalars(select(Outbox)).one()
-        assert outbox_row.published_at is not None  # published right after the commit
+    # Published right after the commit; the row is marked with the next batch of marks.
+    outbox.flush_marks(db, Outbox)
+    with db.session() as session:
+        assert session.get(Outbox, outbox_row.id).published_at is not None
     assert dispatched(service, "attempt_graded") == [{
         "attempt_id": "att-1", "contest": CONTEST, "round": 1, "contestant_id": "c1",
         "correct": 2, "total": 4, "event_id": outbox_row.id,
@@ -306,15 +310,19 @@ def test_concurrent_duplicate_grading_commits_once_without_error(service, db, mo
 
     service.on_bank_changed(bank_changed())
     payload = attempt("att-1", "c1", 9)
-    original = domain.grade_attempt
+    original = domain._keys_for
+    raced = []
 
-    def racing(session, event):
-        ids = original(session, event)  # our rows are added, not yet flushed
-        with db.session() as other:     # the competing instance wins the race
-            original(other, AttemptSubmitted.model_validate(payload))
-        return ids
+    def racing(session, contest, question_ids):
+        # Our duplicate check has passed; the competing instance grades and commits now, before
+        # our INSERTs.
+        if not raced:
+            raced.append(True)
+            with db.session() as other:
+                domain.grade_attempt(other, AttemptSubmitted.model_validate(payload))
+        return original(session, contest, question_ids)
 
-    monkeypatch.setattr(domain, "grade_attempt", racing)
+    monkeypatch.setattr(domain, "_keys_for", racing)
     service.on_attempt_submitted(payload)
     assert count(db, GradedAttempt) == 1
     assert count(db, Outbox) == 1  # the winner's; ours was rolled back
