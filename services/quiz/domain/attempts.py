@@ -5,7 +5,9 @@ written together with its `attempt_submitted` outbox row: whoever runs it first 
 the sweep of any quiz instance, close_round) wins, the others see 0 rows and change nothing.
 """
 import datetime as dt
+import os
 import random
+import types
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +21,13 @@ from services.quiz.models import Attempt, Contest, Exclusion, Outbox, Question, 
 from services.quiz.schemas import attempt_out, iso, round_status
 
 KEYS = ("A", "B", "C", "D")
-_random = random.SystemRandom()  # draws decide prize chances: no predictable PRNG state
+
+
+def _fresh_rng():
+    """A generator seeded with 256 bits from the OS for this one attempt: draws decide prize
+    chances, so no state may be shared or guessed across attempts. (SystemRandom asked the OS for
+    every bit, a few hundred system calls per start: a tenth of quiz's CPU in a round opening.)"""
+    return random.Random(os.urandom(32))
 
 
 def _questions_out(attempt, questions):
@@ -33,8 +41,10 @@ def _questions_out(attempt, questions):
     return out
 
 
-_PAPER_QUESTIONS = select(Question.id, Question.text, Question.a, Question.b, Question.c, Question.d).where(
-    Question.id.in_(bindparam("ids", expanding=True)))
+_QUESTIONS = Question.__table__
+# Core statements on the table, not ORM ones: plain rows are all the hot paths read.
+_PAPER_QUESTIONS = select(_QUESTIONS.c.id, _QUESTIONS.c.text, _QUESTIONS.c.a, _QUESTIONS.c.b, _QUESTIONS.c.c,
+                          _QUESTIONS.c.d).where(_QUESTIONS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _paper(session, attempt, prediction_question):
@@ -71,8 +81,8 @@ def _contestant_facts_statement():
 
 # (kind, excluded, attempts in progress in the contest, attempts in round n) of a user, in one query.
 _CONTESTANT_FACTS = _contestant_facts_statement()
-_ACTIVE_QUESTION_IDS = select(Question.id).where(Question.contest_code == bindparam("contest"),
-                                                 Question.active.is_(True))
+_ACTIVE_QUESTION_IDS = select(_QUESTIONS.c.id).where(_QUESTIONS.c.contest_code == bindparam("contest"),
+                                                     _QUESTIONS.c.active.is_(True))
 _INSERT_ATTEMPT = Attempt.__table__.insert()
 
 
@@ -92,7 +102,7 @@ def _contestant_facts(session, user_id, contest_code, n):
     return session.execute(_CONTESTANT_FACTS, {"user_id": user_id, "contest": contest_code, "n": n}).first()
 
 
-def start_attempt(session, actor, contest_code, n, rng=_random):
+def start_attempt(session, actor, contest_code, n, rng=None):
     require(actor, "contestant")
     contest, rnd = _contest_and_round(session, contest_code, n)
     settings = contest.settings
@@ -109,10 +119,11 @@ def start_attempt(session, actor, contest_code, n, rng=_random):
         raise err(Conflict, "attempt_in_progress")
     if in_round >= settings["max_attempts_per_round"]:
         raise err(Conflict, "attempt_limit")
-    active = session.scalars(_ACTIVE_QUESTION_IDS, {"contest": contest_code}).all()
+    active = session.execute(_ACTIVE_QUESTION_IDS, {"contest": contest_code}).scalars().all()
     count = settings["questions_per_attempt"]
     if len(active) < count:
         raise err(Conflict, "bank_too_small")
+    rng = rng or _fresh_rng()
     chosen = rng.sample(sorted(active), count)
     orders = {}
     for qid in chosen:
@@ -130,7 +141,8 @@ def start_attempt(session, actor, contest_code, n, rng=_random):
         session.execute(_INSERT_ATTEMPT, row)
     except IntegrityError:
         raise err(Conflict, "attempt_in_progress")
-    return _paper(session, Attempt(**row), settings["prediction_question"])
+    # The paper needs a few attributes of the new row, not an ORM object.
+    return _paper(session, types.SimpleNamespace(**row), settings["prediction_question"])
 
 
 def _load_own(session, actor, attempt_id, staff_may_read=False):
