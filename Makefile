@@ -53,8 +53,9 @@ clean:
 # ×1/×2/×4. Like `make test` they need RabbitMQ (management API) and PostgreSQL; BENCH_N contestants.
 BENCH_N ?= 3000
 .PHONY: bench install-bench
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -e '.[bench]'
+# The benchmarks start the platform with the end-to-end harness (tests/e2e/cluster.py): test extra too.
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/pip install -e '.[test,bench]'
 	touch $@
 
 install-bench: $(VENV)/.installed-bench
