@@ -1,0 +1,128 @@
+"""common/outbox.py: events are published from memory after the commit, their rows marked in
+batches, and the relay still sends what a crash or a broker outage left (never lost, at worst twice).
+
+Uses the awards service's Outbox model on SQLite and PostgreSQL (the `db_url` fixture).
+"""
+import datetime as dt
+from unittest import mock
+
+import pytest
+from sqlalchemy import event, select
+
+from common import outbox
+from common.db import Database
+from services.awards.models import Outbox
+from services.awards import config
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory():
+    outbox._written.clear()
+    outbox._unmarked.clear()
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url, config.MIGRATIONS_DIR)
+    yield database
+    database.dispose()
+
+
+def add(db, event_type="award_set_approved", **payload):
+    with db.session() as session:
+        return outbox.add(session, Outbox, event_type, payload or {"award_set_id": "a-1"})
+
+
+def marked(db, row_id):
+    with db.session() as session:
+        return session.get(Outbox, row_id).published_at is not None
+
+
+def age(db, seconds):
+    with db.session() as session:
+        for row in session.scalars(select(Outbox)):
+            row.created_at = row.created_at - dt.timedelta(seconds=seconds)
+
+
+def count_statements(db):
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    return statements
+
+
+def test_publish_sends_from_memory_and_marks_in_a_later_batch(db):
+    row_id = add(db, award_set_id="a-1")
+    dispatch = mock.Mock()
+    statements = count_statements(db)
+    with mock.patch.object(outbox, "MARK_BATCH_S", 3600):
+        assert outbox.publish(db, Outbox, dispatch, [row_id]) == 1
+    dispatch.assert_called_once_with("award_set_approved", {"award_set_id": "a-1", "event_id": row_id})
+    assert statements == []  # no read back, no mark yet: the database was not touched
+    assert not marked(db, row_id)
+    assert outbox.flush_marks(db, Outbox) == 1
+    assert marked(db, row_id)
+    assert outbox.flush_marks(db, Outbox) == 0
+
+
+def test_marks_are_flushed_by_a_publish_once_the_oldest_waited_long_enough(db):
+    first, second = add(db), add(db)
+    dispatch = mock.Mock()
+    with mock.patch.object(outbox, "MARK_BATCH_S", 0):
+        outbox.publish(db, Outbox, dispatch, [first])
+        outbox.publish(db, Outbox, dispatch, [second])
+    assert marked(db, first) and marked(db, second)
+
+
+def test_relay_does_not_resend_what_this_process_published(db):
+    row_id = add(db)
+    dispatch = mock.Mock()
+    with mock.patch.object(outbox, "MARK_BATCH_S", 3600):
+        outbox.publish(db, Outbox, dispatch, [row_id])
+    age(db, 60)
+    assert outbox.relay_pending(db, Outbox, dispatch) == 0  # its mark is flushed first
+    assert dispatch.call_count == 1 and marked(db, row_id)
+
+
+def test_relay_sends_rows_left_unpublished_once_they_are_old_enough(db):
+    row_id = add(db)  # the process died after the commit, before publishing
+    outbox._written.pop(row_id)
+    dispatch = mock.Mock()
+    assert outbox.relay_pending(db, Outbox, dispatch) == 0  # younger than RELAY_AFTER_S
+    age(db, outbox.RELAY_AFTER_S + 1)
+    assert outbox.relay_pending(db, Outbox, dispatch) == 1
+    dispatch.assert_called_once_with("award_set_approved", {"award_set_id": "a-1", "event_id": row_id})
+    assert marked(db, row_id)
+
+
+def test_a_row_no_longer_in_memory_is_read_back_and_marked(db):
+    row_id = add(db)
+    outbox._written.pop(row_id)  # pushed out of the bounded memory
+    dispatch = mock.Mock()
+    assert outbox.publish(db, Outbox, dispatch, [row_id]) == 1
+    dispatch.assert_called_once_with("award_set_approved", {"award_set_id": "a-1", "event_id": row_id})
+    assert marked(db, row_id)
+
+
+def test_a_failed_publish_leaves_the_row_to_the_relay(db):
+    row_id = add(db)
+    broken = mock.Mock(side_effect=ConnectionResetError("broker gone"))
+    assert outbox.publish(db, Outbox, broken, [row_id]) == 0
+    outbox.flush_marks(db, Outbox)
+    assert not marked(db, row_id)
+    age(db, outbox.RELAY_AFTER_S + 1)
+    dispatch = mock.Mock()
+    assert outbox.relay_pending(db, Outbox, dispatch) == 1
+    assert marked(db, row_id)
+
+
+def test_a_rolled_back_event_is_never_published(db):
+    with pytest.raises(RuntimeError):
+        with db.session() as session:
+            row_id = outbox.add(session, Outbox, "award_set_approved", {"award_set_id": "x"})
+            raise RuntimeError("the change failed")
+    # The service never publishes the ids of a failed transaction; the relay finds no row.
+    age(db, outbox.RELAY_AFTER_S + 1)
+    dispatch = mock.Mock()
+    assert outbox.relay_pending(db, Outbox, dispatch) == 0
+    with db.session() as session:
+        assert session.get(Outbox, row_id) is None
