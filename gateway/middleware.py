@@ -50,8 +50,8 @@ class GatewayMiddleware:
                 out = MutableHeaders(scope=message)
                 out["x-request-id"] = rid
                 for name, value in SECURITY_HEADERS.items():
-                    if name == "x-frame-options" and "frame-ancestors" in out.get("content-security-policy", ""):
-                        continue  # the response chose who may frame it (the portal's /embed page)
+                    if name == "x-frame-options" and _framed_by_others(out.get("content-security-policy", "")):
+                        continue  # the response lets other sites frame it (the portal's /embed page)
                     out.setdefault(name, value)
             await send(message)
 
@@ -79,6 +79,14 @@ class GatewayMiddleware:
             labels = (scope["method"], template, str(status["code"]))
             metrics.HTTP_REQUESTS.labels(*labels).inc()
             metrics.HTTP_SECONDS.labels(*labels).observe(elapsed)
+
+
+def _framed_by_others(csp):
+    for directive in csp.split(";"):
+        parts = directive.split()
+        if parts and parts[0] == "frame-ancestors":
+            return parts[1:] != ["'self'"]
+    return False
 
 
 def _has_nul(scope):

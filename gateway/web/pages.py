@@ -57,7 +57,9 @@ def render(request, template, title, nav, **extra):
         "contest": _code(request.query_params.get("contest")) or config.PORTAL_CONTEST,
         **extra,
     }
-    return templates.TemplateResponse(request, f"{template}.html", context)
+    response = templates.TemplateResponse(request, f"{template}.html", context)
+    response.headers["content-security-policy"] = config.content_security_policy()
+    return response
 
 
 def _page(template, title, nav):
@@ -81,6 +83,7 @@ async def embed(request: Request):
     """The banner agencies put in an iframe: the only page that may be framed by another site."""
     response = render(request, "embed", "Hội thi CCHC", "embed",
                       unit=_code(request.query_params.get("unit")))
-    # With frame-ancestors set, the gateway middleware leaves out X-Frame-Options for this response.
-    response.headers["content-security-policy"] = f"frame-ancestors {config.PORTAL_EMBED_ANCESTORS}"
+    # Framing by other sites is this page's purpose: the gateway middleware then leaves out
+    # X-Frame-Options (its frame-ancestors is not 'self').
+    response.headers["content-security-policy"] = config.content_security_policy(config.PORTAL_EMBED_ANCESTORS)
     return response

@@ -57,6 +57,9 @@ def page(context):
     pg = context.new_page()
     pg.js_errors = []  # uncaught errors of the page's scripts: every test asserts there were none
     pg.on("pageerror", lambda exc: pg.js_errors.append(str(exc)))
+    # ... and nothing the Content-Security-Policy refused (Chromium reports it on the console).
+    pg.on("console", lambda msg: pg.js_errors.append(msg.text)
+          if msg.type == "error" and "Content Security Policy" in msg.text else None)
     yield pg
     assert pg.js_errors == [], pg.js_errors
 
