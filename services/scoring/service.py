@@ -5,6 +5,7 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from common import health
+from common.backlog import QueueBacklog
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
 from services.scoring import config, domain, quiz_client, workflow
@@ -17,6 +18,7 @@ class ScoringService:
     ctx = RequestContext()
     dispatch = EventDispatcher()
     quiz = RpcProxy("quiz")
+    quiz_backlog = QueueBacklog("rpc-quiz")  # submissions waiting: grading yields to them
 
     # --- events from quiz (requeued on any failure: nothing submitted may be lost) ---
 
@@ -26,6 +28,7 @@ class ScoringService:
 
     @event_handler("quiz", "attempt_submitted", requeue_on_error=True)
     def on_attempt_submitted(self, payload):
+        workflow.yield_to_submissions(self.quiz_backlog.ready)
         workflow.attempt_submitted(self.db, self.dispatch, self._fetch_keys, payload)
 
     @event_handler("quiz", "round_closed", requeue_on_error=True)

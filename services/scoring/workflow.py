@@ -79,6 +79,21 @@ def grade(db, event, fetch_keys):
         raise KeysStillMissing(event.attempt_id, sorted(exc.question_ids)) from None
 
 
+def yield_to_submissions(quiz_backlog, threshold=None, max_wait_s=None, step_s=0.25):
+    """Wait while the quiz service has `threshold` or more requests queued (at most `max_wait_s`);
+    returns the seconds waited. The grade comes later, never not at all: the message stays
+    unacknowledged meanwhile, and after `max_wait_s` grading goes on whatever the backlog."""
+    threshold = config.GRADING_YIELD_BACKLOG if threshold is None else threshold
+    max_wait_s = config.GRADING_YIELD_MAX_S if max_wait_s is None else max_wait_s
+    waited = 0.0
+    while threshold > 0 and waited < max_wait_s and quiz_backlog() >= threshold:
+        eventlet.sleep(step_s)
+        waited += step_s
+    if waited:
+        metrics.observe_grading_yield(waited)
+    return waited
+
+
 def attempt_submitted(db, dispatch, fetch_keys, payload):
     event = parse(schemas.AttemptSubmitted, payload)
     if event is None:

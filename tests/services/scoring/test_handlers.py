@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from common import outbox
 from common.db import Database
 from common.errors import Conflict, Invalid, NotFound
-from services.scoring import config, domain
+from services.scoring import config, domain, workflow
 from services.scoring.errors import KeysStillMissing, QuizUnavailable
 from services.scoring.models import AnswerKey, GradedAttempt, Outbox, RankingRow, RoundResult
 from services.scoring.schemas import RoundClosed
@@ -24,7 +24,9 @@ def db(db_url):
 
 @pytest.fixture
 def service(db):
-    return worker_factory(ScoringService, db=db)
+    service = worker_factory(ScoringService, db=db)
+    service.quiz_backlog.ready.return_value = 0  # nothing queued at quiz: grading never waits
+    return service
 
 
 def count(db, model, *where):
@@ -335,3 +337,29 @@ def test_round_with_no_attempts_is_ranked_empty(service):
     assert [(r["round"], r["actual"], r["ranked_contestants"]) for r in ranked] == [(4, 0, 0)]
     assert service.get_leaderboard(CONTEST, 4) == {"final": True, "actual_attempts": 0, "rows": []}
     assert service.get_round_ranking(CONTEST, 4) == []
+
+
+# --- grading yields to submissions ---
+
+def test_grading_waits_while_quiz_has_a_backlog_then_goes_on(monkeypatch):
+    naps = []
+    monkeypatch.setattr(workflow.eventlet, "sleep", naps.append)
+    backlog = iter([50, 30, 19, 0])
+    assert workflow.yield_to_submissions(lambda: next(backlog), threshold=20, max_wait_s=10, step_s=0.5) == 1.0
+    assert naps == [0.5, 0.5]
+
+
+def test_grading_waits_at_most_the_limit_whatever_the_backlog(monkeypatch):
+    monkeypatch.setattr(workflow.eventlet, "sleep", lambda s: None)
+    assert workflow.yield_to_submissions(lambda: 10_000, threshold=20, max_wait_s=3, step_s=0.25) == 3.0
+    assert workflow.yield_to_submissions(lambda: 10_000, threshold=0, max_wait_s=3) == 0  # turned off
+
+
+def test_a_grading_under_backlog_is_delayed_not_lost(service, monkeypatch):
+    monkeypatch.setattr(workflow.eventlet, "sleep", lambda s: None)
+    readings = iter([100, 100, 0])
+    service.quiz_backlog.ready.side_effect = lambda: next(readings)
+    service.on_bank_changed(bank_changed())
+    service.on_attempt_submitted(attempt("att-1", "c1", 7))
+    assert service.quiz_backlog.ready.call_count == 3
+    assert service.get_grade("att-1")["correct"] == 7
