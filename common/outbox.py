@@ -61,6 +61,10 @@ MARK_BATCH_S = 0.25
 RELAY_AFTER_S = 10.0
 
 
+# Committed rows whose publication waits for a quieter moment: model -> {row id: monotonic time}.
+_held = collections.defaultdict(dict)
+
+
 def _remember(row_id, event_type, payload):
     _written[row_id] = (event_type, payload)
     while len(_written) > _MEMORY_LIMIT:
@@ -119,6 +123,30 @@ def publish(db, model, dispatch, ids):
     if pending and time.monotonic() - min(pending.values()) >= MARK_BATCH_S:
         flush_marks(db, model)
     return sent
+
+
+def hold(model, ids):
+    """Publish these committed rows later (`publish_held`): their subscribers' work can wait.
+    Should the process die meanwhile, the relay sends them (RELAY_AFTER_S)."""
+    now = time.monotonic()
+    for row_id in ids:
+        _held[model].setdefault(row_id, now)
+
+
+def publish_held(db, model, dispatch, busy, max_hold_s):
+    """Publish the held rows: all of them when `busy()` is false, else those held `max_hold_s` or
+    longer. Returns how many were published."""
+    held = _held.get(model)
+    if not held:
+        return 0
+    if busy():
+        cutoff = time.monotonic() - max_hold_s
+        ids = [row_id for row_id, since in held.items() if since <= cutoff]
+    else:
+        ids = list(held)
+    for row_id in ids:
+        held.pop(row_id, None)
+    return publish(db, model, dispatch, ids) if ids else 0
 
 
 def _publish_from_rows(db, model, dispatch, ids):

@@ -106,3 +106,13 @@ def expire(db, attempt_id, seconds_ago=120):
 def outbox_rows(db, event_type):
     with db.session() as s:
         return s.scalars(select(Outbox).where(Outbox.event_type == event_type)).all()
+
+
+class Backlog:
+    """Stands in for common.backlog.QueueBacklog in worker_factory tests: `ready` requests queued."""
+
+    def __init__(self, ready=0):
+        self.waiting = ready
+
+    def ready(self):
+        return self.waiting

@@ -8,6 +8,7 @@ from nameko.testing.services import worker_factory
 from common.errors import Forbidden, Invalid, NotFound, Unauthorized
 from services.quiz.domain import accounts, jury
 from services.quiz.service import QuizService
+from tests.services.quiz.conftest import Backlog
 from tests.services.quiz.conftest import ORG, make_contest, run
 
 JUDGE_ACTOR = {"id": "j", "role": "judge", "unit_code": None}
@@ -118,7 +119,7 @@ def test_unknown_contest_and_roles(setup):
 
 def test_rpc_wiring(setup):
     db, judges, _ = setup
-    service = worker_factory(QuizService, db=db)
+    service = worker_factory(QuizService, db=db, backlog=Backlog())
     assert len(service.list_jury("t-2026")) == 3
     out = service.set_jury(ORG, "t-2026", ["gk.snv"])
     assert _ids(out["judges"]) == [judges["gk.snv"]["id"]]

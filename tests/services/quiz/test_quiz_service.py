@@ -11,12 +11,12 @@ from services.quiz import config
 from services.quiz.domain import seed
 from services.quiz.models import Outbox
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import ORG, b64file, expire, register
+from tests.services.quiz.conftest import ORG, Backlog, b64file, expire, register
 
 
 @pytest.fixture
 def service(db, contest):
-    return worker_factory(QuizService, db=db)
+    return worker_factory(QuizService, db=db, backlog=Backlog())
 
 
 def dispatched(service, event_type):
@@ -43,6 +43,42 @@ def test_submit_publishes_attempt_submitted_at_once(service, db):
     got = service.get_attempt(actor, paper["attempt_id"])
     assert (got["status"], got["correct"], got["total"]) == ("graded", 4, 5)
     assert service.list_attempts(actor) == [got]
+
+
+def test_in_a_rush_attempt_submitted_waits_until_the_queue_drains(service, db, monkeypatch):
+    """While quiz has PUBLISH_YIELD_BACKLOG requests queued, the submission is committed and
+    answered, its event held; the 0.5 s timer sends it once the queue is short again."""
+    from common import outbox
+
+    monkeypatch.setattr(config, "PUBLISH_YIELD_BACKLOG", 20)
+    service.backlog.waiting = 120
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    assert service.submit_attempt(actor, paper["attempt_id"], {})["status"] == "submitted"
+    assert dispatched(service, "attempt_submitted") == []
+    service.publish_held()  # still busy, and not held for PUBLISH_YIELD_MAX_S yet
+    assert dispatched(service, "attempt_submitted") == []
+    service.backlog.waiting = 3
+    service.publish_held()
+    (payload,) = dispatched(service, "attempt_submitted")
+    assert payload["attempt_id"] == paper["attempt_id"]
+    service.publish_held()
+    assert len(dispatched(service, "attempt_submitted")) == 1
+    outbox.flush_marks(db, Outbox)
+    with db.session() as s:
+        assert all(row.published_at for row in s.scalars(select(Outbox).where(Outbox.event_type == "attempt_submitted")))
+
+
+def test_a_held_event_goes_out_after_the_longest_hold_even_if_still_busy(service, db, monkeypatch):
+    monkeypatch.setattr(config, "PUBLISH_YIELD_BACKLOG", 20)
+    monkeypatch.setattr(config, "PUBLISH_YIELD_MAX_S", 0)
+    service.backlog.waiting = 500
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    service.submit_attempt(actor, paper["attempt_id"], {})
+    assert dispatched(service, "attempt_submitted") == []
+    service.publish_held()
+    assert len(dispatched(service, "attempt_submitted")) == 1
 
 
 def test_late_submit_publishes_then_raises_deadline_passed(service, db):
@@ -112,7 +148,7 @@ def test_seeding_at_start(db_url, monkeypatch):
     monkeypatch.setenv("APP_ENV", "local")
     db = Database(db_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
     try:
-        service = worker_factory(QuizService, db=db)
+        service = worker_factory(QuizService, db=db, backlog=Backlog())
         assert len(service.list_units()) == 47
         c2023 = service.get_contest("cchc-2023")
         assert [r["opens_at"] for r in c2023["rounds"]] == [
@@ -132,7 +168,7 @@ def test_seeding_at_start(db_url, monkeypatch):
     # A second start (another instance, or a restart) seeds nothing twice.
     again = Database(db_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
     try:
-        service = worker_factory(QuizService, db=again)
+        service = worker_factory(QuizService, db=again, backlog=Backlog())
         assert len(service.list_units()) == 47 and len(service.list_contests()) == 2
     finally:
         again.dispose()
