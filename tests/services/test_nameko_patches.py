@@ -9,7 +9,6 @@ from unittest import mock
 
 import pytest
 from nameko import messaging, rpc
-from nameko.amqp.publish import Publisher
 
 import common.nameko_deps  # noqa: F401  (applies the patches, as every service does)
 from common import nameko_patches
@@ -42,7 +41,8 @@ def test_other_errors_still_raise():
 
 
 def _responder():
-    responder = mock.Mock(amqp_uri="amqp://x", ssl=None, login_method=None, exchange="nameko-rpc")
+    responder = mock.Mock(amqp_uri="amqp://x", ssl=None, login_method=None)
+    responder.exchange.name = "nameko-rpc"
     responder.message.properties = {"content_type": "application/json", "reply_to": "r-1",
                                     "correlation_id": "c-1"}
     return responder
@@ -50,27 +50,50 @@ def _responder():
 
 def test_rpc_reply_on_a_lost_connection_is_dropped_not_fatal():
     responder = _responder()
-    with mock.patch.object(nameko_patches.ReplyPublisher, "publish",
-                           side_effect=ConnectionRefusedError(111, "refused")):
+    with mock.patch.object(nameko_patches.REPLIES, "send", side_effect=ConnectionRefusedError(111, "refused")):
         assert rpc.Responder.send_response(responder, {"ok": 1}, None) == ({"ok": 1}, None)
-    with mock.patch.object(nameko_patches.ReplyPublisher, "publish", side_effect=KeyError("bug")):
+    with mock.patch.object(nameko_patches.REPLIES, "send", side_effect=KeyError("bug")):
         with pytest.raises(KeyError):
             rpc.Responder.send_response(responder, {"ok": 1}, None)
 
 
-def test_rpc_reply_is_serialized_once_and_sent_without_confirms():
-    with mock.patch.object(nameko_patches.ReplyPublisher, "publish", autospec=True) as publish:
+def test_rpc_reply_is_serialized_once_and_sent_as_one_publish():
+    with mock.patch.object(nameko_patches.REPLIES, "send") as send:
         assert rpc.Responder.send_response(_responder(), {"ok": "Đúng"}, None) == ({"ok": "Đúng"}, None)
-    (publisher, body), kwargs = publish.call_args
-    assert json.loads(body) == {"result": {"ok": "Đúng"}, "error": None}
-    assert kwargs["content_type"] == "application/json" and kwargs["content_encoding"] == "utf-8"
-    assert (kwargs["routing_key"], kwargs["correlation_id"]) == ("r-1", "c-1")
-    assert publisher.use_confirms is False and publisher.transport_options is not Publisher.transport_options
+    (uri, ssl, exchange, routing_key, body, content_type, encoding, correlation_id), _ = send.call_args
+    assert json.loads(body) == {"result": {"ok": "Đúng"}, "error": None} and isinstance(body, bytes)
+    assert (exchange, routing_key, correlation_id) == ("nameko-rpc", "r-1", "c-1")
+    assert (content_type, encoding) == ("application/json", "utf-8")
 
 
 def test_rpc_reply_of_an_unserializable_result_is_an_error():
-    with mock.patch.object(nameko_patches.ReplyPublisher, "publish", autospec=True) as publish:
+    with mock.patch.object(nameko_patches.REPLIES, "send") as send:
         result, exc_info = rpc.Responder.send_response(_responder(), {"when": object()}, None)
     assert result is None and exc_info is not None  # the worker failed (as in nameko)
-    sent = json.loads(publish.call_args.args[1])
+    sent = json.loads(send.call_args.args[4])
     assert sent["result"] is None and sent["error"]["exc_type"] == "UnserializableValueError"
+
+
+def test_reply_sender_reconnects_after_a_broken_connection(rabbit_config):
+    """Against the real broker: a reply reaches its queue; a connection that broke is replaced."""
+    import kombu
+
+    uri = rabbit_config["AMQP_URI"]
+    sender = nameko_patches.ReplySender()
+    with kombu.Connection(uri) as conn:
+        exchange = kombu.Exchange("nameko-rpc", type="topic", durable=True)
+        queue = kombu.Queue("reply-test", exchange=exchange, routing_key="r-1", auto_delete=True)
+        queue(conn.default_channel).declare()
+        sender.send(uri, None, "nameko-rpc", "r-1", b'{"result": 1, "error": null}', "application/json", "utf-8", "c-1")
+        [(key, first)] = sender._conns.items()
+        first.default_channel.connection.sock.close()  # the broker went away under us
+        with pytest.raises(Exception):
+            sender.send(uri, None, "nameko-rpc", "r-1", b"{}", "application/json", "utf-8", "c-2")
+        assert sender._conns == {}
+        sender.send(uri, None, "nameko-rpc", "r-1", b'{"result": 3, "error": null}', "application/json", "utf-8", "c-3")
+        got = []
+        for _ in range(2):
+            message = queue(conn.default_channel).get(no_ack=True)
+            got.append((message.properties["correlation_id"], json.loads(message.body)["result"]))
+        assert got == [("c-1", 1), ("c-3", 3)]
+    sender.close()
