@@ -23,6 +23,7 @@ confirms: the outbox marks an event published only once the broker has it.
 import logging
 import sys
 
+import eventlet
 import kombu
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.semaphore import Semaphore
@@ -77,9 +78,12 @@ class ReplySender:
             conn = self._conns.get(key)
             try:
                 if conn is None:
-                    # No retries here: a broker that is away costs one reply, not a stall of all.
-                    conn = self._conns[key] = kombu.Connection(amqp_uri, ssl=ssl, heartbeat=0, connect_timeout=2,
-                                                               transport_options={"max_retries": 1})
+                    conn = self._conns[key] = _reply_connection(amqp_uri, ssl)
+                elif _closed_by_peer(conn):
+                    # The broker restarted or closed us: a write would still succeed once, into a
+                    # dead socket, and that reply would be lost. Reconnect first.
+                    self._drop(key)
+                    conn = self._conns[key] = _reply_connection(amqp_uri, ssl)
                 channel = conn.default_channel
                 message = channel.prepare_message(
                     body, content_type=content_type, content_encoding=content_encoding,
@@ -100,6 +104,26 @@ class ReplySender:
     def close(self):
         for key in list(self._conns):
             self._drop(key)
+
+
+def _reply_connection(amqp_uri, ssl):
+    # No retries here: a broker that is away costs one reply, not a stall of every worker.
+    return kombu.Connection(amqp_uri, ssl=ssl, heartbeat=0, connect_timeout=2, transport_options={"max_retries": 1})
+
+
+_select = eventlet.patcher.original("select")
+
+
+def _closed_by_peer(conn):
+    """Has the broker said anything on this connection? Replies only write, so anything readable
+    (Connection.Close on a broker shutdown, or end of stream) means the connection is over."""
+    transport = getattr(conn.connection, "transport", None) if conn.connected else None
+    sock = getattr(transport, "sock", None)
+    if sock is None:
+        return True
+    poller = _select.poll()
+    poller.register(sock.fileno(), _select.POLLIN | _select.POLLERR | _select.POLLHUP)
+    return bool(poller.poll(0))
 
 
 REPLIES = ReplySender()

@@ -5,6 +5,8 @@ The real proof is tests/e2e/test_quiz_faults.py::test_broker_restarted_mid_submi
 the pieces without a broker.
 """
 import json
+import time
+import urllib.parse
 from unittest import mock
 
 import pytest
@@ -74,6 +76,23 @@ def test_rpc_reply_of_an_unserializable_result_is_an_error():
     assert sent["result"] is None and sent["error"]["exc_type"] == "UnserializableValueError"
 
 
+def close_connection_of(rabbit_config, kombu_conn):
+    """Ask RabbitMQ (management API) to close this client's connection, as a broker restart does."""
+    import httpx
+
+    port = kombu_conn.default_channel.connection.sock.getsockname()[1]
+    api = rabbit_config["RABBIT_API_URI"] if "RABBIT_API_URI" in rabbit_config else "http://guest:guest@127.0.0.1:15672/api"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        for c in httpx.get(f"{api}/connections").json():
+            if c.get("peer_port") == port:
+                httpx.delete(f"{api}/connections/{urllib.parse.quote(c['name'], safe='')}")
+                time.sleep(0.5)  # the Close frame reaches the client
+                return
+        time.sleep(0.5)  # the management API lists new connections after a few seconds
+    raise AssertionError("connection not listed by the management API")
+
+
 def test_reply_sender_reconnects_after_a_broken_connection(rabbit_config):
     """Against the real broker: a reply reaches its queue; a connection that broke is replaced."""
     import kombu
@@ -86,14 +105,20 @@ def test_reply_sender_reconnects_after_a_broken_connection(rabbit_config):
         queue(conn.default_channel).declare()
         sender.send(uri, None, "nameko-rpc", "r-1", b'{"result": 1, "error": null}', "application/json", "utf-8", "c-1")
         [(key, first)] = sender._conns.items()
-        first.default_channel.connection.sock.close()  # the broker went away under us
+        # The broker closes the connection (as on a restart): the next reply notices and reconnects
+        # instead of writing into the dead socket.
+        close_connection_of(rabbit_config, first)
+        sender.send(uri, None, "nameko-rpc", "r-1", b'{"result": 2, "error": null}', "application/json", "utf-8", "c-2")
+        assert sender._conns[key] is not first
+        # A socket broken under us: that send fails, the next one works on a new connection.
+        sender._conns[key].default_channel.connection.sock.close()
         with pytest.raises(Exception):
-            sender.send(uri, None, "nameko-rpc", "r-1", b"{}", "application/json", "utf-8", "c-2")
+            sender.send(uri, None, "nameko-rpc", "r-1", b"{}", "application/json", "utf-8", "c-x")
         assert sender._conns == {}
         sender.send(uri, None, "nameko-rpc", "r-1", b'{"result": 3, "error": null}', "application/json", "utf-8", "c-3")
         got = []
-        for _ in range(2):
+        for _ in range(3):
             message = queue(conn.default_channel).get(no_ack=True)
             got.append((message.properties["correlation_id"], json.loads(message.body)["result"]))
-        assert got == [("c-1", 1), ("c-3", 3)]
+        assert got == [("c-1", 1), ("c-2", 2), ("c-3", 3)]
     sender.close()
