@@ -21,7 +21,13 @@ def _storable(value):
     """False if `value` holds text PostgreSQL cannot store: NUL characters, or lone UTF-16
     surrogates (JSON's "\\ud800" escapes) that are not valid UTF-8. Walks lists and dicts (keys too)."""
     if isinstance(value, str):
-        return "\x00" not in value and not any("\ud800" <= c <= "\udfff" for c in value)
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")  # in C: a lone surrogate fails here (a loop over the characters
+        except UnicodeEncodeError:  # in Python cost more than the rest of a submission's validation)
+            return False
+        return True
     if isinstance(value, dict):
         return all(_storable(k) and _storable(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
