@@ -133,6 +133,10 @@ def hold(model, ids):
         _held[model].setdefault(row_id, now)
 
 
+def held_count(model):
+    return len(_held.get(model) or ())
+
+
 def publish_held(db, model, dispatch, busy, max_hold_s):
     """Publish the held rows: all of them when `busy()` is false, else those held `max_hold_s` or
     longer. Returns how many were published."""

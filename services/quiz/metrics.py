@@ -21,3 +21,12 @@ def set_in_progress(counts):
     ATTEMPTS_IN_PROGRESS.clear()  # a contest with none left reports nothing rather than a stale value
     for contest, n in counts.items():
         ATTEMPTS_IN_PROGRESS.labels(contest).set(n)
+
+
+# Per instance (dashboards sum them): attempt_submitted events held in memory during a rush, sent
+# when rpc-quiz drains (common.outbox.hold / publish_held).
+EVENTS_HELD = Gauge("cchc_quiz_events_held", "attempt_submitted events held while quiz has a backlog")
+
+
+def set_held(n):
+    EVENTS_HELD.set(n)

@@ -155,6 +155,7 @@ class QuizService:
         if self._busy():
             # A rush: answer the next submissions first; grading starts once the queue drains.
             outbox.hold(Outbox, result["outbox_ids"])
+            metrics.set_held(outbox.held_count(Outbox))
         else:
             self._publish(result["outbox_ids"])  # grading starts now, not at the next relay
         if result["deadline_passed"]:
@@ -194,7 +195,8 @@ class QuizService:
     # periodic work
     @timer(interval=0.5)
     def publish_held(self):
-        outbox.publish_held(self.db, Outbox, self.dispatch, self._busy, config.PUBLISH_YIELD_MAX_S)
+        if outbox.publish_held(self.db, Outbox, self.dispatch, self._busy, config.PUBLISH_YIELD_MAX_S):
+            metrics.set_held(outbox.held_count(Outbox))
 
     @timer(interval=config.SWEEP_INTERVAL_S)
     def sweep(self):

@@ -159,12 +159,17 @@ def test_every_metric_used_by_alerts_and_dashboard_is_exported(cluster, users):
 
 
 def test_queue_gauges_show_consumers_of_every_service(cluster):
-    text = cluster.http.get("/metrics").text
-    assert sample(text, "cchc_queue_exporter_up") == 1.0
-    assert sample(text, "cchc_queue_consumers", queue="rpc-quiz") == 2.0
-    for service in ("scoring", "media", "awards"):
-        assert sample(text, "cchc_queue_consumers", queue=f"rpc-{service}") == 1.0, service
-    assert sample(text, "cchc_queue_messages_ready", queue="rpc-quiz") is not None
+    def consumers_shown():
+        # The management API's figures lag a few seconds behind a cluster that has just started.
+        text = cluster.http.get("/metrics").text
+        assert sample(text, "cchc_queue_exporter_up") == 1.0
+        assert sample(text, "cchc_queue_consumers", queue="rpc-quiz") == 2.0
+        for service in ("scoring", "media", "awards"):
+            assert sample(text, "cchc_queue_consumers", queue=f"rpc-{service}") == 1.0, service
+        assert sample(text, "cchc_queue_messages_ready", queue="rpc-quiz") is not None
+        return True
+
+    wait_for(consumers_shown, 30, 1)
 
 
 def test_attempts_in_progress_and_grading_lag_follow_an_attempt(cluster, api, users, unit_code):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from common.db import Database
 from common.errors import Conflict, Invalid
-from services.quiz import config
+from services.quiz import config, metrics
 from services.quiz.domain import seed
 from services.quiz.models import Outbox
 from services.quiz.service import QuizService
@@ -56,10 +56,12 @@ def test_in_a_rush_attempt_submitted_waits_until_the_queue_drains(service, db, m
     paper = service.start_attempt(actor, "t-2026", 1)
     assert service.submit_attempt(actor, paper["attempt_id"], {})["status"] == "submitted"
     assert dispatched(service, "attempt_submitted") == []
+    assert metrics.EVENTS_HELD._value.get() == 1  # what the dashboard shows
     service.publish_held()  # still busy, and not held for PUBLISH_YIELD_MAX_S yet
     assert dispatched(service, "attempt_submitted") == []
     service.backlog.waiting = 3
     service.publish_held()
+    assert metrics.EVENTS_HELD._value.get() == 0
     (payload,) = dispatched(service, "attempt_submitted")
     assert payload["attempt_id"] == paper["attempt_id"]
     service.publish_held()
