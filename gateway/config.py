@@ -1,4 +1,5 @@
 """Gateway configuration: environment variables, each with one default (listed in the README)."""
+import ipaddress
 import logging
 
 from common import settings
@@ -28,6 +29,10 @@ MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 5 * 1024 * 1024)
 RABBIT_API_URL = env("RABBIT_API_URL", "http://guest:guest@127.0.0.1:15672")
 # Comma-separated origins; "*" lets the agencies' sites embed the contest.
 CORS_ORIGINS = [o.strip() for o in env("CORS_ORIGINS", "*").split(",") if o.strip()]
+# Who may read /metrics: comma-separated networks (CIDR), e.g. the monitoring network; empty = anyone
+# (the single-machine default). docker-compose.yml sets the private ranges Prometheus scrapes from.
+METRICS_ALLOW_FROM = [ipaddress.ip_network(n.strip(), strict=False)
+                      for n in env("METRICS_ALLOW_FROM", "").split(",") if n.strip()]
 
 
 def check_secrets():

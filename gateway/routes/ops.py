@@ -1,16 +1,18 @@
 """Operations: liveness, readiness, Prometheus metrics, the system overview for monitors."""
 import asyncio
+import ipaddress
 import logging
 import urllib.parse
 
 import httpx
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway import auth, config, schemas
 from gateway import metrics as gateway_metrics
 from gateway.deps import get_rpc
+from gateway.errors import ApiError
 from gateway.rpc import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -54,8 +56,21 @@ async def readyz(rpc=Depends(get_rpc)):
     return {"status": "ok", "services": services}
 
 
+def metrics_allowed(host):
+    """Is this client address in METRICS_ALLOW_FROM (always, when that list is empty)?"""
+    if not config.METRICS_ALLOW_FROM:
+        return True
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return any(address in network for network in config.METRICS_ALLOW_FROM)
+
+
 @router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
-async def metrics(rpc=Depends(get_rpc)):
+async def metrics(request: Request, rpc=Depends(get_rpc)):
+    if not metrics_allowed(request.client.host if request.client else None):
+        raise ApiError(403, "forbidden", "Chỉ hệ thống giám sát được đọc chỉ số vận hành.")
     # Queue gauges are read at scrape time: nothing polls the broker when nobody is looking.
     try:
         queues = await queues_from_management_api(

@@ -251,6 +251,24 @@ def test_metrics_count_requests_by_route_template(client, fake):
     assert "cchc_gateway_request_seconds_bucket" in text
 
 
+def test_metrics_only_for_the_allowed_networks_when_a_list_is_set(app, monkeypatch):
+    import ipaddress
+
+    from fastapi.testclient import TestClient
+    from gateway import config
+
+    monkeypatch.setattr(config, "METRICS_ALLOW_FROM", [ipaddress.ip_network("10.0.0.0/8"),
+                                                        ipaddress.ip_network("::1/128")])
+    for host, status in (("10.1.2.3", 200), ("::1", 200), ("203.0.113.9", 403), ("testclient", 403)):
+        with TestClient(app, client=(host, 40000)) as c:
+            resp = c.get("/metrics")
+        assert resp.status_code == status, host
+        if status == 403:
+            assert resp.json()["code"] == "forbidden" and "cchc_gateway" not in resp.text
+    with TestClient(app, client=("203.0.113.9", 40000)) as c:  # the rest of the API is unchanged
+        assert c.get("/healthz").status_code == 200
+
+
 def test_openapi_describes_the_api_in_vietnamese(client):
     doc = client.get("/openapi.json").json()
     assert doc["info"]["title"].startswith("Hội thi CCHC")
