@@ -195,8 +195,8 @@ class QuizService:
     # periodic work
     @timer(interval=0.5)
     def publish_held(self):
-        if outbox.publish_held(self.db, Outbox, self.dispatch, self._busy, config.PUBLISH_YIELD_MAX_S):
-            metrics.set_held(outbox.held_count(Outbox))
+        outbox.publish_held(self.db, Outbox, self.dispatch, self._busy, config.PUBLISH_YIELD_MAX_S)
+        metrics.set_held(outbox.held_count(Outbox))
 
     @timer(interval=config.SWEEP_INTERVAL_S)
     def sweep(self):
