@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import time
 
 from playwright.sync_api import expect
 
@@ -61,7 +62,12 @@ def test_clip_upload_judging_and_gallery(page, context, cluster, api, admin, tmp
     judge.get_by_role("button", name=re.compile(re.escape(title))).click()
     player = judge.locator("[data-player]")
     expect(player).to_have_attribute("src", re.compile(r"^http://"))
-    judge.wait_for_function("document.querySelector('[data-player]').readyState >= 1", timeout=20_000)
+    # Polled from here: wait_for_function would eval its predicate inside the page, which the
+    # portal's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    deadline = time.monotonic() + 20
+    while judge.evaluate("document.querySelector('[data-player]').readyState") < 1:
+        assert time.monotonic() < deadline, "the player never loaded the clip's metadata"
+        judge.wait_for_timeout(200)
     assert judge.evaluate("document.querySelector('[data-player]').duration") == 4
     judge.get_by_label("Nội dung (tối đa 40)").fill("45")
     judge.get_by_label("Thông điệp, sức lan tỏa (tối đa 20)").fill("18")
