@@ -89,9 +89,12 @@ def bank_rows(bank):
 class Client:
     """The gateway's /api/v1, one method per call the tests make; every method returns the response."""
 
-    def __init__(self, base_url, timeout=30):
-        self.http = httpx.Client(base_url=base_url + API, timeout=timeout,
-                                 limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+    def __init__(self, base_url, timeout=30, local_address=None):
+        # local_address: the source address of every connection (any 127.x.y.z reaches a gateway on
+        # 127.0.0.1), so a test can be a caller from another address.
+        transport = httpx.HTTPTransport(
+            local_address=local_address, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+        self.http = httpx.Client(base_url=base_url + API, timeout=timeout, transport=transport)
 
     def close(self):
         self.http.close()

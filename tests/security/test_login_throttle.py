@@ -1,16 +1,21 @@
-"""Login brute force: 429 after LOGIN_MAX_FAILURES_PER_ACCOUNT failures on one account; successes
-are never throttled, even many from one shared address (a whole agency behind one NAT).
+"""Login brute force: 429 after LOGIN_MAX_FAILURES_PER_ACCOUNT failures on one account, and after
+LOGIN_MAX_FAILURES_PER_IP failures from one address spread over many accounts (password spraying);
+successes are never counted, even many from one shared address (a whole agency behind one NAT).
 
-Every request here comes from 127.0.0.1, so this file keeps its failures far below the per-address
-limit (LOGIN_MAX_FAILURES_PER_IP, 100 by default), which it cannot exceed without locking every
-other test of the session out.
+The other tests' requests come from 127.0.0.1 and keep far below the per-address limit; the spraying
+test is a caller on another loopback address (127.0.0.0/8 all reaches the gateway on 127.0.0.1), so
+locking that address out locks no other test out.
 """
 import os
+import random
 import secrets as pysecrets
 
-from tests.e2e.quizclient import Ids
+import pytest
+
+from tests.e2e.quizclient import Client, Ids
 
 MAX_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+MAX_PER_IP = int(os.environ.get("LOGIN_MAX_FAILURES_PER_IP", "100"))
 
 
 def new_staff(api, users, unit_code, secrets):
@@ -65,3 +70,34 @@ def test_successes_from_one_address_are_never_throttled(api, users, unit_code, s
     for _ in range(3 * MAX_PER_ACCOUNT):
         resp = api.token(users["contestant"]["username"], users["contestant"]["password"])
         assert resp.status_code == 200, resp.text
+
+
+@pytest.fixture
+def other_address(cluster):
+    """A client whose connections come from another loopback address than every other test's."""
+    address = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
+    client = Client(cluster.base_url, timeout=60, local_address=address)
+    yield client
+    client.close()
+
+
+def test_password_spraying_from_one_address_is_throttled(api, other_address, users):
+    # Fewer failures per account than locks an account, on as many accounts as the address needs.
+    per_account = MAX_PER_ACCOUNT - 1
+    failures = 0
+    while failures < MAX_PER_IP:
+        ghost = f"phun{pysecrets.token_hex(4)}"
+        for i in range(min(per_account, MAX_PER_IP - failures)):
+            resp = other_address.token(ghost, f"sai-{i}")
+            assert resp.status_code == 401, (failures, resp.text)
+            failures += 1
+    # The address is now refused, on a fresh account and even with the right password...
+    contestant = users["contestant"]
+    for username, password in ((f"phun{pysecrets.token_hex(4)}", "sai"),
+                               (contestant["username"], contestant["password"])):
+        resp = other_address.token(username, password)
+        assert resp.status_code == 429, resp.text
+        assert resp.json()["code"] == "too_many_attempts"
+    # ...while the same account still logs in from every other address.
+    resp = api.token(contestant["username"], contestant["password"])
+    assert resp.status_code == 200, resp.text
