@@ -205,7 +205,10 @@ def relay_pending(db, model, dispatch, older_than_s=RELAY_AFTER_S, limit=500):
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        rows = session.scalars(query).all()
+        held = _held.get(model) or {}
+        # Held by this process (a rush): publish_held sends them; sending them here too would only
+        # make duplicates.
+        rows = [row for row in session.scalars(query).all() if row.id not in held]
         for row in rows:
             dispatch(row.event_type, dict(row.payload, event_id=row.id))
             row.published_at = utcnow()

@@ -14,12 +14,15 @@ DATA_DIR = os.path.join(settings.ROOT, "data")  # copies of the fixtures used fo
 # timer takes its interval when the class is defined.
 SWEEP_INTERVAL_S = settings.env_float("SWEEP_INTERVAL_S", 2)
 
-# A submission is committed (and answered) first; its `attempt_submitted` event starts grading. While
-# this many requests wait in quiz's own queue (a deadline rush), the event is held in memory and sent
-# once the queue has drained, or after PUBLISH_YIELD_MAX_S at the latest (below the outbox relay's
-# 10 s, which sends it anyway should the process die meanwhile). 0 sends every event at once.
+# A submission is committed (and answered) first; its `attempt_submitted` event starts grading. During
+# a rush (PUBLISH_YIELD_BACKLOG requests waiting in quiz's own queue, or PUBLISH_YIELD_RATE starts
+# and submits a second reaching this instance) the event is held in memory and sent once the rush is
+# over, or after PUBLISH_YIELD_MAX_S at the latest (below the outbox relay's 10 s, which sends it
+# should the process die meanwhile, and leaves the events held by a live process alone). 0 turns a
+# rule off.
 PUBLISH_YIELD_BACKLOG = settings.env_int("PUBLISH_YIELD_BACKLOG", 20)
-PUBLISH_YIELD_MAX_S = settings.env_float("PUBLISH_YIELD_MAX_S", 5)
+PUBLISH_YIELD_RATE = settings.env_int("PUBLISH_YIELD_RATE", 50)
+PUBLISH_YIELD_MAX_S = settings.env_float("PUBLISH_YIELD_MAX_S", 8)
 
 
 def database_url():

@@ -9,7 +9,7 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health, outbox
+from common import batch, health, outbox
 from common.backlog import QueueBacklog
 from common.errors import EXPECTED
 from common.nameko_deps import DatabaseProvider, RequestContext
@@ -27,13 +27,14 @@ class QuizService:
     db = DatabaseProvider(config.database_url, config.MIGRATIONS_DIR, on_start=seed.on_start)
     ctx = RequestContext()
     dispatch = EventDispatcher()
-    backlog = QueueBacklog("rpc-quiz")  # requests waiting for any quiz instance
+    backlog = QueueBacklog("rpc-quiz")  # requests waiting for any quiz instance, calls reaching this one
 
     def _publish(self, ids):
         outbox.publish(self.db, Outbox, self.dispatch, ids)
 
     def _busy(self):
-        return 0 < config.PUBLISH_YIELD_BACKLOG <= self.backlog.ready()
+        return (0 < config.PUBLISH_YIELD_BACKLOG <= self.backlog.ready()
+                or 0 < config.PUBLISH_YIELD_RATE <= self.backlog.calls_per_s())
 
     def _run(self, fn, *args):
         with self.db.session() as session:
@@ -139,6 +140,7 @@ class QuizService:
     # attempts
     @rpc(expected_exceptions=EXPECTED)
     def start_attempt(self, actor, contest, n):
+        self.backlog.count_calls()
         return self._run(attempts.start_attempt, actor, contest, n)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -151,13 +153,43 @@ class QuizService:
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_attempt(self, actor, attempt_id, answers, prediction=None):
+        self.backlog.count_calls()
         result = self._run(attempts.submit_attempt, actor, attempt_id, answers, prediction)
+        self._announce_submitted(result["outbox_ids"])
+        return self._submitted(result)
+
+    # The gateway coalesces the starts and submits that arrive together (a round's opening, a
+    # deadline rush) into one of these: one transaction, one reply, each call's own outcome.
+    @rpc
+    def start_attempts(self, calls):
+        self.backlog.count_calls(len(calls))
+        return [batch.reply(result, exc) for result, exc in batch.run(self.db, attempts.start_attempt, calls)]
+
+    @rpc
+    def submit_attempts(self, calls):
+        self.backlog.count_calls(len(calls))
+        outcomes = batch.run(self.db, attempts.submit_attempt, calls)
+        self._announce_submitted([i for result, _ in outcomes if result for i in result["outbox_ids"]])
+        replies = []
+        for result, exc in outcomes:
+            if result is not None:
+                try:
+                    result = self._submitted(result)
+                except Conflict as conflict:
+                    result, exc = None, conflict
+            replies.append(batch.reply(result, exc))
+        return replies
+
+    def _announce_submitted(self, outbox_ids):
         if self._busy():
             # A rush: answer the next submissions first; grading starts once the queue drains.
-            outbox.hold(Outbox, result["outbox_ids"])
+            outbox.hold(Outbox, outbox_ids)
             metrics.set_held(outbox.held_count(Outbox))
         else:
-            self._publish(result["outbox_ids"])  # grading starts now, not at the next relay
+            self._publish(outbox_ids)  # grading starts now, not at the next relay
+
+    @staticmethod
+    def _submitted(result):
         if result["deadline_passed"]:
             # Committed already: the autosaved answers were submitted and will be graded.
             raise err(Conflict, "deadline_passed")

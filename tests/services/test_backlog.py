@@ -48,3 +48,22 @@ def test_unknown_queue_or_broker_reads_as_no_backlog(amqp_uri):
     assert backlog.ready() == 2
     backlog.stop()
     assert backlog_of("amqp://guest:guest@127.0.0.1:1//", "rpc-x").ready() == 0
+
+
+def test_calls_per_second_is_a_sliding_window(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    backlog = QueueBacklog("rpc-quiz")
+    assert backlog.calls_per_s() == 0
+    backlog.count_calls(30)
+    backlog.count_calls()
+    assert backlog.calls_per_s() == 31
+    clock[0] = 1001.25  # a quarter into the next second: three quarters of the last one still count
+    backlog.count_calls(10)
+    assert backlog.calls_per_s() == pytest.approx(10 + 31 * 0.75)
+    clock[0] = 1002.5
+    assert backlog.calls_per_s() == pytest.approx(10 * 0.5)
+    clock[0] = 1010.0  # quiet for seconds: nothing counts
+    assert backlog.calls_per_s() == 0
+    backlog.count_calls(4)
+    assert backlog.calls_per_s() == 4

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from common import outbox
+from common import batch, outbox
 from common.auth import STAFF_ROLES, require
 from services.quiz.domain.contests import load_contest
 from services.quiz.errors import Conflict, Forbidden, Invalid, NotFound, err
@@ -86,16 +86,30 @@ _ACTIVE_QUESTION_IDS = select(_QUESTIONS.c.id).where(_QUESTIONS.c.contest_code =
 _INSERT_ATTEMPT = Attempt.__table__.insert()
 
 
+def _memo(session, key, load):
+    """Read once per transaction what every start of a batch reads (common/batch.py: the memo is
+    dropped whenever a call is rolled back to its savepoint, with the locks it took)."""
+    memo = session.info.setdefault(batch.MEMO, {})
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
 def _contest_and_round(session, contest_code, n):
-    """The contest and its round in one query, the round row share-locked."""
+    """The contest and its round in one query, the round row share-locked (so, within the same
+    transaction, unchanged until the commit: a batch reads it once)."""
     if not isinstance(contest_code, str) or not isinstance(n, int) or isinstance(n, bool):
         load_contest(session, contest_code)  # raises contest_not_found
         raise err(NotFound, "round_not_found")
-    row = session.execute(_CONTEST_AND_ROUND, {"contest": contest_code, "n": n}).first()
-    if row is None:
-        load_contest(session, contest_code)  # contest_not_found, else the round is missing
-        raise err(NotFound, "round_not_found")
-    return row
+
+    def load():
+        row = session.execute(_CONTEST_AND_ROUND, {"contest": contest_code, "n": n}).first()
+        if row is None:
+            load_contest(session, contest_code)  # contest_not_found, else the round is missing
+            raise err(NotFound, "round_not_found")
+        return row
+
+    return _memo(session, ("contest_and_round", contest_code, n), load)
 
 
 def _contestant_facts(session, user_id, contest_code, n):
@@ -119,7 +133,8 @@ def start_attempt(session, actor, contest_code, n, rng=None):
         raise err(Conflict, "attempt_in_progress")
     if in_round >= settings["max_attempts_per_round"]:
         raise err(Conflict, "attempt_limit")
-    active = session.execute(_ACTIVE_QUESTION_IDS, {"contest": contest_code}).scalars().all()
+    active = _memo(session, ("active_question_ids", contest_code),
+                   lambda: session.execute(_ACTIVE_QUESTION_IDS, {"contest": contest_code}).scalars().all())
     count = settings["questions_per_attempt"]
     if len(active) < count:
         raise err(Conflict, "bank_too_small")

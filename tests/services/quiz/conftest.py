@@ -113,6 +113,14 @@ class Backlog:
 
     def __init__(self, ready=0):
         self.waiting = ready
+        self.rate = 0  # calls a second, as calls_per_s would measure them
+        self.counted = 0
 
     def ready(self):
         return self.waiting
+
+    def count_calls(self, n=1):
+        self.counted += n
+
+    def calls_per_s(self):
+        return self.rate

@@ -71,6 +71,21 @@ def test_in_a_rush_attempt_submitted_waits_until_the_queue_drains(service, db, m
         assert all(row.published_at for row in s.scalars(select(Outbox).where(Outbox.event_type == "attempt_submitted")))
 
 
+def test_a_high_rate_of_calls_is_a_rush_too(service, db, monkeypatch):
+    """Coalesced by the gateway, a rush reaches quiz as a few big messages: the queue stays short,
+    the rate of starts and submits is what shows it."""
+    monkeypatch.setattr(config, "PUBLISH_YIELD_RATE", 50)
+    actor = register(db)
+    paper = service.start_attempt(actor, "t-2026", 1)
+    service.backlog.rate = 120
+    service.submit_attempts([{"args": [actor, paper["attempt_id"], {}]}])
+    assert dispatched(service, "attempt_submitted") == []
+    assert service.backlog.counted == 2  # the start and the batch's one call
+    service.backlog.rate = 10
+    service.publish_held()
+    assert [p["attempt_id"] for p in dispatched(service, "attempt_submitted")] == [paper["attempt_id"]]
+
+
 def test_a_held_event_goes_out_after_the_longest_hold_even_if_still_busy(service, db, monkeypatch):
     monkeypatch.setattr(config, "PUBLISH_YIELD_BACKLOG", 20)
     monkeypatch.setattr(config, "PUBLISH_YIELD_MAX_S", 0)
