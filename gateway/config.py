@@ -16,6 +16,10 @@ RPC_TIMEOUT_S = env_float("RPC_TIMEOUT_S", 10)
 # answering 503 for work that is queued and will be done (a start retried after a 503 would meet
 # its own attempt as `attempt_in_progress`). Default: 3 × RPC_TIMEOUT_S.
 RUSH_RPC_TIMEOUT_S = env_float("RUSH_RPC_TIMEOUT_S", 3 * RPC_TIMEOUT_S)
+# Starts and submits that arrive while RPC_BATCH_MAX_IN_FLIGHT batches are on their way leave
+# together, up to RPC_BATCH_MAX_ITEMS in one message (gateway/batching.py); 1 turns coalescing off.
+RPC_BATCH_MAX_ITEMS = env_int("RPC_BATCH_MAX_ITEMS", 32)
+RPC_BATCH_MAX_IN_FLIGHT = env_int("RPC_BATCH_MAX_IN_FLIGHT", 4)
 # /readyz and /admin/system ask every service's `health` with this shorter timeout.
 READY_TIMEOUT_S = env_float("READY_TIMEOUT_S", 2)
 # The services behind the gateway; /readyz wants all of them.

@@ -36,7 +36,14 @@ def create_app(rpc=None):
         version="1.0.0",
         lifespan=lifespan,
     )
-    app.state.rpc = rpc or RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
+    if rpc is None:
+        rpc = RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
+        if config.RPC_BATCH_MAX_ITEMS > 1:
+            # The two calls a round's opening and its deadline rush send by the thousand.
+            for method in ("start_attempt", "submit_attempt"):
+                rpc.coalesce("quiz", method, method + "s", config.RPC_BATCH_MAX_ITEMS,
+                             config.RPC_BATCH_MAX_IN_FLIGHT)
+    app.state.rpc = rpc
     errors.install(app)
     for module in (identity, setup, quiz, results, media, awards):
         app.include_router(module.router)

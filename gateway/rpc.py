@@ -65,6 +65,7 @@ class RpcClient:
         self._exchange = None
         self._reply_to = None
         self._pending = {}  # correlation id -> future of the reply
+        self._coalescers = {}  # (service, method) -> Coalescer (gateway/batching.py)
         self._connected = asyncio.Event()
         self._lost = None
         self._supervisor = None
@@ -200,7 +201,10 @@ class RpcClient:
         timeout = self.timeout if timeout is None else timeout
         began = time.perf_counter()
         outcome = "ok"
+        coalescer = self._coalescers.get((service, method))
         try:
+            if coalescer is not None:
+                return await coalescer.call(args, kwargs, timeout)
             return await self._call(service, method, args, kwargs, timeout)
         except RemoteError:
             outcome = "remote_error"
@@ -211,6 +215,13 @@ class RpcClient:
         finally:
             metrics.RPC_CALLS.labels(service, method, outcome).inc()
             metrics.RPC_SECONDS.labels(service, method, outcome).observe(time.perf_counter() - began)
+
+    def coalesce(self, service, method, batch_method, max_items, max_in_flight):
+        """From now on send `service.method` calls through a Coalescer: under load, many of them
+        in one `service.batch_method(calls)` message (gateway/batching.py)."""
+        from gateway.batching import Coalescer
+
+        self._coalescers[(service, method)] = Coalescer(self, service, method, batch_method, max_items, max_in_flight)
 
     async def _call(self, service, method, args, kwargs, timeout):
         exchange = self._exchange
