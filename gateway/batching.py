@@ -61,40 +61,36 @@ class Coalescer:
                 asyncio.get_running_loop().create_task(self._send(batch))
 
     async def _send(self, batch):
+        futures = [future for _, future, _ in batch]
         try:
-            calls = [call for call, _, _ in batch]
-            timeout = max(t for _, _, t in batch)
-            try:
-                replies = await self.rpc.call(self.service, self.batch_method, calls, timeout=timeout)
-                if not isinstance(replies, list) or len(replies) != len(batch):
-                    raise RemoteError(self.service, self.batch_method,
-                                      {"exc_type": "BadBatchReply", "value": "one reply per call expected"})
-            except ServiceUnavailable as exc:
-                for _, future, _ in batch:
-                    if not future.done():
-                        future.set_exception(ServiceUnavailable(exc.service, exc.reason))
-                return
-            except RemoteError as exc:
-                # The batch itself failed (not a call's own error): every call gets that error.
-                error = {"exc_type": exc.exc_type, "exc_path": exc.exc_path, "exc_args": exc.exc_args,
-                         "value": exc.value}
-                for _, future, _ in batch:
-                    if not future.done():
-                        future.set_exception(RemoteError(self.service, self.method, error))
-                return
-            for (_, future, _), reply in zip(batch, replies):
-                if future.done():
+            replies = await self.rpc.call(self.service, self.batch_method, [call for call, _, _ in batch],
+                                          timeout=max(timeout for _, _, timeout in batch))
+        except ServiceUnavailable as exc:
+            _fail(futures, ServiceUnavailable, exc.service, exc.reason)
+        except RemoteError as exc:
+            # The batch itself failed (not a call's own error): every call gets that error.
+            _fail(futures, RemoteError, self.service, self.method, exc.error)
+        except Exception:
+            _fail(futures, ServiceUnavailable, self.service, "rejected")  # nobody waits for a bug
+            raise
+        else:
+            if not isinstance(replies, list) or len(replies) != len(batch):
+                replies = [None] * len(batch)  # not one reply per call: every call fails below
+            for future, reply in zip(futures, replies):
+                if future.done():  # its caller gave up
                     continue
                 error = reply.get("error") if isinstance(reply, dict) else {"exc_type": "BadBatchReply"}
                 if error:
                     future.set_exception(RemoteError(self.service, self.method, error))
                 else:
                     future.set_result(reply.get("result"))
-        except Exception:
-            for _, future, _ in batch:  # a bug here must not leave callers waiting for their timeout
-                if not future.done():
-                    future.set_exception(ServiceUnavailable(self.service, "rejected"))
-            raise
         finally:
             self._in_flight -= 1
             self._schedule_flush()
+
+
+def _fail(futures, exc_class, *args):
+    """Fail every call still waiting, each with an exception of its own."""
+    for future in futures:
+        if not future.done():
+            future.set_exception(exc_class(*args))

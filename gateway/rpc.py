@@ -45,6 +45,7 @@ class RemoteError(Exception):
     def __init__(self, service, method, error):
         self.service = service
         self.method = method
+        self.error = error  # as it came over the wire: {"exc_type", "exc_path", "exc_args", "value"}
         self.exc_type = error.get("exc_type")
         self.exc_path = error.get("exc_path")
         self.exc_args = error.get("exc_args") or []
