@@ -43,6 +43,14 @@ def iso(value):
     return value.isoformat()
 
 
+def open_rounds(open_for_s=7200):
+    """Round 1 open now, round 2 scheduled an hour after round 1 closes."""
+    now = now_utc()
+    return [{"opens_at": iso(now - dt.timedelta(minutes=1)), "closes_at": iso(now + dt.timedelta(seconds=open_for_s))},
+            {"opens_at": iso(now + dt.timedelta(seconds=open_for_s + 3600)),
+             "closes_at": iso(now + dt.timedelta(seconds=open_for_s + 7200))}]
+
+
 def csv_bytes(header, rows):
     buf = io.StringIO()
     writer = csv.writer(buf)

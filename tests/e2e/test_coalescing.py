@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.quizclient import Client, make_bank, sheet, tag, wait_graded
-from tests.e2e.test_quiz_api import open_rounds
+from tests.e2e.quizclient import Client, make_bank, open_rounds, sheet, tag, wait_graded
 
 N = 40
 SETTINGS = {"questions_per_attempt": 3, "time_limit_s": 600, "max_attempts_per_round": 1, "grace_s": 1}

@@ -11,8 +11,8 @@ import unicodedata
 import pytest
 
 from tests.e2e.quizclient import (KEYS, QUESTION_COLUMNS, UNIT_COLUMNS, Client, Ids, bank_rows, csv_bytes,
-                                  expected_order, iso, make_bank, now_utc, parse_time, sheet, tag, wait_for,
-                                  wait_graded, xlsx_bytes)
+                                  expected_order, iso, make_bank, now_utc, open_rounds, parse_time, sheet, tag,
+                                  wait_for, wait_graded, xlsx_bytes)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SETTINGS = {"questions_per_attempt": 3, "time_limit_s": 60, "max_attempts_per_round": 2, "grace_s": 1}
@@ -30,14 +30,6 @@ def assert_error(resp, status, code):
     assert body["code"] == code, body
     assert is_vietnamese_detail(body), body
     return body
-
-
-def open_rounds(open_for_s=7200):
-    """Round 1 open now, round 2 scheduled an hour after round 1 closes."""
-    now = now_utc()
-    return [{"opens_at": iso(now - dt.timedelta(minutes=1)), "closes_at": iso(now + dt.timedelta(seconds=open_for_s))},
-            {"opens_at": iso(now + dt.timedelta(seconds=open_for_s + 3600)),
-             "closes_at": iso(now + dt.timedelta(seconds=open_for_s + 7200))}]
 
 
 @pytest.fixture(scope="module")
