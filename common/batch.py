@@ -29,48 +29,49 @@ log = logging.getLogger(__name__)
 MEMO = "batch_memo"
 
 
-def _call(fn, session, call):
-    return fn(session, *(call.get("args") or ()), **(call.get("kwargs") or {}))
+def _call(fn, uow, call):
+    return fn(uow, *(call.get("args") or ()), **(call.get("kwargs") or {}))
 
 
-def _alone(db, fn, call):
+def _alone(store, fn, call, hold):
     logs.set_request_id(call.get("request_id"))
     try:
-        with db.session() as session:
-            return _call(fn, session, call), None
+        with store.unit(hold=hold) as uow:
+            return _call(fn, uow, call), None
     except Exception as exc:  # every call gets its own error, as a lone RPC would
         if not isinstance(exc, DomainError):
             log.exception("batched call failed")
         return None, exc
 
 
-def _together(db, fn, calls):
+def _together(store, fn, calls, hold):
     outcomes = []
-    with db.session() as session:
+    with store.unit(hold=hold) as uow:
         for call in calls:
             logs.set_request_id(call.get("request_id"))
             try:
-                with session.begin_nested():
-                    outcomes.append((_call(fn, session, call), None))
+                with uow.savepoint():
+                    outcomes.append((_call(fn, uow, call), None))
             except DomainError as exc:
-                session.info.pop(MEMO, None)
+                uow.session.info.pop(MEMO, None)
                 outcomes.append((None, exc))
     return outcomes
 
 
-def run(db, fn, calls):
-    """[(result, exception)] for `fn(session, *args, **kwargs)` of every call, in the calls' order.
+def run(store, fn, calls, hold=False):
+    """[(result, exception)] for `fn(uow, *args, **kwargs)` of every call, in the calls' order.
 
+    `store`: the service's common.uow.Store; `hold`: keep the events for later (a rush).
     `fn` must raise its DomainErrors for a call's own reasons (not found, not yours, too late...),
     never for the state of the transaction.
     """
     try:
-        if len(calls) > 1 and db.engine.dialect.name == "postgresql":
+        if len(calls) > 1 and store.engine.dialect.name == "postgresql":
             try:
-                return _together(db, fn, calls)
+                return _together(store, fn, calls, hold)
             except Exception:
                 log.warning("batch of %d rolled back, running each call alone", len(calls), exc_info=True)
-        return [_alone(db, fn, call) for call in calls]
+        return [_alone(store, fn, call, hold) for call in calls]
     finally:
         logs.set_request_id(None)
 

@@ -4,6 +4,8 @@ The README's configuration table lists every variable read here or in a service'
 """
 import os
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -46,11 +48,12 @@ def database_url(service):
     return f"sqlite:///{os.path.join(DATA_DIR, service + '.db')}"
 
 
-def nameko_config():
-    """The config dict nameko's runner wants."""
-    return {
-        "AMQP_URI": AMQP_URI,
-        "max_workers": env_int("MAX_WORKERS", 10),
-        "parent_calls_tracked": 10,
-        "serializer": "json",
-    }
+class ServiceSettings(BaseSettings):
+    """Base of each service's typed settings (`services/<name>/config.py`): one field per
+    environment variable (the upper-cased field name unless an alias says otherwise), each with its
+    default and a comment saying why. Unknown variables are ignored."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    # Seconds to wait for another service's RPC answer (common/upstream.py).
+    rpc_timeout_s: float = 10

@@ -3,6 +3,8 @@ import datetime as dt
 
 from sqlalchemy import DateTime, TypeDecorator
 
+from common.time import as_utc
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in and out, on PostgreSQL and on SQLite (which stores naive text)."""
@@ -21,4 +23,4 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return as_utc(value)
