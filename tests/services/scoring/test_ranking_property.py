@@ -1,12 +1,20 @@
-"""Property test: for random attempts, the boards (the pure ranking, and the stored leaderboard of
-the domain, live in SQL and final, on SQLite and PostgreSQL) list each contestant once with their
-best attempt, in SPEC order, with ranks consistent with the keys; and the SQL board equals the pure
-reference row for row."""
+"""Property test: for random attempts, every board — the pure ranking (ranking.rank), the live board
+the database computes, and the final board domain.try_finalize stores — equals row for row the board
+of spec_rules.py, on SQLite and PostgreSQL; the final board's `actual` equals the SPEC's count.
+
+Independent of the product: the expected boards and `actual` come from spec_rules.py (SPEC §3
+restated as a comparison function), never from ranking.order_key / rank / counted_attempts /
+actual_count, which try_finalize itself uses, so a bug there is caught rather than mirrored.
+Mutations of the product seen failing here: keys 2 and 3 swapped; `actual` counting contestants
+instead of attempts (either target) or near-perfect attempts as perfect; the prediction distance
+off by one; a missing prediction taken as nearest; the worst attempt counted; later submission
+first; ties not sharing a rank; the SQL live board without the duration key.
+"""
 import datetime as dt
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from common.db import Database
@@ -15,12 +23,15 @@ from services.scoring.models import GradedAttempt
 from services.scoring.schemas import RoundClosed
 from tests import pg
 
+from . import spec_rules
+
 T0 = dt.datetime(2023, 6, 1, tzinfo=dt.timezone.utc)
 
 attempt_st = st.tuples(
     # contestant ids whose order differs between collations: ties must list them as Python does
     st.sampled_from(["c1", "C2", "c-3", "c_4", "Đ5", "d6"]),
-    st.integers(0, 3),                                 # correct (of 3: perfect attempts happen)
+    st.integers(0, 4),                                 # correct (capped at total)
+    st.sampled_from([3, 4]),                           # total: perfect attempts happen on both
     st.one_of(st.none(), st.integers(0, 6)),            # prediction
     st.integers(0, 3),                                 # duration_ms
     st.integers(0, 3),                                 # submitted_at, seconds after T0
@@ -28,61 +39,34 @@ attempt_st = st.tuples(
 attempts_st = st.lists(attempt_st, min_size=0, max_size=25)
 
 
-def make_entries(rows):
+def make_attempts(rows, prefix=""):
+    """Plain dicts (spec_rules' input); the same values go to the product as Entry or as rows."""
     return [
-        ranking.Entry(f"a{i:03d}", c, correct, 3, pred, dur, T0 + dt.timedelta(seconds=sub))
-        for i, (c, correct, pred, dur, sub) in enumerate(rows)
+        {"attempt_id": f"{prefix}a{i:03d}", "contestant_id": c, "correct": min(correct, total),
+         "total": total, "prediction": pred, "duration_ms": dur,
+         "submitted_at": T0 + dt.timedelta(seconds=sub)}
+        for i, (c, correct, total, pred, dur, sub) in enumerate(rows)
     ]
-
-
-def key_of_row(row, actual):
-    """SPEC keys recomputed from a leaderboard row as the client sees it."""
-    if actual is None:
-        diff = 0
-    else:
-        diff = float("inf") if row["prediction_diff"] is None else row["prediction_diff"]
-    return (-row["correct"], diff, row["duration_ms"], dt.datetime.fromisoformat(row["submitted_at"]))
-
-
-def check_board(rows, entries, actual):
-    by_contestant = {}
-    for e in entries:
-        by_contestant.setdefault(e.contestant_id, []).append(e)
-    # each contestant exactly once
-    assert sorted(r["contestant_id"] for r in rows) == sorted(by_contestant)
-    keys = [key_of_row(r, actual) for r in rows]
-    # ordered by SPEC's keys
-    assert keys == sorted(keys)
-    for row, key in zip(rows, keys):
-        # the row is the contestant's best attempt
-        best = min(ranking.order_key(e, actual) for e in by_contestant[row["contestant_id"]])
-        assert key == best
-        # rank = 1 + number of contestants strictly ahead
-        assert row["rank"] == 1 + sum(1 for other in keys if other < key)
-        if actual is not None and row["prediction"] is not None:
-            assert row["prediction_diff"] == abs(row["prediction"] - actual)
-
-
-def as_rows(ranked):
-    return [
-        {"rank": r.rank, "contestant_id": r.entry.contestant_id, "correct": r.entry.correct,
-         "prediction": r.entry.prediction, "prediction_diff": r.prediction_diff,
-         "duration_ms": r.entry.duration_ms, "submitted_at": r.entry.submitted_at.isoformat()}
-        for r in ranked
-    ]
-
-
-@settings(max_examples=300, deadline=None)
-@given(attempts_st, st.one_of(st.none(), st.integers(0, 6)))
-def test_pure_ranking_properties(rows, actual):
-    entries = make_entries(rows)
-    check_board(as_rows(ranking.rank(entries, actual)), entries, actual)
 
 
 def shown(rows):
     """What a board row shows, minus the name and unit (those come from the same attempt)."""
     return [(r["rank"], r["contestant_id"], r["correct"], r["prediction"], r["prediction_diff"],
              r["duration_ms"], r["submitted_at"]) for r in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(attempts_st, st.one_of(st.none(), st.integers(0, 6)))
+def test_pure_ranking_equals_the_spec(rows, actual):
+    attempts = make_attempts(rows)
+    entries = [
+        ranking.Entry(a["attempt_id"], a["contestant_id"], a["correct"], a["total"], a["prediction"],
+                      a["duration_ms"], a["submitted_at"])
+        for a in attempts
+    ]
+    got = [(r.rank, r.entry.contestant_id, r.entry.correct, r.entry.prediction, r.prediction_diff,
+            r.entry.duration_ms, r.entry.submitted_at.isoformat()) for r in ranking.rank(entries, actual)]
+    assert got == spec_rules.board(attempts, actual)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -100,36 +84,39 @@ def board_db(request, tmp_path_factory):
         pg.drop_database(name)
 
 
+# (contestant, correct, total, prediction, duration_ms, submitted_at s)
+TIED_FINAL = [("c1", 3, 3, 2, 1, 0), ("C2", 3, 3, 2, 1, 0), ("c1", 3, 3, None, 0, 1), ("d6", 1, 4, 5, 0, 0)]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempts_st, st.sampled_from(["submitted_attempts", "perfect_attempts"]))
-def test_stored_leaderboard_properties(board_db, rows, target):
+# c1 has two perfect attempts (3 perfect attempts, 2 contestants with one): the live board counts
+# c1's faster one, the final board the one with a prediction, which ties C2 on every key.
+@example(rows=TIED_FINAL, target="perfect_attempts")
+@example(rows=TIED_FINAL, target="submitted_attempts")
+def test_stored_leaderboards_equal_the_spec(board_db, rows, target):
     contest = f"p-{uuid.uuid4().hex[:12]}"
-    entries = make_entries(rows)
+    attempts = make_attempts(rows, prefix=f"{contest}-")
     with board_db.session() as session:
-        for e in entries:
+        for a in attempts:
             session.add(GradedAttempt(
-                attempt_id=f"{contest}-{e.attempt_id}", contest=contest, round=1,
-                contestant_id=e.contestant_id, full_name=e.contestant_id, unit_code="U",
-                correct=e.correct, total=e.total, prediction=e.prediction, duration_ms=e.duration_ms,
-                started_at=e.submitted_at, submitted_at=e.submitted_at,
+                contest=contest, round=1, full_name=a["contestant_id"], unit_code="U",
+                started_at=a["submitted_at"], **a,
             ))
     with board_db.session() as session:
         live = domain.leaderboard(session, contest, 1, limit=1000)
     assert live["final"] is False and live["actual_attempts"] is None
-    check_board(live["rows"], entries, None)
-    # the SQL live board agrees with the reference exactly, ties included
-    assert shown(live["rows"]) == shown(as_rows(ranking.rank(entries)))
+    assert shown(live["rows"]) == spec_rules.board(attempts)
 
     with board_db.session() as session:
         domain.record_round_closed(session, RoundClosed(
-            contest=contest, round=1, submitted_attempts=len(entries), prediction_target=target))
+            contest=contest, round=1, submitted_attempts=len(attempts), prediction_target=target))
     with board_db.session() as session:
         assert len(domain.try_finalize(session, contest, 1)) == 1
     with board_db.session() as session:
         final = domain.leaderboard(session, contest, 1, limit=1000)
         full = domain.round_ranking(session, contest, 1)
-    actual = ranking.actual_count(entries, target, len(entries))
+    actual = spec_rules.actual(attempts, target)
     assert final["final"] is True and final["actual_attempts"] == actual
-    check_board(final["rows"], entries, actual)
-    assert shown(final["rows"]) == shown(as_rows(ranking.rank(entries, actual)))
+    assert shown(final["rows"]) == spec_rules.board(attempts, actual)
     assert full == final["rows"]
