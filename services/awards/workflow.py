@@ -34,11 +34,7 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
     slots = prizes.slots(table, kind)
     inputs = {"prize_table": table[kind], "one_weekly_prize_per_person": one_per_person}
     if kind == "weekly":
-        rounds = {r["n"]: r for r in info.get("rounds") or []}
-        if round_key not in rounds:
-            raise err(NotFound, "round_not_found")
-        if rounds[round_key].get("status") in ("scheduled", "open"):
-            raise err(Conflict, "round_not_final")
+        compute.check_round_closed(info.get("rounds") or [], round_key)
         try:
             rows = scoring.get_round_ranking(contest, round_key)  # in scoring's final order
         except Conflict as exc:
@@ -51,10 +47,7 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
     elif kind == "video":
         winners, breakdown = compute.video(media.list_clip_results(contest), slots, unit_names(quiz))
     else:
-        unfinished = [r["n"] for r in info.get("rounds") or [] if r.get("status") != "finalized"]
-        if unfinished:
-            raise err(Conflict, "rounds_not_final", err(Conflict, "rounds_not_final").detail +
-                      f" (tuần {', '.join(map(str, unfinished))})")
+        compute.check_rounds_final(info.get("rounds") or [])
         weights = settings.get("collective_weights") or {"participation": 0.5, "quality": 0.5}
         inputs["collective_weights"] = weights
         clip_results = media.list_clip_results(contest)

@@ -8,7 +8,7 @@ kept with the award set for the organizers.
 import datetime as dt
 
 from common.time import as_utc
-from services.awards.errors import Conflict, err
+from services.awards.errors import MESSAGES, Conflict, NotFound, err
 
 # Candidates asked about at once when re-checking the exclusion list (quiz.excluded_contestants):
 # enough that one call almost always settles a round, small enough to keep the message light.
@@ -48,6 +48,15 @@ def _winner(prize, amount, unit_code, details, contestant_id=None, full_name=Non
 
 
 # --- weekly ------------------------------------------------------------------------------------
+
+def check_round_closed(rounds, n):
+    """NotFound unless quiz lists round `n`; Conflict while it is still scheduled or open."""
+    found = {r["n"]: r for r in rounds}
+    if n not in found:
+        raise err(NotFound, "round_not_found")
+    if found[n].get("status") in ("scheduled", "open"):
+        raise err(Conflict, "round_not_final")
+
 
 def weekly(rows, slots, round_n, previous_winners, excluded_lookup):
     """The top eligible contestants of a round's final ranking.
@@ -98,10 +107,10 @@ def check_clips_scored(results):
     unscored = [c["clip_id"] for c in clips
                 if c.get("score") is None or (c.get("judges_scored") or 0) < (c.get("judges_assigned") or 0)]
     if not results.get("complete") or unscored:
-        detail = err(Conflict, "clips_not_scored").detail
+        detail = MESSAGES["clips_not_scored"]
         if unscored:
             detail += f" ({len(unscored)} video clip chưa đủ điểm.)"
-        raise Conflict("clips_not_scored", detail)
+        raise err(Conflict, "clips_not_scored", detail)
     return clips
 
 
@@ -126,6 +135,14 @@ def video(results, slots, unit_names):
 
 
 # --- collective --------------------------------------------------------------------------------
+
+def check_rounds_final(rounds):
+    """Conflict, naming them, while some rounds of the contest are not finalized."""
+    unfinished = [r["n"] for r in rounds if r.get("status") != "finalized"]
+    if unfinished:
+        raise err(Conflict, "rounds_not_final",
+                  f"{MESSAGES['rounds_not_final']} (tuần {', '.join(map(str, unfinished))})")
+
 
 def best_clips(clips):
     """{unit_code: its first accepted clip in `clip_order`}."""
