@@ -53,7 +53,8 @@ class ServiceSettings(BaseSettings):
     environment variable (the upper-cased field name unless an alias says otherwise), each with its
     default and a comment saying why. Unknown variables are ignored."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    # An empty variable counts as unset, as `env()` above has it (`FOO=` keeps FOO's default).
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     # Seconds to wait for another service's RPC answer (common/upstream.py).
     rpc_timeout_s: float = 10

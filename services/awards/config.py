@@ -1,21 +1,29 @@
-"""Settings of the awards service (environment variables, defaults documented in README)."""
+"""Settings of the awards service: one typed field per environment variable (README lists them)."""
 import os
 
-from common import settings
+from pydantic import Field
+
+from common import settings as common_settings
+from common.settings import ServiceSettings
 
 SERVICE_NAME = "awards"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 FONTS_DIR = os.path.join(os.path.dirname(__file__), "fonts")
 
-# Seconds to wait for an answer of quiz, scoring or media (nameko's RpcProxy has no timeout).
-RPC_TIMEOUT_S = settings.env_float("RPC_TIMEOUT_S", 10)
-# Period of the timer that relays outbox events a crash or a broker outage left unpublished.
-RELAY_INTERVAL_S = settings.env_float("AWARDS_RELAY_INTERVAL_S", 5)
-# Who signs the decision and the certificates (printed at the foot of the documents).
-ISSUER = settings.env("AWARDS_ISSUER", "Ban Tổ chức Hội thi")
-SIGNER_TITLE = settings.env("AWARDS_SIGNER_TITLE", "TRƯỞNG BAN TỔ CHỨC")
-PROVINCE = settings.env("AWARDS_PROVINCE", "Thừa Thiên Huế")
+
+class Settings(ServiceSettings):
+    # Period of the timer that publishes outbox events a crash or a broker outage left pending.
+    relay_interval_s: float = Field(5, validation_alias="AWARDS_RELAY_INTERVAL_S")
+    # Who issues the decision and the certificates (printed at the head of the documents).
+    issuer: str = Field("Ban Tổ chức Hội thi", validation_alias="AWARDS_ISSUER")
+    # The title of who signs them (printed at the foot).
+    signer_title: str = Field("TRƯỞNG BAN TỔ CHỨC", validation_alias="AWARDS_SIGNER_TITLE")
+    # The province named in the date line of the documents.
+    province: str = Field("Thừa Thiên Huế", validation_alias="AWARDS_PROVINCE")
+
+
+settings = Settings()
 
 
 def database_url():
-    return settings.database_url(SERVICE_NAME)
+    return common_settings.database_url(SERVICE_NAME)

@@ -1,13 +1,10 @@
 """Error codes of the awards service with their Vietnamese messages.
 
 Domain code raises `err(Class, code)` so that one code always carries the same message.
-`UpstreamUnavailable` is not a user error: another service did not answer in time; the gateway
-answers 503 for it (gateway/routes/awards.py).
 """
 from common import errors
-from common.upstream import UpstreamUnavailable  # noqa: F401  (raised by this service's modules)
 
-Invalid, NotFound, Conflict, Forbidden = errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden
+Invalid, NotFound, Conflict = errors.Invalid, errors.NotFound, errors.Conflict
 
 MESSAGES = {
     # input
@@ -20,7 +17,6 @@ MESSAGES = {
     # not found
     "award_set_not_found": "Không tìm thấy kết quả giải thưởng (có thể bản dự thảo đã được tính lại với mã mới).",
     "winner_not_found": "Không có người đoạt giải với số thứ tự này.",
-    "contest_not_found": "Không tìm thấy hội thi.",
     "round_not_found": "Không tìm thấy tuần thi.",
     # state
     "round_not_final": "Tuần thi chưa kết thúc hoặc chưa có xếp hạng chung cuộc: chưa thể xét giải tuần.",
@@ -34,8 +30,5 @@ MESSAGES = {
     "not_approved": "Kết quả giải chưa được phê duyệt: chưa thể cấp giấy khen.",
 }
 
-
-def err(cls, code, detail=None):
-    return cls(code, detail or MESSAGES.get(code, code))
-
+err = errors.messages(MESSAGES)
 

@@ -10,11 +10,9 @@ from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
+from common.time import utcnow
 from common.types import UTCDateTime
-
-
-def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
+from common.uow import AuditMixin
 
 
 class Base(DeclarativeBase):
@@ -23,6 +21,10 @@ class Base(DeclarativeBase):
 
 class Outbox(OutboxMixin, Base):
     pass
+
+
+class AuditEntry(AuditMixin, Base):
+    """Who computed, approved or changed the prizes of a contest, and what changed."""
 
 
 class PrizeTable(Base):

@@ -1,100 +1,89 @@
 """Nameko entrypoints of the awards service: wiring only, the steps live in workflow.py and the
-logic in domain/.
+rules in domain/.
 
-Inputs come from quiz, scoring and media by RPC (upstream.py bounds each call); the approval
-writes its `award_set_approved` event to the outbox in the same transaction and publishes it
-right after the commit; a timer relays whatever a crash or a broker outage left behind.
+Inputs come from quiz, scoring and media by RPC (common.upstream bounds each call); approval
+announces `award_set_approved` through the store (published after the commit); a timer relays
+whatever a crash or a broker outage left unpublished.
 """
-from nameko.events import EventDispatcher
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health, outbox
+from common import health
 from common.errors import EXPECTED
-from common.nameko_deps import DatabaseProvider, RequestContext
+from common.nameko_deps import RequestContext
+from common.uow import StoreProvider
+from common.upstream import Upstream
 from services.awards import config, workflow
 from services.awards.domain import sets
-from services.awards.errors import UpstreamUnavailable
-from services.awards.models import Outbox
-from services.awards.upstream import Upstream
+from services.awards.models import AuditEntry, Outbox
 
-# Domain errors and "another service did not answer" are outcomes, not crashes of this service.
-EXPECTED_HERE = EXPECTED + (UpstreamUnavailable,)
+TIMEOUT_S = config.settings.rpc_timeout_s
 
 
 class AwardsService:
     name = config.SERVICE_NAME
 
-    db = DatabaseProvider(config.database_url, config.MIGRATIONS_DIR)
+    db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, audit_model=AuditEntry)
     ctx = RequestContext()
-    dispatch = EventDispatcher()
-    quiz = RpcProxy("quiz")
-    scoring = RpcProxy("scoring")
-    media = RpcProxy("media")
-
-    @property
-    def upstream(self):
-        return Upstream(self.quiz, self.scoring, self.media)
+    quiz = Upstream("quiz", TIMEOUT_S)
+    scoring = Upstream("scoring", TIMEOUT_S)
+    media = Upstream("media", TIMEOUT_S)
 
     @rpc
     def health(self):
         return health.check(self.name, self.db)
 
     # award sets
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def compute(self, actor, contest, kind, round=None):
-        return workflow.compute_set(self.db, self.upstream, actor, contest, kind, round)
+        return workflow.compute_set(self.db, self.quiz, self.scoring, self.media, actor, contest, kind, round)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def approve(self, actor, award_set_id):
-        with self.db.session() as session:
-            result, outbox_ids = sets.approve(session, actor, award_set_id)
-        outbox.publish(self.db, Outbox, self.dispatch, outbox_ids)
-        return result
+        return self.db.run(sets.approve, actor, award_set_id)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def get_award_set(self, actor, award_set_id):
-        with self.db.session() as session:
-            return sets.get(session, actor, award_set_id)
+        return self.db.read(sets.get, actor, award_set_id)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def list_award_sets(self, actor, contest):
         return workflow.admin_sets(self.db, actor, contest)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def public_awards(self, contest, kind=None, round=None):
         return workflow.public_sets(self.db, contest, kind, round)
 
     # prize table and budget
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def get_prize_table(self, contest):
         return workflow.get_prize_table(self.db, contest)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def set_prize_table(self, actor, contest, table):
-        return workflow.set_prize_table(self.db, self.upstream, actor, contest, table)
+        return workflow.set_prize_table(self.db, self.quiz, actor, contest, table)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def budget(self, actor, contest):
-        return workflow.budget(self.db, self.upstream, actor, contest)
+        return workflow.budget(self.db, self.quiz, actor, contest)
 
     # documents: {filename, content_type, content_b64}
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def decision_document(self, actor, award_set_id, fmt):
-        return workflow.decision_document(self.db, self.upstream, actor, award_set_id, fmt)
+        return workflow.decision_document(self.db, self.quiz, actor, award_set_id, fmt)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def certificate(self, actor, award_set_id, index):
-        return workflow.certificate(self.db, self.upstream, actor, award_set_id, index)
+        return workflow.certificate(self.db, self.quiz, actor, award_set_id, index)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def certificates_zip(self, actor, award_set_id):
-        return workflow.certificates_zip(self.db, self.upstream, actor, award_set_id)
+        return workflow.certificates_zip(self.db, self.quiz, actor, award_set_id)
 
-    @rpc(expected_exceptions=EXPECTED_HERE)
+    @rpc(expected_exceptions=EXPECTED)
     def report(self, actor, contest, fmt):
-        return workflow.report(self.db, self.upstream, actor, contest, fmt)
+        return workflow.report(self.db, self.quiz, self.scoring, self.media, actor, contest, fmt)
 
-    @timer(interval=config.RELAY_INTERVAL_S)
+    @timer(interval=config.settings.relay_interval_s)
     def relay(self):
-        outbox.relay_pending(self.db, Outbox, self.dispatch)
+        self.db.relay()

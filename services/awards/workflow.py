@@ -1,6 +1,8 @@
-"""The steps of each awards RPC: gather inputs from the other services (Upstream), compute with the
-pure functions of domain/, store or read in one short transaction.
+"""The steps of each awards RPC: gather inputs from quiz, scoring and media, compute with the pure
+functions of domain/, store or read in one short transaction.
 
+`store` is the service's common.uow.Store; `quiz`, `scoring` and `media` are its clients of those
+services (common.upstream: each call has a deadline, their domain errors arrive as common.errors).
 Inputs are gathered outside any transaction: a slow answer from another service must not hold
 database locks.
 """
@@ -8,94 +10,72 @@ import base64
 
 from common.auth import require
 from services.awards.domain import budget as budget_mod
-from services.awards.domain import compute, prizes, sets
-from services.awards.domain import documents
+from services.awards.domain import checks, compute, documents, prizes, sets
 from services.awards.errors import Conflict, Invalid, NotFound, err
 
 
-def check_contest(contest):
-    if not isinstance(contest, str) or not contest or len(contest) > 40:
-        raise err(Invalid, "invalid_contest")
+def unit_names(quiz):
+    return {u["code"]: u.get("name") for u in quiz.list_units()}
 
 
-def check_kind_round(kind, round_n):
-    if kind not in prizes.KINDS:
-        raise err(Invalid, "invalid_kind")
-    if kind == "weekly":
-        if isinstance(round_n, bool) or not isinstance(round_n, int) or round_n < 1:
-            raise err(Invalid, "invalid_round")
-        return round_n
-    if round_n is not None:
-        raise err(Invalid, "invalid_round")
-    return 0
-
-
-def unit_names(upstream):
-    return {u["code"]: u.get("name") for u in upstream.units()}
-
-
-def compute_set(db, upstream, actor, contest, kind, round_n=None):
+def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None):
     """Compute the draft of one result (replacing the previous draft) and return it."""
     require(actor, "organizer")
-    check_contest(contest)
-    round_key = check_kind_round(kind, round_n)
-    info = upstream.contest(contest)  # NotFound contest_not_found passes through
+    checks.contest(contest)
+    round_key = checks.kind_round(kind, round_n)
+    info = quiz.get_contest(contest)  # NotFound contest_not_found passes through
     settings = info.get("settings") or {}
-    with db.session() as session:
+    one_per_person = bool(settings.get("one_weekly_prize_per_person", True))
+    with store.session() as session:
         sets.ensure_recomputable(session, contest, kind, round_key)
         table = prizes.get_table(session, contest)
         previous = (sets.weekly_winners_elsewhere(session, contest, round_key)
-                    if kind == "weekly" and settings.get("one_weekly_prize_per_person", True) else {})
+                    if kind == "weekly" and one_per_person else {})
     slots = prizes.slots(table, kind)
-    inputs = {"prize_table": table[kind],
-              "one_weekly_prize_per_person": bool(settings.get("one_weekly_prize_per_person", True))}
+    inputs = {"prize_table": table[kind], "one_weekly_prize_per_person": one_per_person}
     if kind == "weekly":
-        rounds = {r["n"]: r for r in info.get("rounds") or []}
-        if round_key not in rounds:
-            raise err(NotFound, "round_not_found")
-        if rounds[round_key].get("status") in ("scheduled", "open"):
-            raise err(Conflict, "round_not_final")
-        rows = upstream.round_ranking(contest, round_key)  # Conflict round_not_final until ranked
+        compute.check_round_closed(info.get("rounds") or [], round_key)
+        try:
+            rows = scoring.get_round_ranking(contest, round_key)  # in scoring's final order
+        except Conflict as exc:
+            if exc.code != "round_not_ranked":
+                raise
+            # Closed but not ranked yet: for the weekly prizes, the round is not final.
+            raise err(Conflict, "round_not_final") from None
         winners, breakdown = compute.weekly(rows, slots, round_key, previous,
-                                            lambda ids: upstream.excluded(contest, ids))
+                                            lambda ids: quiz.excluded_contestants(contest, ids))
     elif kind == "video":
-        winners, breakdown = compute.video(upstream.clip_results(contest), slots, unit_names(upstream))
+        winners, breakdown = compute.video(media.list_clip_results(contest), slots, unit_names(quiz))
     else:
-        unfinished = [r["n"] for r in info.get("rounds") or [] if r.get("status") != "finalized"]
-        if unfinished:
-            raise Conflict("rounds_not_final", err(Conflict, "rounds_not_final").detail +
-                           f" (tuần {', '.join(map(str, unfinished))})")
+        compute.check_rounds_final(info.get("rounds") or [])
         weights = settings.get("collective_weights") or {"participation": 0.5, "quality": 0.5}
         inputs["collective_weights"] = weights
-        clip_results = upstream.clip_results(contest)
-        winners, breakdown = compute.collective(upstream.unit_stats(contest), clip_results,
-                                                unit_names(upstream), weights, slots)
-    with db.session() as session:
-        return sets.save_draft(session, actor, contest, kind, round_key, winners, breakdown, inputs)
+        clip_results = media.list_clip_results(contest)
+        winners, breakdown = compute.collective(scoring.get_unit_stats(contest), clip_results,
+                                                unit_names(quiz), weights, slots)
+    return store.run(sets.save_draft, actor, contest, kind, round_key, winners, breakdown, inputs)
 
 
-def public_sets(db, contest, kind=None, round_n=None):
-    check_contest(contest)
-    if kind is not None and kind not in prizes.KINDS:
-        raise err(Invalid, "invalid_kind")
-    if round_n is not None and (isinstance(round_n, bool) or not isinstance(round_n, int) or round_n < 1):
-        raise err(Invalid, "invalid_round")
-    with db.session() as session:
-        return sets.list_sets(session, contest, kind, round_n, approved_only=True)
+def public_sets(store, contest, kind=None, round_n=None):
+    checks.contest(contest)
+    if kind is not None:
+        checks.kind(kind)
+    if round_n is not None:
+        checks.round_number(round_n)
+    return store.read(sets.list_sets, contest, kind, round_n, approved_only=True)
 
 
-def admin_sets(db, actor, contest):
+def admin_sets(store, actor, contest):
     require(actor, "organizer")
-    check_contest(contest)
-    with db.session() as session:
-        return sets.list_sets(session, contest, approved_only=False)
+    checks.contest(contest)
+    return store.read(sets.list_sets, contest, approved_only=False)
 
 
-def budget(db, upstream, actor, contest):
+def budget(store, quiz, actor, contest):
     require(actor, "organizer")
-    check_contest(contest)
-    info = upstream.contest(contest)
-    with db.session() as session:
+    checks.contest(contest)
+    info = quiz.get_contest(contest)
+    with store.session() as session:
         table = prizes.get_table(session, contest)
         rows = sets.all_rows(session, contest)
         return budget_mod.summary(contest, len(info.get("rounds") or []), table, rows)
@@ -108,17 +88,16 @@ def _file(filename, content_type, data):
             "content_b64": base64.b64encode(data).decode("ascii")}
 
 
-def _set_with_contest(db, upstream, actor, set_id):
+def _set_with_contest(store, quiz, actor, set_id):
     require(actor, "organizer")
-    with db.session() as session:
-        row = sets.load(session, set_id)
-        award = sets.set_out(row)
-    info = dict(upstream.contest(award["contest"]), unit_names=unit_names(upstream))
+    with store.session() as session:
+        award = sets.set_out(sets.load(session, set_id))
+    info = dict(quiz.get_contest(award["contest"]), unit_names=unit_names(quiz))
     return award, info
 
 
-def decision_document(db, upstream, actor, set_id, fmt):
-    award, info = _set_with_contest(db, upstream, actor, set_id)
+def decision_document(store, quiz, actor, set_id, fmt):
+    award, info = _set_with_contest(store, quiz, actor, set_id)
     name = documents.set_filename(award)
     if fmt == "xlsx":
         return _file(f"quyết-định-{name}.xlsx", documents.XLSX, documents.decision_xlsx(award, info))
@@ -127,8 +106,8 @@ def decision_document(db, upstream, actor, set_id, fmt):
     raise err(Invalid, "invalid_format")
 
 
-def certificate(db, upstream, actor, set_id, index):
-    award, info = _set_with_contest(db, upstream, actor, set_id)
+def certificate(store, quiz, actor, set_id, index):
+    award, info = _set_with_contest(store, quiz, actor, set_id)
     if award["status"] != "approved":
         raise err(Conflict, "not_approved")
     if isinstance(index, bool) or not isinstance(index, int):
@@ -139,39 +118,40 @@ def certificate(db, upstream, actor, set_id, index):
     return _file(f"giấy-khen-{documents.set_filename(award)}-{index}.pdf", documents.PDF, data)
 
 
-def certificates_zip(db, upstream, actor, set_id):
-    award, info = _set_with_contest(db, upstream, actor, set_id)
+def certificates_zip(store, quiz, actor, set_id):
+    award, info = _set_with_contest(store, quiz, actor, set_id)
     if award["status"] != "approved":
         raise err(Conflict, "not_approved")
     data = documents.certificates_zip(award, info)
     return _file(f"giấy-khen-{documents.set_filename(award)}.zip", documents.ZIP, data)
 
 
-def report(db, upstream, actor, contest, fmt):
+def report(store, quiz, scoring, media, actor, contest, fmt):
     """The closing report (báo cáo tổng kết): participation, scores, clips, every prize."""
     require(actor, "organizer")
-    check_contest(contest)
+    checks.contest(contest)
     if fmt not in ("xlsx", "pdf"):
         raise err(Invalid, "invalid_format")
-    info = upstream.contest(contest)
+    info = quiz.get_contest(contest)
     rounds = []
     for rnd in info.get("rounds") or []:
         try:
-            rows = upstream.round_ranking(contest, rnd["n"])
+            rows = scoring.get_round_ranking(contest, rnd["n"])
         except Conflict:
             rows = None  # not ranked yet: the report says so
         rounds.append({"n": rnd["n"], "status": rnd.get("status"), "opens_at": rnd.get("opens_at"),
                        "closes_at": rnd.get("closes_at"), "rows": rows})
-    unit_stats = upstream.unit_stats(contest)
-    names = unit_names(upstream)
+    unit_stats = scoring.get_unit_stats(contest)
+    names = unit_names(quiz)
     try:
-        clips = upstream.clip_results(contest)
+        clips = media.list_clip_results(contest)
     except Exception as exc:  # noqa: BLE001 - the report still serves without the clip section
         clips = {"error": type(exc).__name__}
-    with db.session() as session:
+    with store.session() as session:
         table = prizes.get_table(session, contest)
-        award_sets = [sets.set_out(r) for r in sets.all_rows(session, contest)]
-        money = budget_mod.summary(contest, len(info.get("rounds") or []), table, sets.all_rows(session, contest))
+        rows = sets.all_rows(session, contest)
+        award_sets = [sets.set_out(r) for r in rows]
+        money = budget_mod.summary(contest, len(info.get("rounds") or []), table, rows)
     data = documents.ReportData(info, rounds, unit_stats, names, clips, award_sets, money)
     if fmt == "xlsx":
         return _file(f"báo-cáo-tổng-kết-{contest}.xlsx", documents.XLSX, documents.report_xlsx(data))
@@ -180,18 +160,16 @@ def report(db, upstream, actor, contest, fmt):
 
 # --- prize table ---------------------------------------------------------------------------------
 
-def get_prize_table(db, contest):
-    check_contest(contest)
-    with db.session() as session:
-        table = prizes.get_table(session, contest)
+def get_prize_table(store, contest):
+    checks.contest(contest)
+    table = store.read(prizes.get_table, contest)
     return {"contest": contest, "table": table,
             "totals": {kind: prizes.kind_total(table, kind) for kind in prizes.KINDS}}
 
 
-def set_prize_table(db, upstream, actor, contest, table):
+def set_prize_table(store, quiz, actor, contest, table):
     require(actor, "organizer")
-    check_contest(contest)
-    upstream.contest(contest)  # the contest must exist
-    with db.session() as session:
-        prizes.set_table(session, actor, contest, table)
-    return get_prize_table(db, contest)
+    checks.contest(contest)
+    quiz.get_contest(contest)  # the contest must exist
+    store.run(prizes.set_table, actor, contest, table)
+    return get_prize_table(store, contest)

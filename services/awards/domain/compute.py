@@ -7,7 +7,8 @@ kept with the award set for the organizers.
 """
 import datetime as dt
 
-from services.awards.errors import Conflict, err
+from common.time import as_utc
+from services.awards.errors import MESSAGES, Conflict, NotFound, err
 
 # Candidates asked about at once when re-checking the exclusion list (quiz.excluded_contestants):
 # enough that one call almost always settles a round, small enough to keep the message light.
@@ -27,7 +28,13 @@ def _time(value):
         return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return as_utc(value)
+
+
+def clip_order(clip):
+    """The order of clips (SPEC §4): higher final score first, ties to the earlier upload (then the
+    id, so that the order is total). Used for the video prizes and for each unit's best clip."""
+    return -round(float(clip["score"]), _PLACES), _time(clip.get("created_at")), str(clip["clip_id"])
 
 
 def vn_number(value, places=2):
@@ -42,20 +49,28 @@ def _winner(prize, amount, unit_code, details, contestant_id=None, full_name=Non
 
 # --- weekly ------------------------------------------------------------------------------------
 
+def check_round_closed(rounds, n):
+    """NotFound unless quiz lists round `n`; Conflict while it is still scheduled or open."""
+    found = {r["n"]: r for r in rounds}
+    if n not in found:
+        raise err(NotFound, "round_not_found")
+    if found[n].get("status") in ("scheduled", "open"):
+        raise err(Conflict, "round_not_final")
+
+
 def weekly(rows, slots, round_n, previous_winners, excluded_lookup):
     """The top eligible contestants of a round's final ranking.
 
-    rows: scoring's final ranking (rank, contestant_id, full_name, unit_code, correct, ...);
+    rows: scoring's final ranking (rank, contestant_id, full_name, unit_code, correct, ...), taken
+    in the order and with the ranks scoring gives (the ranking is scoring's to state, SPEC §3);
     slots: [(prize, amount)] in grade order; previous_winners: {contestant_id: round} of people who
     already hold a weekly prize (empty when one prize per person is off); excluded_lookup(ids) →
-    the subset of ids excluded now. Ties in rank go to the earlier submission (SPEC §3).
+    the subset of ids excluded now.
     """
-    ordered = [row for _i, row in sorted(
-        enumerate(rows), key=lambda p: (p[1]["rank"], _time(p[1].get("submitted_at")), p[0]))]
     winners, skipped = [], []
     position = 0
-    while len(winners) < len(slots) and position < len(ordered):
-        chunk = ordered[position:position + EXCLUSION_CHUNK]
+    while len(winners) < len(slots) and position < len(rows):
+        chunk = rows[position:position + EXCLUSION_CHUNK]
         position += len(chunk)
         ask = [r["contestant_id"] for r in chunk if r["contestant_id"] not in previous_winners]
         excluded = set(excluded_lookup(ask)) if ask else set()
@@ -92,20 +107,19 @@ def check_clips_scored(results):
     unscored = [c["clip_id"] for c in clips
                 if c.get("score") is None or (c.get("judges_scored") or 0) < (c.get("judges_assigned") or 0)]
     if not results.get("complete") or unscored:
-        detail = err(Conflict, "clips_not_scored").detail
+        detail = MESSAGES["clips_not_scored"]
         if unscored:
             detail += f" ({len(unscored)} video clip chưa đủ điểm.)"
-        raise Conflict("clips_not_scored", detail)
+        raise err(Conflict, "clips_not_scored", detail)
     return clips
 
 
 def video(results, slots, unit_names):
-    """Clips by final score, ties to the earlier upload (SPEC §4)."""
+    """Clips in `clip_order`, the prizes to the first ones."""
     clips = check_clips_scored(results)
     if not clips:
         raise err(Conflict, "no_clips")
-    ordered = sorted(clips, key=lambda c: (-round(float(c["score"]), _PLACES), _time(c.get("created_at")),
-                                           str(c["clip_id"])))
+    ordered = sorted(clips, key=clip_order)
     ranking = []
     winners = []
     for position, clip in enumerate(ordered, start=1):
@@ -122,23 +136,37 @@ def video(results, slots, unit_names):
 
 # --- collective --------------------------------------------------------------------------------
 
+def check_rounds_final(rounds):
+    """Conflict, naming them, while some rounds of the contest are not finalized."""
+    unfinished = [r["n"] for r in rounds if r.get("status") != "finalized"]
+    if unfinished:
+        raise err(Conflict, "rounds_not_final",
+                  f"{MESSAGES['rounds_not_final']} (tuần {', '.join(map(str, unfinished))})")
+
+
 def best_clips(clips):
-    """{unit_code: best accepted clip} by score, ties to the earlier upload."""
+    """{unit_code: its first accepted clip in `clip_order`}."""
     best = {}
     for clip in clips:
         unit = clip.get("unit_code")
         if unit is None or clip.get("score") is None:
             continue
-        key = (-round(float(clip["score"]), _PLACES), _time(clip.get("created_at")), str(clip["clip_id"]))
-        if unit not in best or key < best[unit][0]:
-            best[unit] = (key, clip)
-    return {unit: clip for unit, (_key, clip) in best.items()}
+        if unit not in best or clip_order(clip) < clip_order(best[unit]):
+            best[unit] = clip
+    return best
 
 
 def clip_ranks(best):
     """Competition rank of each unit's best clip score: 1 + units strictly better (ties share)."""
     scores = {unit: round(float(clip["score"]), _PLACES) for unit, clip in best.items()}
     return {unit: 1 + sum(1 for other in scores.values() if other > score) for unit, score in scores.items()}
+
+
+def unit_order(unit):
+    """The order of eligible units (SPEC §4): higher weighted score, then higher participation,
+    then the better best clip, then the unit code (a total order)."""
+    return (-unit["score"], -round(unit["participation"], _PLACES), -round(unit["best_clip_score"], _PLACES),
+            unit["unit_code"])
 
 
 def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=COLLECTIVE_TOP_UNITS):
@@ -183,9 +211,7 @@ def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=C
             "score": round(w_p * participation + w_q * quality, _PLACES),
             "eligible": not reasons, "reasons": reasons, "rank": None,
         })
-    eligible = sorted((u for u in units if u["eligible"]),
-                      key=lambda u: (-u["score"], -round(u["participation"], _PLACES),
-                                     -round(u["best_clip_score"], _PLACES), u["unit_code"]))
+    eligible = sorted((u for u in units if u["eligible"]), key=unit_order)
     winners = []
     for position, unit in enumerate(eligible, start=1):
         unit["rank"] = position

@@ -61,7 +61,7 @@ def local(value):
 
 def date_line(value=None):
     when = local(value) or dt.datetime.now(VN)
-    return f"{config.PROVINCE}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}"
+    return f"{config.settings.province}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}"
 
 
 def status_line(award):
@@ -238,13 +238,13 @@ def decision_pdf(award, info):
         pdf.set_text_color(200, 0, 0)
         pdf.line_text("DỰ THẢO", 12, True, "R")
         pdf.set_text_color(0, 0, 0)
-    _two_columns(pdf, [(config.ISSUER.upper(), True), (title, False), ("Số:        /QĐ-BTC", False)],
+    _two_columns(pdf, [(config.settings.issuer.upper(), True), (title, False), ("Số:        /QĐ-BTC", False)],
                  MOTTO + [(date_line(award["approved_at"]), False)])
     pdf.line_text("QUYẾT ĐỊNH", 14, True, "C", 8)
     pdf.line_text(f"Về việc phê duyệt kết quả {label}", 12, True, "C")
     pdf.line_text(title, 12, True, "C")
     pdf.ln(3)
-    pdf.line_text(config.SIGNER_TITLE, 12, True, "C")
+    pdf.line_text(config.settings.signer_title, 12, True, "C")
     pdf.ln(2)
     total = sum(w["amount_vnd"] for w in award["winners"])
     for text in (
@@ -272,7 +272,7 @@ def decision_pdf(award, info):
     pdf.ln(3)
     pdf.line_text(status_line(award), 9)
     pdf.ln(4)
-    pdf.line_text(config.SIGNER_TITLE, 11, True, "R")
+    pdf.line_text(config.settings.signer_title, 11, True, "R")
     return pdf.out()
 
 
@@ -303,7 +303,7 @@ def _certificate(award, info, index):
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
     # "Ban Tổ chức" + a title that already says "Hội thi ..." (no "Hội thi Hội thi").
-    issuer = "BAN TỔ CHỨC" if title.lower().startswith("hội thi") else config.ISSUER.upper()
+    issuer = "BAN TỔ CHỨC" if title.lower().startswith("hội thi") else config.settings.issuer.upper()
     pdf.line_text(f"{issuer} {title.upper()}", 13, True, "C")
     pdf.ln(3)
     pdf.line_text("TẶNG", 13, False, "C")
@@ -319,7 +319,7 @@ def _certificate(award, info, index):
     pdf.line_text(title, 13, False, "C")
     pdf.ln(14)
     pdf.line_text(date_line(award["approved_at"]), 11, False, "R")
-    pdf.line_text(config.SIGNER_TITLE, 12, True, "R")
+    pdf.line_text(config.settings.signer_title, 12, True, "R")
     pdf.set_y(pdf.h - 20)
     pdf.line_text(f"Giấy khen số {index}/{len(award['winners'])}, kèm theo Quyết định phê duyệt kết quả {label} "
                   f"(mã kết quả {award['award_set_id']}).", 8, False, "C", 4)
@@ -467,7 +467,7 @@ def report_pdf(data):
     title = info.get("title") or info.get("code")
     pdf = _Pdf(footer_text=f"Báo cáo tổng kết – {title}")
     pdf.add_page()
-    _two_columns(pdf, [(config.ISSUER.upper(), True), (title, False)], MOTTO + [(date_line(), False)])
+    _two_columns(pdf, [(config.settings.issuer.upper(), True), (title, False)], MOTTO + [(date_line(), False)])
     pdf.line_text("BÁO CÁO TỔNG KẾT", 15, True, "C", 8)
     pdf.line_text(title, 12, True, "C")
     pdf.ln(3)

@@ -3,15 +3,13 @@
 A table is `{kind: [{prize, count, amount_vnd}, ...]}` in order of grade. A contest uses SPEC's
 default until an organizer stores its own (PrizeTable row).
 """
-from sqlalchemy import select
-
+from common.time import utcnow
 from services.awards.errors import Invalid, err
-from services.awards.models import PrizeTable, utcnow
+from services.awards.models import PrizeTable
 
 KINDS = ("weekly", "video", "collective")
 GRADES = ("nhat", "nhi", "ba", "khuyen_khich")
 GRADE_NAMES = {"nhat": "Giải Nhất", "nhi": "Giải Nhì", "ba": "Giải Ba", "khuyen_khich": "Giải Khuyến khích"}
-KIND_NAMES = {"weekly": "giải tuần", "video": "giải phần thi xây dựng video clip", "collective": "giải tập thể"}
 
 DEFAULT_TABLE = {
     "weekly": [
@@ -76,13 +74,16 @@ def get_table(session, contest):
     return row.table if row is not None else DEFAULT_TABLE
 
 
-def set_table(session, actor, contest, table):
+def set_table(uow, actor, contest, table):
+    """Store the contest's table (audited: the amounts of every prize to come depend on it)."""
     table = validate_table(table)
-    row = session.get(PrizeTable, contest)
+    row = uow.session.get(PrizeTable, contest)
+    before = row.table if row is not None else DEFAULT_TABLE
     if row is None:
-        session.add(PrizeTable(contest=contest, table=table, updated_at=utcnow(), updated_by=actor["id"]))
+        uow.session.add(PrizeTable(contest=contest, table=table, updated_at=utcnow(), updated_by=actor["id"]))
     else:
         row.table, row.updated_at, row.updated_by = table, utcnow(), actor["id"]
+    uow.record(actor, "prize_table.set", f"prize_table:{contest}", {"table": before}, {"table": table})
     return table
 
 
@@ -93,7 +94,3 @@ def slots(table, kind):
 
 def kind_total(table, kind):
     return sum(amount for _prize, amount in slots(table, kind))
-
-
-def custom_contests(session):
-    return set(session.scalars(select(PrizeTable.contest)))

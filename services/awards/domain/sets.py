@@ -1,5 +1,6 @@
 """Award sets in the database: drafts (a recompute replaces the draft), approval (final, with who
-and when, announced by the `award_set_approved` event through the outbox), reading.
+and when, announced by the `award_set_approved` event), reading. Computing and approving are
+audited (uow.record).
 
 Rule on repeat weekly winners (SPEC §4, `one_weekly_prize_per_person`): only APPROVED weekly sets
 count, of any other round of the contest. Drafts do not count, because a draft may still be
@@ -12,14 +13,11 @@ import uuid
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from common import outbox
 from common.auth import require
+from common.time import iso, utcnow
+from services.awards.domain.prizes import KINDS
 from services.awards.errors import Conflict, NotFound, err
-from services.awards.models import AwardSet, Outbox, utcnow
-
-
-def iso(value):
-    return value.isoformat() if value is not None else None
+from services.awards.models import AwardSet
 
 
 def set_out(row, with_breakdown=True):
@@ -54,12 +52,21 @@ def ensure_recomputable(session, contest, kind, round_key):
         raise err(Conflict, "already_approved")
 
 
-def save_draft(session, actor, contest, kind, round_key, winners, breakdown, inputs):
+def _summary(row):
+    """What the audit log keeps of a set: which result, how many winners, how much."""
+    return {"award_set_id": row.id, "contest": row.contest, "kind": row.kind, "round": row.round_key or None,
+            "winners": len(row.winners), "total_vnd": sum(w["amount_vnd"] for w in row.winners)}
+
+
+def save_draft(uow, actor, contest, kind, round_key, winners, breakdown, inputs):
     """Store a fresh draft with a new id, replacing the previous draft of the same result."""
+    session = uow.session
     row = _find(session, contest, kind, round_key)
+    replaced = None
     if row is not None:
         if row.status == "approved":
             raise err(Conflict, "already_approved")
+        replaced = _summary(row)
         session.execute(delete(AwardSet).where(AwardSet.id == row.id, AwardSet.status == "draft"))
         session.flush()
     new = AwardSet(id=str(uuid.uuid4()), contest=contest, kind=kind, round_key=round_key, status="draft",
@@ -71,6 +78,7 @@ def save_draft(session, actor, contest, kind, round_key, winners, breakdown, inp
     except IntegrityError:
         # Another computation of the same result committed first.
         raise err(Conflict, "compute_in_progress") from None
+    uow.record(actor, "award_set.compute", f"award_set:{new.id}", replaced, _summary(new))
     return set_out(new)
 
 
@@ -97,12 +105,14 @@ def weekly_winners_elsewhere(session, contest, round_key):
     return found
 
 
-def approve(session, actor, set_id):
-    """Approve a draft: returns (set, outbox ids). Approving an approved set returns it unchanged."""
+def approve(uow, actor, set_id):
+    """Approve a draft and announce it (`award_set_approved`). Approving an approved set returns it
+    unchanged and announces nothing."""
     require(actor, "organizer")
+    session = uow.session
     row = load(session, set_id, for_update=True)
     if row.status == "approved":
-        return set_out(row), []
+        return set_out(row)
     if row.kind == "weekly" and row.inputs.get("one_weekly_prize_per_person", True):
         elsewhere = weekly_winners_elsewhere(session, row.contest, row.round_key)
         if any(w.get("contestant_id") in elsewhere for w in row.winners):
@@ -116,18 +126,25 @@ def approve(session, actor, set_id):
     session.expire(row)
     row = load(session, set_id)
     if won != 1:  # a concurrent approval won: same outcome, one event
-        return set_out(row), []
-    event_id = outbox.add(session, Outbox, "award_set_approved", {
+        return set_out(row)
+    uow.record(actor, "award_set.approve", f"award_set:{row.id}", {"status": "draft"},
+               {"status": row.status, "approved_at": iso(row.approved_at)})
+    uow.emit("award_set_approved", {
         "award_set_id": row.id, "contest": row.contest, "kind": row.kind, "round": row.round_key or None,
         "approved_at": iso(row.approved_at), "approved_by": row.approved_by, "winners": row.winners,
         "total_vnd": sum(w["amount_vnd"] for w in row.winners),
     })
-    return set_out(row), [event_id]
+    return set_out(row)
 
 
 def get(session, actor, set_id):
     require(actor, "organizer")
     return set_out(load(session, set_id))
+
+
+def _listing_order(row):
+    # Sets are listed as the prizes are announced: the weekly ones round by round, then video, then collective.
+    return KINDS.index(row.kind), row.round_key
 
 
 def list_sets(session, contest, kind=None, round_n=None, approved_only=True):
@@ -138,13 +155,9 @@ def list_sets(session, contest, kind=None, round_n=None, approved_only=True):
         query = query.where(AwardSet.kind == kind)
     if round_n is not None:
         query = query.where(AwardSet.round_key == round_n)
-    rows = session.scalars(query).all()
-    order = {"weekly": 0, "video": 1, "collective": 2}
-    rows.sort(key=lambda r: (order.get(r.kind, 9), r.round_key))
+    rows = sorted(session.scalars(query), key=_listing_order)
     return [set_out(r, with_breakdown=not approved_only) for r in rows]
 
 
 def all_rows(session, contest):
-    order = {"weekly": 0, "video": 1, "collective": 2}
-    rows = session.scalars(select(AwardSet).where(AwardSet.contest == contest)).all()
-    return sorted(rows, key=lambda r: (order.get(r.kind, 9), r.round_key))
+    return sorted(session.scalars(select(AwardSet).where(AwardSet.contest == contest)), key=_listing_order)

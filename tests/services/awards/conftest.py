@@ -1,10 +1,14 @@
-"""Fixtures of the awards tests: a migrated database and a fake of the other services' answers."""
+"""Fixtures of the awards tests: a migrated store and a fake of the other services' answers."""
 import copy
+from unittest import mock
 
 import pytest
 
 from common.db import Database
+from common.outbox import EventOutbox
+from common.uow import Store
 from services.awards import config
+from services.awards.models import AuditEntry, Outbox
 
 ORG = {"id": "org-1", "role": "organizer", "unit_code": None}
 EXPERT = {"id": "exp-1", "role": "expert", "unit_code": None}
@@ -33,62 +37,72 @@ UNITS = [{"code": "SNV", "name": "Sở Nội vụ"}, {"code": "STP", "name": "S�
 
 
 class FakeUpstream:
-    """What quiz, scoring and media would answer; tests set the attributes they need."""
+    """What quiz, scoring and media would answer, under their RPC names (which do not collide, so
+    one fake is given to the workflow as each of the three clients); tests set the attributes
+    they need."""
 
     def __init__(self):
         self.settings = {"one_weekly_prize_per_person": True,
                          "collective_weights": {"participation": 0.5, "quality": 0.5},
                          "questions_per_attempt": 20}
         self.rounds = [{"n": n, "status": "finalized", "opens_at": None, "closes_at": None} for n in (1, 2, 3, 4)]
-        self.rankings = {}          # n -> rows, missing: Conflict round_not_final
+        self.rankings = {}          # n -> rows, missing: Conflict round_not_ranked (as scoring)
         self.excluded_ids = set()
         self.excluded_calls = []
         self.stats = []
         self.clips = {"complete": True, "clips": []}
         self.unit_list = copy.deepcopy(UNITS)
 
-    def contest(self, code):
-        from services.awards.errors import NotFound, err
+    # quiz
+    def get_contest(self, code):
+        from common.errors import NotFound
 
         if code != CONTEST:
             raise NotFound("contest_not_found", "Không tìm thấy hội thi.")
         return {"code": code, "title": "Hội thi trực tuyến tìm hiểu công tác cải cách hành chính năm 2023",
                 "settings": self.settings, "rounds": self.rounds}
 
-    def units(self):
+    def list_units(self):
         return self.unit_list
 
-    def excluded(self, contest, ids):
+    def excluded_contestants(self, contest, ids):
         self.excluded_calls.append(list(ids))
         return sorted(set(ids) & self.excluded_ids)
 
-    def round_ranking(self, contest, n):
-        from services.awards.errors import Conflict, err
+    # scoring
+    def get_round_ranking(self, contest, n):
+        from common.errors import Conflict
 
         if n not in self.rankings:
-            raise err(Conflict, "round_not_final")
+            raise Conflict("round_not_ranked", "Tuần thi chưa có xếp hạng chung cuộc.")
         return self.rankings[n]
 
-    def unit_stats(self, contest):
+    def get_unit_stats(self, contest):
         return self.stats
 
-    def clip_results(self, contest):
+    # media
+    def list_clip_results(self, contest):
         return self.clips
+
+
+def make_store(url):
+    """The awards store on a migrated database; `store.dispatch` is a mock of nameko's dispatcher."""
+    return Store(Database(url, config.MIGRATIONS_DIR), EventOutbox(Outbox), mock.Mock(), AuditEntry)
 
 
 @pytest.fixture
 def db(sqlite_url):
-    database = Database(sqlite_url, config.MIGRATIONS_DIR)
-    yield database
-    database.dispose()
+    store = make_store(sqlite_url)
+    yield store
+    store.database.dispose()
 
 
 @pytest.fixture
 def both_db(db_url):
     """The same, on SQLite and on PostgreSQL."""
-    database = Database(db_url, config.MIGRATIONS_DIR)
-    yield database
-    database.dispose()
+    store = make_store(db_url)
+    yield store
+    store.database.dispose()
 
 
 @pytest.fixture

@@ -32,9 +32,8 @@ def pdf_text(data):
 @pytest.fixture
 def approved(db, upstream):
     upstream.rankings[1] = ROWS
-    draft = workflow.compute_set(db, upstream, ORG, CONTEST, "weekly", 1)
-    with db.session() as s:
-        return sets.approve(s, ORG, draft["award_set_id"])[0]
+    draft = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
+    return db.run(sets.approve, ORG, draft["award_set_id"])
 
 
 def test_certificate_names_the_winner(db, upstream, approved):
@@ -59,7 +58,7 @@ def test_certificate_names_the_winner(db, upstream, approved):
 
 def test_no_certificates_for_a_draft(db, upstream):
     upstream.rankings[1] = ROWS
-    draft = workflow.compute_set(db, upstream, ORG, CONTEST, "weekly", 1)
+    draft = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
     with pytest.raises(Conflict) as exc:
         workflow.certificate(db, upstream, ORG, draft["award_set_id"], 1)
     assert exc.value.code == "not_approved"
@@ -96,11 +95,10 @@ def test_collective_and_video_documents(db, upstream):
     upstream.clips = {"complete": True, "clips": [clip("v1", "SNV", 91.5, "2023-07-01T00:00:00+00:00", title="Một cửa thân thiện"),
                                                   clip("v2", "STP", 80.0, "2023-07-01T00:01:00+00:00")]}
     upstream.stats = [unit_stat("SNV", 10, 5, 0.8), unit_stat("STP", 10, 0, 0.0)]
-    video = workflow.compute_set(db, upstream, ORG, CONTEST, "video")
-    collective = workflow.compute_set(db, upstream, ORG, CONTEST, "collective")
-    with db.session() as s:
-        sets.approve(s, ORG, video["award_set_id"])
-        sets.approve(s, ORG, collective["award_set_id"])
+    video = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
+    collective = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
+    db.run(sets.approve, ORG, video["award_set_id"])
+    db.run(sets.approve, ORG, collective["award_set_id"])
     text = pdf_text(decode(workflow.certificate(db, upstream, ORG, video["award_set_id"], 1)))
     assert "Tập thể Sở Nội vụ" in text and "Một cửa thân thiện" in text
     book = load_workbook(io.BytesIO(decode(workflow.decision_document(db, upstream, ORG, collective["award_set_id"], "xlsx"))))
@@ -114,7 +112,7 @@ def test_closing_report(db, upstream, approved):
     upstream.rankings[2] = ROWS[:2]
     upstream.stats = [unit_stat("SNV", 10, 1, 1.0), unit_stat("STP", 10, 2, 0.9)]
     upstream.clips = {"complete": True, "received": 3, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
-    book = load_workbook(io.BytesIO(decode(workflow.report(db, upstream, ORG, CONTEST, "xlsx"))))
+    book = load_workbook(io.BytesIO(decode(workflow.report(db, upstream, upstream, upstream, ORG, CONTEST, "xlsx"))))
     rounds = list(book["Theo tuần"].iter_rows(values_only=True))
     assert rounds[1][:5] == (1, "Đã có kết quả chung cuộc", 3, 19.0, 20)
     assert rounds[2][:3] == (2, "Đã có kết quả chung cuộc", 2)
@@ -126,7 +124,7 @@ def test_closing_report(db, upstream, approved):
     prizes = list(book["Giải thưởng"].iter_rows(values_only=True))
     assert (HUONG, 2_000_000) in [(r[3], r[5]) for r in prizes]
     assert prizes[-1][5] == 4_500_000
-    text = pdf_text(decode(workflow.report(db, upstream, ORG, CONTEST, "pdf")))
+    text = pdf_text(decode(workflow.report(db, upstream, upstream, upstream, ORG, CONTEST, "pdf")))
     assert "BÁO CÁO TỔNG KẾT" in text and HUONG in text and "Phân bố điểm" in text
     with pytest.raises(Forbidden):
-        workflow.report(db, upstream, EXPERT, CONTEST, "pdf")
+        workflow.report(db, upstream, upstream, upstream, EXPERT, CONTEST, "pdf")

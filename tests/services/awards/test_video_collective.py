@@ -59,13 +59,13 @@ def test_video_refused_while_a_clip_is_not_fully_scored(results):
 
 def test_video_without_clips(db, upstream):
     with pytest.raises(Conflict) as exc:
-        workflow.compute_set(db, upstream, ORG, CONTEST, "video")
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
     assert exc.value.code == "no_clips"
 
 
 def test_video_through_the_workflow_keeps_unit_names(db, upstream):
     upstream.clips = {"complete": True, "clips": [clip("a", "SNV", 80, t(1)), clip("b", "STP", 81, t(2))]}
-    result = workflow.compute_set(db, upstream, ORG, CONTEST, "video")
+    result = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
     assert [(w["clip_id"], w["details"]["unit_name"]) for w in result["winners"]] == [
         ("b", "Sở Tư pháp"), ("a", "Sở Nội vụ")]
 
@@ -142,21 +142,21 @@ def test_collective_needs_final_rounds_scored_clips_and_headcounts(db, upstream)
     upstream.clips = {"complete": True, "clips": COLLECTIVE_CLIPS}
     upstream.rounds[3]["status"] = "closed"
     with pytest.raises(Conflict) as exc:
-        workflow.compute_set(db, upstream, ORG, CONTEST, "collective")
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     assert exc.value.code == "rounds_not_final" and "tuần 4" in exc.value.detail
     upstream.rounds[3]["status"] = "finalized"
     upstream.clips = {"complete": False, "clips": COLLECTIVE_CLIPS}
     with pytest.raises(Conflict) as exc:
-        workflow.compute_set(db, upstream, ORG, CONTEST, "collective")
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     assert exc.value.code == "clips_not_scored"
     upstream.clips = {"complete": True, "clips": COLLECTIVE_CLIPS}
     upstream.stats = [dict(s, headcount=None, participation=None) for s in COLLECTIVE_STATS]
     with pytest.raises(Conflict) as exc:
-        workflow.compute_set(db, upstream, ORG, CONTEST, "collective")
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     assert exc.value.code == "headcounts_unknown"
     upstream.stats = COLLECTIVE_STATS
     upstream.settings["collective_weights"] = {"participation": 0.2, "quality": 0.8}
-    result = workflow.compute_set(db, upstream, ORG, CONTEST, "collective")
+    result = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     # With SPEC's top 20 (not the 5 above) U4's clip counts: 0.2·1.0 + 0.8·1.0 = 1.0 leads.
     assert [w["unit_code"] for w in result["winners"]] == ["U4", "U1", "U3", "U2"]
     assert [w["prize"] for w in result["winners"]] == ["nhat", "nhi", "nhi", "ba"]

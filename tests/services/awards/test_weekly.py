@@ -1,4 +1,4 @@
-"""Weekly prizes on hand-computed rounds: ties, an excluded top scorer, repeat winners."""
+"""Weekly prizes on hand-computed rounds: scoring's order, an excluded top scorer, repeat winners."""
 import pytest
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -8,29 +8,29 @@ from tests.services.awards.conftest import CONTEST, EXPERT, ORG, ranking_row
 
 
 def weekly(db, upstream, n, actor=ORG):
-    return workflow.compute_set(db, upstream, actor, CONTEST, "weekly", n)
+    return workflow.compute_set(db, upstream, upstream, upstream, actor, CONTEST, "weekly", n)
 
 
 def approve(db, set_id):
-    with db.session() as s:
-        return sets.approve(s, ORG, set_id)[0]
+    return db.run(sets.approve, ORG, set_id)
 
 
 def summary(result):
     return [(w["prize"], w["amount_vnd"], w["contestant_id"]) for w in result["winners"]]
 
 
+# As scoring gives it (services/scoring/ranking.py): in final order, C before B on the earlier
+# submission (SPEC §3).
 ROUND_1 = [
     ranking_row(1, "A", "Lê Văn An", "SNV", 20, "2023-06-01T10:00:00+00:00"),
-    # A true tie in rank: the earlier submission (C) goes first.
-    ranking_row(2, "B", "Trần Thị Bích", "STP", 19, "2023-06-01T10:05:00+00:00"),
     ranking_row(2, "C", "Nguyễn Thị Hương", "SNV", 19, "2023-06-01T10:01:00+00:00"),
+    ranking_row(3, "B", "Trần Thị Bích", "STP", 19, "2023-06-01T10:05:00+00:00"),
     ranking_row(4, "D", "Phạm Văn Dũng", "STC", 18, "2023-06-01T09:00:00+00:00"),
     ranking_row(5, "E", "Hoàng Thị Em", "SYT", 17, "2023-06-01T09:00:00+00:00"),
 ]
 
 
-def test_excluded_top_scorer_skipped_and_tie_to_earlier_submission(db, upstream):
+def test_excluded_top_scorer_skipped_and_prizes_in_scorings_order(db, upstream):
     upstream.rankings[1] = ROUND_1
     upstream.excluded_ids = {"A"}  # put on the exclusion list after the round: re-checked now
     result = weekly(db, upstream, 1)
@@ -39,7 +39,7 @@ def test_excluded_top_scorer_skipped_and_tie_to_earlier_submission(db, upstream)
     assert result["total_vnd"] == 4_500_000
     assert result["winners"][0]["full_name"] == "Nguyễn Thị Hương"
     assert result["winners"][0]["unit_code"] == "SNV"
-    assert result["winners"][0]["details"]["rank"] == 2
+    assert [w["details"]["rank"] for w in result["winners"]] == [2, 3, 4]
     skipped = result["breakdown"]["skipped"]
     assert [(s["contestant_id"], s["reason"]) for s in skipped] == [("A", compute.REASON_EXCLUDED)]
     assert upstream.excluded_calls == [["A", "C", "B", "D", "E"]]
@@ -87,10 +87,22 @@ def test_one_prize_per_person_off_lets_a_winner_win_again(db, upstream):
     assert approve(db, second["award_set_id"])["status"] == "approved"
 
 
+def test_rows_are_taken_in_the_order_and_with_the_ranks_scoring_gives(db, upstream):
+    # Contestants equal on every key share a rank; scoring lists them by id, and so are the prizes given.
+    upstream.rankings[1] = [
+        ranking_row(1, "X", "Ngô Văn Xuân", "SNV", 20, "2023-06-01T10:00:00+00:00"),
+        ranking_row(1, "Y", "Lý Thị Yến", "STP", 20, "2023-06-01T10:00:00+00:00"),
+        ranking_row(3, "Z", "Đỗ Văn Z", "STC", 19, "2023-06-01T10:30:00+00:00"),
+        ranking_row(4, "W", "Mai Thị W", "SYT", 19, "2023-06-01T09:00:00+00:00", duration_ms=90000),
+    ]
+    result = weekly(db, upstream, 1)
+    assert [(w["contestant_id"], w["details"]["rank"]) for w in result["winners"]] == [("X", 1), ("Y", 1), ("Z", 3)]
+
+
 def test_fewer_contestants_than_prizes(db, upstream):
     upstream.rankings[3] = ROUND_1[:2]
     result = weekly(db, upstream, 3)
-    assert summary(result) == [("nhat", 2_000_000, "A"), ("nhi", 1_500_000, "B")]
+    assert summary(result) == [("nhat", 2_000_000, "A"), ("nhi", 1_500_000, "C")]
     assert result["breakdown"]["prizes_left_unawarded"] == 1
 
 
@@ -124,7 +136,7 @@ def test_round_not_final_and_unknown_round(db, upstream):
                                           ("monthly", None)])
 def test_bad_kind_or_round(db, upstream, kind, round_n):
     with pytest.raises(Invalid):
-        workflow.compute_set(db, upstream, ORG, CONTEST, kind, round_n)
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind, round_n)
 
 
 def test_only_organizers_compute(db, upstream):
