@@ -10,8 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common.db import Database
-from services.scoring import config, domain, ranking
-from services.scoring.models import GradedAttempt
+from common.outbox import EventOutbox
+from common.uow import Store
+from services.scoring import config
+from services.scoring.domain import boards, ranking, rounds
+from services.scoring.models import GradedAttempt, Outbox
 from services.scoring.schemas import RoundClosed
 from tests import pg
 
@@ -114,20 +117,19 @@ def test_stored_leaderboard_properties(board_db, rows, target):
                 started_at=e.submitted_at, submitted_at=e.submitted_at,
             ))
     with board_db.session() as session:
-        live = domain.leaderboard(session, contest, 1, limit=1000)
+        live = boards.leaderboard(session, contest, 1, limit=1000)
     assert live["final"] is False and live["actual_attempts"] is None
     check_board(live["rows"], entries, None)
     # the SQL live board agrees with the reference exactly, ties included
     assert shown(live["rows"]) == shown(as_rows(ranking.rank(entries)))
 
+    store = Store(board_db, EventOutbox(Outbox), lambda event_type, payload: None)
+    store.run(rounds.record_round_closed, RoundClosed(
+        contest=contest, round=1, submitted_attempts=len(entries), prediction_target=target))
+    assert store.run(rounds.rank_round_if_complete, contest, 1) is True
     with board_db.session() as session:
-        domain.record_round_closed(session, RoundClosed(
-            contest=contest, round=1, submitted_attempts=len(entries), prediction_target=target))
-    with board_db.session() as session:
-        assert len(domain.try_finalize(session, contest, 1)) == 1
-    with board_db.session() as session:
-        final = domain.leaderboard(session, contest, 1, limit=1000)
-        full = domain.round_ranking(session, contest, 1)
+        final = boards.leaderboard(session, contest, 1, limit=1000)
+        full = boards.round_ranking(session, contest, 1)
     actual = ranking.actual_count(entries, target, len(entries))
     assert final["final"] is True and final["actual_attempts"] == actual
     check_board(final["rows"], entries, actual)

@@ -1,5 +1,5 @@
 """Property test: the unit statistics computed in SQL equal a plain Python reference built on
-ranking.py (counted attempt per contestant and round; final rounds use the prediction key), on
+domain/ranking.py (counted attempt per contestant and round; final rounds use the prediction key), on
 SQLite and PostgreSQL."""
 import datetime as dt
 import uuid
@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from common.db import Database
-from services.scoring import config, domain, ranking
+from services.scoring import config
+from services.scoring.domain import ranking, units
 from services.scoring.models import GradedAttempt, RoundResult
 from tests import pg
 
@@ -85,7 +86,7 @@ def test_sql_unit_aggregates_equal_the_reference(stats_db, rows, actual_round_1)
             session.add(RoundResult(contest=contest, round=1, status="final", submitted_attempts=0,
                                     prediction_target="submitted_attempts", actual=actual_round_1))
     with stats_db.session() as session:
-        got = domain.unit_aggregates(session, contest)
+        got = units.unit_aggregates(session, contest)
     expected = reference(attempts, actual_by_round)
     assert got.keys() == expected.keys()
     for unit, (participants, quality, zeros) in expected.items():
