@@ -15,8 +15,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common.db import Database  # noqa: E402
-from services.scoring import config, domain  # noqa: E402
-from services.scoring.models import GradedAttempt  # noqa: E402
+from common.outbox import EventOutbox  # noqa: E402
+from common.uow import Store  # noqa: E402
+from services.scoring import config  # noqa: E402
+from services.scoring.domain import boards, rounds, units  # noqa: E402
+from services.scoring.models import GradedAttempt, Outbox  # noqa: E402
 from services.scoring.schemas import RoundClosed  # noqa: E402
 
 
@@ -55,22 +58,18 @@ def main(n, dialect):
     else:
         name, url = None, f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     db = Database(url, config.MIGRATIONS_DIR)
+    store = Store(db, EventOutbox(Outbox), lambda event_type, payload: None)
     try:
         contest = timed(f"insert {n} graded attempts", lambda: fill(db, n))
-        units = [{"code": f"U{i}", "headcount": 200} for i in range(300)]
-        with db.session() as s:
-            timed("live leaderboard (limit 50)", lambda: domain.leaderboard(s, contest, 1, 50))
-        with db.session() as s:
-            timed("unit stats (open round)", lambda: domain.unit_stats(s, contest, units))
-        with db.session() as s:
-            domain.record_round_closed(s, RoundClosed(contest=contest, round=1, submitted_attempts=n,
-                                                      prediction_target="perfect_attempts"))
-        with db.session() as s:
-            timed("finalize (rank + store + outbox)", lambda: domain.try_finalize(s, contest, 1))
-        with db.session() as s:
-            timed("final leaderboard (limit 50)", lambda: domain.leaderboard(s, contest, 1, 50))
-        with db.session() as s:
-            rows = timed("full round ranking", lambda: domain.round_ranking(s, contest, 1))
+        headcounts = [{"code": f"U{i}", "headcount": 200} for i in range(300)]
+        timed("live leaderboard (limit 50)", lambda: store.read(boards.leaderboard, contest, 1, 50))
+        timed("unit stats (open round)", lambda: store.read(units.unit_stats, contest, headcounts))
+        store.run(rounds.record_round_closed, RoundClosed(contest=contest, round=1, submitted_attempts=n,
+                                                          prediction_target="perfect_attempts"))
+        timed("rank the round (rank + store + outbox)",
+              lambda: store.run(rounds.rank_round_if_complete, contest, 1))
+        timed("final leaderboard (limit 50)", lambda: store.read(boards.leaderboard, contest, 1, 50))
+        rows = timed("full round ranking", lambda: store.read(boards.round_ranking, contest, 1))
         print(f"{len(rows)} contestants ranked")
     finally:
         db.dispose()

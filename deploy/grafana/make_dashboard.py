@@ -45,8 +45,7 @@ PANELS = [
     ("Bài đã chấm mỗi phút", "short",
      [('sum(rate(cchc_scoring_grading_lag_seconds_count[5m])) * 60', "bài/phút")]),
     ("Giờ cao điểm: việc chờ để ưu tiên bài nộp", "short",
-     [('sum(cchc_quiz_events_held)', "sự kiện nộp bài đang giữ"),
-      ('sum(rate(cchc_scoring_grading_yield_seconds_count[5m])) * 60', "lượt chấm đã chờ/phút")]),
+     [('sum(cchc_quiz_events_held)', "sự kiện nộp bài đang giữ")]),
 ]
 
 

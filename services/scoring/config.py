@@ -1,26 +1,27 @@
 """Settings of the scoring service (environment variables, defaults documented in README)."""
 import os
 
-from common import settings
+from pydantic import AliasChoices, Field
+
+from common import settings as common_settings
+from common.settings import ServiceSettings
 
 SERVICE_NAME = "scoring"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
-# Seconds to wait for an RPC answer from the quiz service (nameko's RpcProxy has no timeout).
-RPC_TIMEOUT_S = settings.env_float("RPC_TIMEOUT_S", 10)
-# Period of the timer that finalizes closed rounds and relays pending outbox events.
-FINALIZE_INTERVAL_S = settings.env_float("FINALIZE_INTERVAL_S", 2)
-# Pause before re-raising when an attempt still cannot be graded after fetching the keys, so a
-# requeued message does not spin the broker and the quiz service in a tight loop.
-MISSING_KEY_RETRY_DELAY_S = settings.env_float("SCORING_MISSING_KEY_RETRY_DELAY_S", 5)
 
-# Grading is asynchronous; submissions are what people wait for. While the quiz service has at least
-# GRADING_YIELD_BACKLOG requests waiting in its queue (a deadline rush on a small machine), each
-# grading waits, up to GRADING_YIELD_MAX_S, so that the CPU, the database and the broker serve the
-# submissions first (bench/RESULTS.md). 0 turns it off.
-GRADING_YIELD_BACKLOG = settings.env_int("GRADING_YIELD_BACKLOG", 20)
-GRADING_YIELD_MAX_S = settings.env_float("GRADING_YIELD_MAX_S", 15)
+class Settings(ServiceSettings):
+    # Period of the timer that ranks the closed rounds whose last grade is in (a grade normally
+    # does it at once; the timer catches what an event order or a crash left) and relays pending
+    # events. FINALIZE_INTERVAL_S is its former name, still read.
+    ranking_interval_s: float = Field(2, validation_alias=AliasChoices("RANKING_INTERVAL_S", "FINALIZE_INTERVAL_S"))
+    # Pause before re-raising when an attempt still cannot be graded after fetching the keys, so a
+    # requeued message does not spin the broker and the quiz service in a tight loop.
+    missing_key_retry_delay_s: float = Field(5, validation_alias="SCORING_MISSING_KEY_RETRY_DELAY_S")
+
+
+settings = Settings()
 
 
 def database_url():
-    return settings.database_url(SERVICE_NAME)
+    return common_settings.database_url(SERVICE_NAME)

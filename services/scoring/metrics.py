@@ -1,7 +1,7 @@
 """Prometheus metrics of the scoring service (served by common.metrics' exporter, METRICS_PORT)."""
-import datetime as dt
-
 from prometheus_client import Histogram
+
+from common.time import as_utc
 
 # graded_at − submitted_at: how long a contestant waits for a grade. Normally well under a second;
 # minutes mean scoring is down or behind (the queue backs up), which the alert rules watch.
@@ -12,17 +12,4 @@ GRADING_LAG = Histogram(
 
 
 def observe_grading_lag(submitted_at, graded_at):
-    if submitted_at.tzinfo is None:  # the event's times are UTC
-        submitted_at = submitted_at.replace(tzinfo=dt.timezone.utc)
-    GRADING_LAG.observe(max(0.0, (graded_at - submitted_at).total_seconds()))
-
-
-# Seconds a grading waited for the quiz service's backlog to clear (workflow.yield_to_submissions).
-GRADING_YIELD = Histogram(
-    "cchc_scoring_grading_yield_seconds", "Time a grading waited while submissions were queued",
-    buckets=(0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
-)
-
-
-def observe_grading_yield(seconds):
-    GRADING_YIELD.observe(seconds)
+    GRADING_LAG.observe(max(0.0, (graded_at - as_utc(submitted_at)).total_seconds()))

@@ -1,13 +1,12 @@
-"""Tables owned by the scoring service.
-
-Times are stored in UTC (SQLite hands them back naive; `domain.as_utc` fixes that on the way out).
-"""
+"""Tables owned by the scoring service. Every time is an aware UTC datetime (common.types.UTCDateTime)."""
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.outbox import OutboxMixin, utcnow
+from common.outbox import OutboxMixin
+from common.time import utcnow
+from common.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -44,9 +43,9 @@ class GradedAttempt(Base):
     total: Mapped[int] = mapped_column(Integer)
     prediction: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     duration_ms: Mapped[int] = mapped_column(BigInteger)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    graded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    graded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         Index("ix_graded_round", "contest", "round", "contestant_id"),
@@ -57,7 +56,8 @@ class GradedAttempt(Base):
 class RoundResult(Base):
     """What `round_closed` told us about a round, and its final outcome once ranked.
 
-    status: `pending` (closed, waiting for all grades) → `final` (ranked, `round_ranked` queued).
+    status: `pending` (closed, waiting for all grades) → `final` (ranked at `finalized_at`,
+    `round_ranked` emitted).
     """
 
     __tablename__ = "round_results"
@@ -67,17 +67,17 @@ class RoundResult(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     submitted_attempts: Mapped[int] = mapped_column(Integer)
     prediction_target: Mapped[str] = mapped_column(String(32))
-    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     actual: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ranked_contestants: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    finalized_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finalized_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_round_results_status", "status"),)
 
 
 class RankingRow(Base):
     """The final ranking of a round, one row per contestant (their counted attempt), written once
-    when the round is finalized; `position` is the row's place in SPEC order (ties share `rank`)."""
+    when the round is ranked; `position` is the row's place in SPEC order (ties share `rank`)."""
 
     __tablename__ = "round_rankings"
 
@@ -94,7 +94,7 @@ class RankingRow(Base):
     prediction: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     prediction_diff: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     duration_ms: Mapped[int] = mapped_column(BigInteger)
-    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_round_rankings_position", "contest", "round", "position"),)
 

@@ -4,16 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-def to_utc(value: dt.datetime) -> dt.datetime:
-    """Every stored time is UTC; a naive time on the wire is taken as UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else to_utc(value).isoformat()
+from common.time import as_utc, iso
 
 
 class _Event(BaseModel):
@@ -40,7 +31,7 @@ class AttemptSubmitted(_Event):
     @field_validator("started_at", "submitted_at")
     @classmethod
     def _utc(cls, value):
-        return to_utc(value)
+        return as_utc(value)
 
     @field_validator("answers", "full_name", mode="before")
     @classmethod
@@ -62,7 +53,7 @@ class RoundClosed(_Event):
     @field_validator("closes_at")
     @classmethod
     def _utc(cls, value):
-        return None if value is None else to_utc(value)
+        return as_utc(value)
 
 
 class BankChanged(_Event):

@@ -1,10 +1,9 @@
-"""What each event handler and the timer do, step by step, across transactions.
+"""What each event handler, RPC and the timer do, step by step, across transactions.
 
-The domain functions each run inside one transaction; this module strings them together with the
-things around a transaction: fetching missing keys from quiz, publishing the outbox rows after the
-commit, and finalizing a round once its last grade is in. Dependencies come in as arguments
-(`db`: common.db.Database, `dispatch`: nameko EventDispatcher, `fetch_keys`: contest -> keys), so
-the steps can be read and tested without nameko.
+The domain functions each run inside one transaction; this module strings them together with what
+lies around a transaction: fetching missing keys from quiz, and ranking a round once its last
+grade is in. Dependencies come in as arguments (`db`: common.uow.Store, `quiz`: the quiz client,
+common.upstream), so the steps can be read and tested without nameko.
 """
 import logging
 
@@ -12,10 +11,11 @@ import eventlet
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from common import outbox
-from services.scoring import config, domain, metrics, schemas
+from common.time import utcnow
+from services.scoring import config, metrics, schemas
+from services.scoring.domain import grading, inputs, rounds, units
 from services.scoring.errors import KeysStillMissing
-from services.scoring.models import GradedAttempt, Outbox
+from services.scoring.models import GradedAttempt
 
 log = logging.getLogger(__name__)
 
@@ -34,132 +34,107 @@ def bank_changed(db, payload):
     event = parse(schemas.BankChanged, payload)
     if event is None:
         return 0
-    with db.session() as session:
-        changed = domain.store_keys(session, event.contest, event.keys)
+    changed = db.run(grading.store_keys, event.contest, event.keys)
     log.info("answer keys of %s: %d added or changed", event.contest, changed)
     return changed
 
 
 def _grade_once(db, event):
-    """(outbox ids, round status). The status is read in the grading transaction itself, which
+    """(graded now, round status). The status is read in the grading transaction itself, which
     saves a transaction per grade, and before the grade's INSERTs, which end the transaction; a
     round closed concurrently is still ranked by `tick`."""
     try:
-        with db.session() as session:
-            status = domain.round_status(session, event.contest, event.round)
-            return domain.grade_attempt(session, event), status
+        with db.unit() as uow:
+            status = rounds.round_status(uow.session, event.contest, event.round)
+            return grading.grade_attempt(uow, event), status
     except IntegrityError:
         # Another instance graded the same attempt between our check and our commit.
         with db.session() as session:
             if session.get(GradedAttempt, event.attempt_id) is not None:
-                return [], domain.round_status(session, event.contest, event.round)
+                return False, rounds.round_status(session, event.contest, event.round)
         raise
 
 
-def grade(db, event, fetch_keys):
+def grade(db, quiz, event):
     """Grade, fetching the contest's keys from quiz once if our copy lacks some; returns
-    (outbox ids, round status as domain.round_status).
+    (graded now, round status as rounds.round_status).
 
-    Raises (so the message is requeued) when quiz cannot be reached or still lacks a key.
+    Raises (so the message is requeued) when quiz cannot be reached (UpstreamUnavailable) or still
+    lacks a key (KeysStillMissing).
     """
     try:
         return _grade_once(db, event)
-    except domain.MissingKeys as exc:
+    except grading.MissingKeys as exc:
         log.info("attempt %s: %d keys missing, fetching the keys of %s from quiz",
                  event.attempt_id, len(exc.question_ids), event.contest)
-    keys = fetch_keys(event.contest)
-    with db.session() as session:
-        domain.store_keys(session, event.contest, keys or {})
+    keys = quiz.get_answer_keys(event.contest)
+    db.run(grading.store_keys, event.contest, keys or {})
     try:
         return _grade_once(db, event)
-    except domain.MissingKeys as exc:
+    except grading.MissingKeys as exc:
         log.error("attempt %s names questions quiz has no key for: %s; will retry",
                   event.attempt_id, sorted(exc.question_ids))
-        eventlet.sleep(config.MISSING_KEY_RETRY_DELAY_S)
+        eventlet.sleep(config.settings.missing_key_retry_delay_s)
         raise KeysStillMissing(event.attempt_id, sorted(exc.question_ids)) from None
 
 
-def yield_to_submissions(quiz_backlog, threshold=None, max_wait_s=None, step_s=0.25):
-    """Wait while the quiz service has `threshold` or more requests queued (at most `max_wait_s`);
-    returns the seconds waited. The grade comes later, never not at all: the message stays
-    unacknowledged meanwhile, and after `max_wait_s` grading goes on whatever the backlog."""
-    threshold = config.GRADING_YIELD_BACKLOG if threshold is None else threshold
-    max_wait_s = config.GRADING_YIELD_MAX_S if max_wait_s is None else max_wait_s
-    waited = 0.0
-    while threshold > 0 and waited < max_wait_s and quiz_backlog() >= threshold:
-        eventlet.sleep(step_s)
-        waited += step_s
-    if waited:
-        metrics.observe_grading_yield(waited)
-    return waited
-
-
-def attempt_submitted(db, dispatch, fetch_keys, payload):
+def attempt_submitted(db, quiz, payload):
     event = parse(schemas.AttemptSubmitted, payload)
     if event is None:
         return
-    ids, status = grade(db, event, fetch_keys)
-    if ids:  # graded now (a duplicate delivery returns no ids and is not a new grade)
-        metrics.observe_grading_lag(event.submitted_at, outbox.utcnow())
-    outbox.publish(db, Outbox, dispatch, ids)
+    graded, status = grade(db, quiz, event)
+    if graded:  # a duplicate delivery is not a new grade
+        metrics.observe_grading_lag(event.submitted_at, utcnow())
     if status == "pending":
         # The last grade of a closed round completes it: rank now rather than at the next tick.
-        finalize(db, dispatch, event.contest, event.round)
-    elif status == "final" and ids:
+        rank_round(db, event.contest, event.round)
+    elif status == "final" and graded:
         # Quiz counted this round complete without this attempt; the published ranking lacks it.
         log.error("attempt %s graded after round %s/%s was ranked; the ranking does not include it",
                   event.attempt_id, event.contest, event.round)
 
 
-def round_closed(db, dispatch, payload):
+def round_closed(db, payload):
     event = parse(schemas.RoundClosed, payload)
     if event is None:
         return
     try:
-        with db.session() as session:
-            domain.record_round_closed(session, event)
+        db.run(rounds.record_round_closed, event)
     except IntegrityError:
         pass  # a competing instance recorded the same round first; that row is what we want
-    finalize(db, dispatch, event.contest, event.round)
+    rank_round(db, event.contest, event.round)
 
 
-def finalize(db, dispatch, contest, n):
+def rank_round(db, contest, n):
+    """Rank the round if it is complete (rounds.rank_round_if_complete); True when ranked now."""
     try:
-        with db.session() as session:
-            ids = domain.try_finalize(session, contest, n)
+        return db.run(rounds.rank_round_if_complete, contest, n)
     except IntegrityError:
-        # A competing instance finalized concurrently (SQLite has no row locks to make us wait).
-        log.info("round %s/%s finalized by another instance", contest, n)
-        return []
-    outbox.publish(db, Outbox, dispatch, ids)
-    return ids
+        # A competing instance ranked it concurrently (SQLite has no row locks to make us wait).
+        log.info("round %s/%s ranked by another instance", contest, n)
+        return False
 
 
-def tick(db, dispatch):
-    """Timer: relay events a crash left unpublished, retry rounds still waiting for grades."""
-    outbox.relay_pending(db, Outbox, dispatch)
-    with db.session() as session:
-        rounds = domain.pending_rounds(session)
-    for contest, n in rounds:
-        finalize(db, dispatch, contest, n)
+def tick(db):
+    """Timer: relay events a crash left unpublished, rank the closed rounds still waiting."""
+    db.relay()
+    for contest, n in db.read(rounds.pending_rounds):
+        rank_round(db, contest, n)
 
 
-def unit_stats(db, fetch_units, contest):
-    domain.check_contest(contest)  # before asking quiz anything
-    units = units_with_fallback(db, fetch_units)
-    with db.session() as session:
-        return domain.unit_stats(session, contest, units)
+def unit_stats(db, quiz, contest):
+    inputs.check_contest(contest)  # before asking quiz anything
+    known = units_with_fallback(db, quiz)
+    return db.read(units.unit_stats, contest, known)
 
 
-def units_with_fallback(db, fetch_units):
+def units_with_fallback(db, quiz):
     """Headcounts from quiz (and refresh our copy); our last copy when quiz does not answer;
     None when there is no copy either (the stats then show unknown headcounts)."""
     try:
-        units = fetch_units()
-    except Exception:
+        listed = quiz.list_units()
+    except Exception:  # quiz down, slow or failing: the statistics page still answers
         log.warning("quiz.list_units failed; using the last known units", exc_info=True)
-        with db.session() as session:
-            return domain.load_units(session) or None
-    with db.session() as session:
-        domain.store_units(session, units)
-    return units
+        return db.read(units.load_units) or None
+    db.run(units.store_units, listed)
+    return listed

@@ -45,6 +45,6 @@ def round_closed(submitted_attempts, *, round=1, target="submitted_attempts", co
     }
 
 
-def dispatched(service, event_type):
-    """Payloads the service's EventDispatcher mock was called with, for one event type."""
-    return [c.args[1] for c in service.dispatch.call_args_list if c.args[0] == event_type]
+def dispatched(dispatch, event_type):
+    """Payloads the service's EventDispatcher mock (`Store.dispatch`) was called with, for one event type."""
+    return [c.args[1] for c in dispatch.call_args_list if c.args[0] == event_type]

@@ -1,32 +1,48 @@
 """The scoring service's handlers and RPCs, isolated with worker_factory, on SQLite and PostgreSQL."""
+from unittest.mock import Mock
+
 import eventlet
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
-from common import outbox
 from common.db import Database
-from common.errors import Conflict, Invalid, NotFound
-from services.scoring import config, domain, workflow
-from services.scoring.errors import KeysStillMissing, QuizUnavailable
+from common.errors import Conflict, Invalid, NotFound, UpstreamUnavailable
+from common.outbox import EventOutbox
+from common.uow import Store, UnitOfWork
+from common.upstream import Client
+from services.scoring import config
+from services.scoring.domain import grading, rounds
+from services.scoring.errors import KeysStillMissing
 from services.scoring.models import AnswerKey, GradedAttempt, Outbox, RankingRow, RoundResult
-from services.scoring.schemas import RoundClosed
+from services.scoring.schemas import AttemptSubmitted, RoundClosed
 from services.scoring.service import ScoringService
 from .helpers import CONTEST, attempt, bank_changed, dispatched, keys, round_closed
 
 
 @pytest.fixture
-def db(db_url):
+def database(db_url):
     database = Database(db_url, config.MIGRATIONS_DIR)
     yield database
     database.dispose()
 
 
 @pytest.fixture
+def db(database):
+    """The service's store; `db.dispatch` is the mock of its EventDispatcher."""
+    return Store(database, EventOutbox(Outbox), Mock())
+
+
+@pytest.fixture
 def service(db):
-    service = worker_factory(ScoringService, db=db)
-    service.quiz_backlog.ready.return_value = 0  # nothing queued at quiz: grading never waits
-    return service
+    return worker_factory(ScoringService, db=db)
+
+
+def silent_quiz(method, timeout_s=0.05):
+    """A quiz client (common.upstream.Client, with its deadline) whose `method` never answers."""
+    proxy = Mock()
+    getattr(proxy, method).side_effect = lambda *args: eventlet.sleep(60)
+    return Client("quiz", proxy, timeout_s)
 
 
 def count(db, model, *where):
@@ -48,10 +64,10 @@ def test_grades_an_attempt_and_publishes_attempt_graded(service, db):
         assert (row.prediction, row.duration_ms, row.round) == (321, 123_456, 1)
         outbox_row = session.scalars(select(Outbox)).one()
     # Published right after the commit; the row is marked with the next batch of marks.
-    outbox.flush_marks(db, Outbox)
+    db.flush_marks()
     with db.session() as session:
         assert session.get(Outbox, outbox_row.id).published_at is not None
-    assert dispatched(service, "attempt_graded") == [{
+    assert dispatched(db.dispatch, "attempt_graded") == [{
         "attempt_id": "att-1", "contest": CONTEST, "round": 1, "contestant_id": "c1",
         "correct": 2, "total": 4, "event_id": outbox_row.id,
     }]
@@ -66,7 +82,7 @@ def test_duplicate_delivery_is_graded_once(service, db):
     service.on_attempt_submitted(dict(payload))
     assert count(db, GradedAttempt) == 1
     assert count(db, Outbox) == 1
-    assert len(dispatched(service, "attempt_graded")) == 1
+    assert len(dispatched(db.dispatch, "attempt_graded")) == 1
 
 
 def test_bank_changed_is_idempotent_and_updates_a_changed_key(service, db):
@@ -90,24 +106,24 @@ def test_missing_keys_are_fetched_from_quiz(service, db):
     assert service.quiz.get_answer_keys.call_count == 1
 
 
-def test_quiz_failure_raises_so_the_message_is_requeued(service, db):
-    service.quiz.get_answer_keys.side_effect = RuntimeError("broker down")
-    with pytest.raises(RuntimeError):
+@pytest.mark.parametrize("failure", [UpstreamUnavailable("quiz"), RuntimeError("broker down")])
+def test_quiz_failure_raises_so_the_message_is_requeued(service, db, failure):
+    service.quiz.get_answer_keys.side_effect = failure
+    with pytest.raises(type(failure)):
         service.on_attempt_submitted(attempt("att-1", "c1", 11))
     assert count(db, GradedAttempt) == 0 and count(db, Outbox) == 0
-    service.dispatch.assert_not_called()
+    db.dispatch.assert_not_called()
 
 
-def test_quiz_that_never_answers_times_out(service, db, monkeypatch):
-    monkeypatch.setattr(config, "RPC_TIMEOUT_S", 0.05)
-    service.quiz.get_answer_keys.side_effect = lambda contest: eventlet.sleep(60)
-    with pytest.raises(QuizUnavailable):
+def test_quiz_that_never_answers_times_out(db):
+    service = worker_factory(ScoringService, db=db, quiz=silent_quiz("get_answer_keys"))
+    with pytest.raises(UpstreamUnavailable):
         service.on_attempt_submitted(attempt("att-1", "c1", 11))
     assert count(db, GradedAttempt) == 0
 
 
 def test_key_still_missing_after_fetch_raises(service, db, monkeypatch):
-    monkeypatch.setattr(config, "MISSING_KEY_RETRY_DELAY_S", 0)
+    monkeypatch.setattr(config.settings, "missing_key_retry_delay_s", 0)
     service.quiz.get_answer_keys.return_value = keys(19)  # q20 unknown to quiz too
     with pytest.raises(KeysStillMissing):
         service.on_attempt_submitted(attempt("att-1", "c1", 11))
@@ -132,16 +148,16 @@ def test_malformed_event_is_dropped_without_changes(service, db):
     assert count(db, GradedAttempt) == 0 and count(db, Outbox) == 0
 
 
-# --- finalization ---
+# --- ranking a closed round ---
 
-def test_finalize_waits_for_every_grade_then_ranks_once(service, db):
+def test_ranking_waits_for_every_grade_then_ranks_once(service, db):
     service.on_bank_changed(bank_changed())
     # round_closed arrives before the grades (events come in any order)
     service.on_round_closed(round_closed(3))
     service.on_attempt_submitted(attempt("a1", "an", 20, prediction=2, duration_ms=500_000, at_s=10))
     service.on_attempt_submitted(attempt("b1", "binh", 20, prediction=3, duration_ms=400_000, at_s=20))
     service.tick()
-    assert dispatched(service, "round_ranked") == []
+    assert dispatched(db.dispatch, "round_ranked") == []
     live = service.get_leaderboard(CONTEST, 1)
     assert live["final"] is False and live["actual_attempts"] is None
     assert [(r["rank"], r["contestant_id"], r["prediction_diff"]) for r in live["rows"]] == [
@@ -150,7 +166,7 @@ def test_finalize_waits_for_every_grade_then_ranks_once(service, db):
         service.get_round_ranking(CONTEST, 1)
 
     service.on_attempt_submitted(attempt("a2", "an", 19, prediction=3, at_s=30))  # last grade
-    ranked = dispatched(service, "round_ranked")
+    ranked = dispatched(db.dispatch, "round_ranked")
     assert len(ranked) == 1
     assert {k: ranked[0][k] for k in ("contest", "round", "actual", "ranked_contestants")} == {
         "contest": CONTEST, "round": 1, "actual": 3, "ranked_contestants": 2}
@@ -159,7 +175,7 @@ def test_finalize_waits_for_every_grade_then_ranks_once(service, db):
     service.on_round_closed(round_closed(3))
     service.on_attempt_submitted(attempt("a2", "an", 19, prediction=3, at_s=30))
     service.tick()
-    assert len(dispatched(service, "round_ranked")) == 1
+    assert len(dispatched(db.dispatch, "round_ranked")) == 1
     assert count(db, RankingRow) == 2
 
     final = service.get_leaderboard(CONTEST, 1)
@@ -172,22 +188,22 @@ def test_finalize_waits_for_every_grade_then_ranks_once(service, db):
     assert service.get_round_ranking(CONTEST, 1) == final["rows"]
 
 
-def test_finalize_by_timer_with_perfect_attempts_target(service, db):
+def test_round_ranked_at_close_with_perfect_attempts_target(service, db):
     service.on_bank_changed(bank_changed())
     service.on_attempt_submitted(attempt("a1", "an", 20, prediction=1, at_s=1))
     service.on_attempt_submitted(attempt("a2", "an", 20, prediction=2, at_s=2))
     service.on_attempt_submitted(attempt("b1", "binh", 20, prediction=2, duration_ms=1, at_s=3))
     service.on_attempt_submitted(attempt("c1", "chi", 12, prediction=3, at_s=4))
-    # all grades in before the close: the close itself finalizes
+    # all grades in before the close: the close itself ranks the round
     service.on_round_closed(round_closed(4, target="perfect_attempts"))
-    ranked = dispatched(service, "round_ranked")
+    ranked = dispatched(db.dispatch, "round_ranked")
     assert len(ranked) == 1 and ranked[0]["actual"] == 3
     rows = service.get_leaderboard(CONTEST, 1)["rows"]
     # binh: 20 correct, |2-3| = 1, 1 ms; an: counted a2 (|2-3| = 1) but slower; chi: 12 correct
     assert [(r["rank"], r["contestant_id"], r["prediction"], r["prediction_diff"]) for r in rows] == [
         (1, "binh", 2, 1), (2, "an", 2, 1), (3, "chi", 3, 0)]
     service.tick()
-    assert len(dispatched(service, "round_ranked")) == 1
+    assert len(dispatched(db.dispatch, "round_ranked")) == 1
 
 
 def test_true_ties_share_a_rank_on_the_leaderboard(service):
@@ -201,7 +217,8 @@ def test_true_ties_share_a_rank_on_the_leaderboard(service):
 # --- RPC input checks ---
 
 def test_rpc_inputs_are_checked(service):
-    for bad in [(CONTEST, 0), (CONTEST, "1"), ("", 1)]:
+    # the one contest-code rule (common/contest_code.py): at most 40 characters, a-z 0-9 -
+    for bad in [(CONTEST, 0), (CONTEST, "1"), ("", 1), ("c" * 41, 1), ("CCHC-2023", 1)]:
         with pytest.raises(Invalid):
             service.get_leaderboard(*bad)
     with pytest.raises(Invalid) as exc:
@@ -273,9 +290,8 @@ def test_unit_stats_check_the_contest_before_asking_quiz(service):
     service.quiz.list_units.assert_not_called()
 
 
-def test_unit_stats_without_quiz_or_copy_show_unknown_headcounts(service, monkeypatch):
-    monkeypatch.setattr(config, "RPC_TIMEOUT_S", 0.05)
-    service.quiz.list_units.side_effect = lambda: eventlet.sleep(60)  # quiz never answers
+def test_unit_stats_without_quiz_or_copy_show_unknown_headcounts(db):
+    service = worker_factory(ScoringService, db=db, quiz=silent_quiz("list_units"))
     service.on_bank_changed(bank_changed())
     service.on_attempt_submitted(attempt("a1", "A", 10, unit="U1"))
     assert service.get_unit_stats(CONTEST) == [{
@@ -283,20 +299,18 @@ def test_unit_stats_without_quiz_or_copy_show_unknown_headcounts(service, monkey
         "quality": 0.5, "zero_results": 0}]
 
 
-def test_two_instances_finalizing_at_once_rank_once(service, db):
-    """Instance B read the round as pending; instance A finalizes and commits first. B's
+def test_two_instances_ranking_at_once_rank_once(service, db):
+    """Instance B read the round as pending; instance A ranks it and commits first. B's
     conditional pending → final switch then matches nothing: no second ranking, no second event."""
     service.on_bank_changed(bank_changed())
     service.on_attempt_submitted(attempt("a1", "an", 20))
-    with db.session() as session:
-        domain.record_round_closed(session, RoundClosed.model_validate(round_closed(1)))
-    late = db.Session()
+    db.run(rounds.record_round_closed, RoundClosed.model_validate(round_closed(1)))
+    late = db.database.Session()
     try:
         stale = late.get(RoundResult, (CONTEST, 1))  # held: B's identity map keeps it as read
         assert stale.status == "pending"
-        with db.session() as session:
-            assert len(domain.try_finalize(session, CONTEST, 1)) == 1
-        assert domain.try_finalize(late, CONTEST, 1) == []
+        assert db.run(rounds.rank_round_if_complete, CONTEST, 1) is True
+        assert rounds.rank_round_if_complete(UnitOfWork(late, db.outbox), CONTEST, 1) is False
         late.commit()
     finally:
         late.close()
@@ -308,11 +322,10 @@ def test_concurrent_duplicate_grading_commits_once_without_error(service, db, mo
     """Two instances got the same attempt_submitted (redelivery): the other one commits between
     our duplicate check and our commit. Our insert then hits the primary key; the handler treats
     that as the duplicate it is: no exception (no requeue loop) and no second attempt_graded."""
-    from services.scoring.schemas import AttemptSubmitted
-
     service.on_bank_changed(bank_changed())
     payload = attempt("att-1", "c1", 9)
-    original = domain._keys_for
+    original = grading._keys_for
+    other = Store(db.database, EventOutbox(Outbox), Mock())  # the competing instance
     raced = []
 
     def racing(session, contest, question_ids):
@@ -320,46 +333,33 @@ def test_concurrent_duplicate_grading_commits_once_without_error(service, db, mo
         # our INSERTs.
         if not raced:
             raced.append(True)
-            with db.session() as other:
-                domain.grade_attempt(other, AttemptSubmitted.model_validate(payload))
+            other.run(grading.grade_attempt, AttemptSubmitted.model_validate(payload))
         return original(session, contest, question_ids)
 
-    monkeypatch.setattr(domain, "_keys_for", racing)
+    monkeypatch.setattr(grading, "_keys_for", racing)
     service.on_attempt_submitted(payload)
     assert count(db, GradedAttempt) == 1
     assert count(db, Outbox) == 1  # the winner's; ours was rolled back
-    service.dispatch.assert_not_called()  # the winner's relay publishes it
+    db.dispatch.assert_not_called()  # the winner published it
+    assert len(dispatched(other.dispatch, "attempt_graded")) == 1
 
 
-def test_round_with_no_attempts_is_ranked_empty(service):
+def test_round_with_no_attempts_is_ranked_empty(service, db):
     service.on_round_closed(round_closed(0, round=4, target="perfect_attempts"))
-    ranked = dispatched(service, "round_ranked")
+    ranked = dispatched(db.dispatch, "round_ranked")
     assert [(r["round"], r["actual"], r["ranked_contestants"]) for r in ranked] == [(4, 0, 0)]
     assert service.get_leaderboard(CONTEST, 4) == {"final": True, "actual_attempts": 0, "rows": []}
     assert service.get_round_ranking(CONTEST, 4) == []
 
 
-# --- grading yields to submissions ---
 
-def test_grading_waits_while_quiz_has_a_backlog_then_goes_on(monkeypatch):
-    naps = []
-    monkeypatch.setattr(workflow.eventlet, "sleep", naps.append)
-    backlog = iter([50, 30, 19, 0])
-    assert workflow.yield_to_submissions(lambda: next(backlog), threshold=20, max_wait_s=10, step_s=0.5) == 1.0
-    assert naps == [0.5, 0.5]
+# --- settings ---
 
-
-def test_grading_waits_at_most_the_limit_whatever_the_backlog(monkeypatch):
-    monkeypatch.setattr(workflow.eventlet, "sleep", lambda s: None)
-    assert workflow.yield_to_submissions(lambda: 10_000, threshold=20, max_wait_s=3, step_s=0.25) == 3.0
-    assert workflow.yield_to_submissions(lambda: 10_000, threshold=0, max_wait_s=3) == 0  # turned off
-
-
-def test_a_grading_under_backlog_is_delayed_not_lost(service, monkeypatch):
-    monkeypatch.setattr(workflow.eventlet, "sleep", lambda s: None)
-    readings = iter([100, 100, 0])
-    service.quiz_backlog.ready.side_effect = lambda: next(readings)
-    service.on_bank_changed(bank_changed())
-    service.on_attempt_submitted(attempt("att-1", "c1", 7))
-    assert service.quiz_backlog.ready.call_count == 3
-    assert service.get_grade("att-1")["correct"] == 7
+def test_ranking_interval_reads_its_former_name_too(monkeypatch):
+    for name in ("RANKING_INTERVAL_S", "FINALIZE_INTERVAL_S"):
+        monkeypatch.delenv(name, raising=False)
+    assert config.Settings().ranking_interval_s == 2
+    monkeypatch.setenv("FINALIZE_INTERVAL_S", "3")
+    assert config.Settings().ranking_interval_s == 3
+    monkeypatch.setenv("RANKING_INTERVAL_S", "4")
+    assert config.Settings().ranking_interval_s == 4

@@ -1,9 +1,9 @@
-"""The ranking reference (services/scoring/ranking.py) on hand-computed cases."""
+"""The ranking reference (services/scoring/domain/ranking.py) on hand-computed cases."""
 import datetime as dt
 
 import pytest
 
-from services.scoring import ranking
+from services.scoring.domain import ranking
 
 T0 = dt.datetime(2023, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
 

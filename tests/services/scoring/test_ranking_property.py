@@ -1,5 +1,5 @@
 """Property test: for random attempts, every board — the pure ranking (ranking.rank), the live board
-the database computes, and the final board domain.try_finalize stores — equals row for row the board
+the database computes, and the final board rounds.rank_round_if_complete stores — equals row for row the board
 of spec_rules.py, on SQLite and PostgreSQL; the final board's `actual` equals the SPEC's count.
 
 Independent of the product: the expected boards and `actual` come from spec_rules.py (SPEC §3
@@ -18,8 +18,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from common.db import Database
-from services.scoring import config, domain, ranking
-from services.scoring.models import GradedAttempt
+from common.outbox import EventOutbox
+from common.uow import Store
+from services.scoring import config
+from services.scoring.domain import boards, ranking, rounds
+from services.scoring.models import GradedAttempt, Outbox
 from services.scoring.schemas import RoundClosed
 from tests import pg
 
@@ -104,18 +107,17 @@ def test_stored_leaderboards_equal_the_spec(board_db, rows, target):
                 started_at=a["submitted_at"], **a,
             ))
     with board_db.session() as session:
-        live = domain.leaderboard(session, contest, 1, limit=1000)
+        live = boards.leaderboard(session, contest, 1, limit=1000)
     assert live["final"] is False and live["actual_attempts"] is None
     assert shown(live["rows"]) == spec_rules.board(attempts)
 
+    store = Store(board_db, EventOutbox(Outbox), lambda event_type, payload: None)
+    store.run(rounds.record_round_closed, RoundClosed(
+        contest=contest, round=1, submitted_attempts=len(attempts), prediction_target=target))
+    assert store.run(rounds.rank_round_if_complete, contest, 1) is True
     with board_db.session() as session:
-        domain.record_round_closed(session, RoundClosed(
-            contest=contest, round=1, submitted_attempts=len(attempts), prediction_target=target))
-    with board_db.session() as session:
-        assert len(domain.try_finalize(session, contest, 1)) == 1
-    with board_db.session() as session:
-        final = domain.leaderboard(session, contest, 1, limit=1000)
-        full = domain.round_ranking(session, contest, 1)
+        final = boards.leaderboard(session, contest, 1, limit=1000)
+        full = boards.round_ranking(session, contest, 1)
     actual = spec_rules.actual(attempts, target)
     assert final["final"] is True and final["actual_attempts"] == actual
     assert shown(final["rows"]) == spec_rules.board(attempts, actual)

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from common.db import Database
-from services.scoring import config, domain
+from services.scoring import config
+from services.scoring.domain import units
 from services.scoring.models import GradedAttempt, RoundResult
 from tests import pg
 
@@ -86,7 +87,7 @@ def test_sql_unit_aggregates_equal_the_reference(stats_db, rows, actual_round_1)
             session.add(RoundResult(contest=contest, round=1, status="final", submitted_attempts=0,
                                     prediction_target="submitted_attempts", actual=actual_round_1))
     with stats_db.session() as session:
-        got = domain.unit_aggregates(session, contest)
+        got = units.unit_aggregates(session, contest)
     expected = reference(attempts, actual_by_round)
     assert got.keys() == expected.keys()
     for unit, (participants, quality, zeros) in expected.items():
