@@ -329,7 +329,7 @@ def judge_clips(db, store, quiz, actor, contest=None):
     """A judge's work list needs the juries for sure: which contests' clips they may score.
     Quiz not answering is UpstreamUnavailable (503), never a list of clips they cannot score."""
     require(actor, "judge")
-    if contest is not None:
+    if contest:  # none: every contest
         clip_domain.check_contest(contest)
     with db.session() as session:
         contests = views.judge_contests(session, actor, contest)

@@ -79,8 +79,8 @@ def get(session, clip_id, lock=False):
 
 def mark_processing(uow, clip_id, parts):
     """uploading → processing with the reported parts, and the `clip_uploaded` event that starts
-    the join and the probe. Returns the clip's status (unchanged when another call completed it
-    first)."""
+    the join and the probe. Returns the clip's status afterwards (another call may have completed
+    it first: then nothing changes and nothing is emitted)."""
     session = uow.session
     now = utcnow()
     changed = session.execute(
