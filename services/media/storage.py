@@ -29,11 +29,11 @@ def make_client(endpoint, timeout_s, secure=None):
     )
     return Minio(
         endpoint,
-        access_key=config.S3_ACCESS_KEY,
-        secret_key=config.S3_SECRET_KEY,
-        secure=config.S3_SECURE if secure is None else secure,
+        access_key=config.settings.s3_access_key,
+        secret_key=config.settings.s3_secret_key,
+        secure=config.settings.s3_secure if secure is None else secure,
         # A fixed region spares a GetBucketLocation round trip and lets URLs be signed offline.
-        region=config.S3_REGION,
+        region=config.settings.s3_region,
         http_client=http,
     )
 
@@ -42,14 +42,15 @@ class ObjectStore:
     """The clips bucket: `client` talks to S3, `public_client` only signs URLs for browsers."""
 
     def __init__(self, bucket=None, endpoint=None, public_endpoint=None, timeout_s=None):
-        self.bucket = bucket or config.S3_BUCKET
-        timeout_s = config.S3_TIMEOUT_S if timeout_s is None else timeout_s
-        self.client = make_client(endpoint or config.S3_ENDPOINT, timeout_s)
+        self.bucket = bucket or config.settings.s3_bucket
+        timeout_s = config.settings.s3_timeout_s if timeout_s is None else timeout_s
+        self.client = make_client(endpoint or config.settings.s3_endpoint, timeout_s)
         # Only signs (never connects): https when browsers reach the store through a TLS proxy.
-        self.public_client = make_client(public_endpoint or config.S3_PUBLIC_ENDPOINT, timeout_s,
-                                         secure=config.S3_PUBLIC_SECURE)
+        self.public_client = make_client(public_endpoint or config.settings.s3_public_endpoint, timeout_s,
+                                         secure=config.settings.s3_public_secure)
         # Joining the parts of a big upload can take the store a while (it answers when done).
-        self.slow_client = make_client(endpoint or config.S3_ENDPOINT, max(timeout_s, config.S3_COMPLETE_TIMEOUT_S))
+        self.slow_client = make_client(endpoint or config.settings.s3_endpoint,
+                                       max(timeout_s, config.settings.s3_complete_timeout_s))
         self.bucket_ready = False
 
     def ensure_bucket(self):
@@ -77,7 +78,7 @@ class ObjectStore:
                 return True
             except Exception as exc:
                 if time.monotonic() >= deadline:
-                    log.error("object store %s unreachable at start: %s", config.S3_ENDPOINT, exc)
+                    log.error("object store %s unreachable at start: %s", config.settings.s3_endpoint, exc)
                     return False
                 time.sleep(1)
 
@@ -183,7 +184,7 @@ class ObjectStorage(DependencyProvider):
 
     def start(self):
         # In the background, so that RPC (and `health`, which reports the store) answers at once.
-        self.container.spawn_managed_thread(lambda: self.store.wait_ready(config.S3_STARTUP_WAIT_S))
+        self.container.spawn_managed_thread(lambda: self.store.wait_ready(config.settings.s3_startup_wait_s))
 
     def get_dependency(self, worker_ctx):
         return self.store

@@ -1,23 +1,23 @@
 """What each entrypoint of the media service does, step by step, across transactions, the object
 store and the quiz service.
 
-Dependencies come in as arguments (`db`: common.db.Database, `store`: storage.ObjectStore,
-`dispatch`: nameko EventDispatcher, `quiz`: an object with `list_units()`, `get_contest(code)`,
-`jury(contest)`), so every step can be read and tested without nameko.
+Dependencies come in as arguments (`db`: the service's common.uow.Store, `store`:
+storage.ObjectStore, `quiz`: the quiz service's client, common.upstream, with `list_units()`,
+`get_contest(code)`, `list_jury(contest)`), so every step can be read and tested without nameko.
+Events are emitted by the domain functions and published by the store after each commit.
 """
+import datetime as dt
 import logging
 
 import eventlet
 from minio.error import S3Error
-from nameko.exceptions import RemoteError
 
-from common import outbox
 from common.auth import STAFF_ROLES, require
-from services.media import config, probe, schemas
+from services.media import probe, schemas
+from services.media.config import settings
 from services.media.domain import clips as clip_domain
 from services.media.domain import judging, views
 from services.media.errors import Conflict, Invalid, NotFound, UpstreamUnavailable, err
-from services.media.models import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"
 
 
 def _sign(store):
-    return lambda key: store.browser_url(key, config.CLIP_URL_TTL_S)
+    return lambda key: store.browser_url(key, settings.clip_url_ttl_s)
 
 
 def _store_call(fn, *args):
@@ -43,6 +43,7 @@ def _store_call(fn, *args):
 # --- upload -------------------------------------------------------------------------------------
 def create_clip(db, store, quiz, actor, contest, data):
     require(actor, *clip_domain.UPLOADERS)
+    clip_domain.check_contest(contest)
     form = schemas.parse_clip(data)
     clip_domain.check_size(form.size_bytes)
     _check_contest(quiz, contest)
@@ -61,27 +62,22 @@ def create_clip(db, store, quiz, actor, contest, data):
         raise
     return {
         "clip_id": clip_id, "status": "uploading",
-        "upload": {"parts": store.part_urls(key, upload_id, part_count, config.CLIP_UPLOAD_TTL_S),
+        "upload": {"parts": store.part_urls(key, upload_id, part_count, settings.clip_upload_ttl_s),
                    "part_size": part_size, "part_count": part_count,
                    "expires_at": (created_at + _ttl()).isoformat()},
     }
 
 
 def _ttl():
-    import datetime as dt
-
-    return dt.timedelta(seconds=min(config.CLIP_UPLOAD_TTL_S, 7 * 24 * 3600))
+    # The part URLs live as long as the upload, up to SigV4's 7 days.
+    return dt.timedelta(seconds=min(settings.clip_upload_ttl_s, 7 * 24 * 3600))
 
 
 def _check_contest(quiz, contest):
     try:
         quiz.get_contest(contest)
-    except RemoteError as exc:
-        if exc.exc_type == "NotFound":
-            raise err(NotFound, "contest_not_found") from None
-        if exc.exc_type in ("Invalid", "BadRequest"):
-            raise err(NotFound, "contest_not_found") from None
-        raise
+    except NotFound:
+        raise err(NotFound, "contest_not_found") from None
 
 
 def _abort_quietly(store, key, upload_id):
@@ -91,7 +87,7 @@ def _abort_quietly(store, key, upload_id):
         log.warning("could not abort upload %s of %s (the sweep will retry)", upload_id, key, exc_info=True)
 
 
-def complete_clip(db, store, dispatch, actor, clip_id, parts):
+def complete_clip(db, store, actor, clip_id, parts):
     """Check the reported parts against what the store holds and queue the join and the probe.
 
     Joining a big file can take the store a while, so it happens in the probe step; here a quick
@@ -117,10 +113,7 @@ def complete_clip(db, store, dispatch, actor, clip_id, parts):
         held = None
     if held is not None:
         _check_parts(ordered, held)
-    with db.session() as session:
-        ids = clip_domain.mark_processing(session, clip_id, ordered)
-        status = clip_domain.get(session, clip_id).status
-    outbox.publish(db, Outbox, dispatch, ids)
+    status = db.run(clip_domain.mark_processing, clip_id, ordered)
     return {"clip_id": clip_id, "status": status}
 
 
@@ -181,7 +174,7 @@ def join_parts(db, store, clip_id):
 
 
 # --- probe --------------------------------------------------------------------------------------
-def probe_clip(db, store, dispatch, clip_id):
+def probe_clip(db, store, clip_id):
     """Probe a `processing` clip and store the verdict. Raises on a fault of ours or of the store
     (the `clip_uploaded` message is then requeued: the clip is probed again, never stuck)."""
     with db.session() as session:
@@ -200,9 +193,9 @@ def probe_clip(db, store, dispatch, clip_id):
         _pause_before_retry("could not join the parts of clip %s", clip_id)
         raise
     if refused is not None:
-        return _finish(db, dispatch, clip_id, refused)
-    if attempts >= config.CLIP_PROBE_MAX_ATTEMPTS:
-        return _finish(db, dispatch, clip_id, probe.Verdict(
+        return _finish(db, clip_id, refused)
+    if attempts >= settings.clip_probe_max_attempts:
+        return _finish(db, clip_id, probe.Verdict(
             False, f"Không kiểm tra được tệp video sau {attempts} lần thử (tệp có thể bị hỏng). "
                    "Vui lòng tải lên lại."))
     try:
@@ -211,11 +204,11 @@ def probe_clip(db, store, dispatch, clip_id):
         _pause_before_retry("object store unreachable while probing clip %s", clip_id)
         raise
     if size is None:
-        return _finish(db, dispatch, clip_id, probe.Verdict(
+        return _finish(db, clip_id, probe.Verdict(
             False, "Không tìm thấy tệp video trong kho lưu trữ. Vui lòng tải lên lại."))
-    if size > config.MAX_CLIP_BYTES:
-        return _finish(db, dispatch, clip_id, probe.Verdict(
-            False, f"Tệp video quá lớn ({size} byte), vượt quá dung lượng tối đa {config.MAX_CLIP_BYTES} byte."),
+    if size > settings.max_clip_bytes:
+        return _finish(db, clip_id, probe.Verdict(
+            False, f"Tệp video quá lớn ({size} byte), vượt quá dung lượng tối đa {settings.max_clip_bytes} byte."),
             size)
     missing = probe.tools_missing()
     if missing:
@@ -229,8 +222,8 @@ def probe_clip(db, store, dispatch, clip_id):
         if clip_domain.claim_probe(session, clip_id) is None:
             return "done"
     log.info("probing clip %s (%d bytes, try %d)", clip_id, size, attempts + 1)
-    if config.PROBE_DELAY_S:
-        eventlet.sleep(config.PROBE_DELAY_S)
+    if settings.probe_delay_s:
+        eventlet.sleep(settings.probe_delay_s)
     url = store.internal_url(key)
     try:
         verdict = probe.judge(probe.ffprobe(url))
@@ -250,28 +243,25 @@ def probe_clip(db, store, dispatch, clip_id):
     except Exception:
         _pause_before_retry("probe of clip %s failed", clip_id)
         raise
-    return _finish(db, dispatch, clip_id, verdict, size, thumb_key)
+    return _finish(db, clip_id, verdict, size, thumb_key)
 
 
 def _pause_before_retry(message, *args):
     # A requeued message comes straight back: pause so a store outage does not spin the broker.
     log.warning(message + "; will retry", *args, exc_info=True)
-    eventlet.sleep(config.CLIP_PROBE_RETRY_DELAY_S)
+    eventlet.sleep(settings.clip_probe_retry_delay_s)
 
 
-def _finish(db, dispatch, clip_id, verdict, size=None, thumb_key=None):
-    with db.session() as session:
-        ids = clip_domain.finish_probe(session, clip_id, verdict, size, thumb_key)
-    outbox.publish(db, Outbox, dispatch, ids)
+def _finish(db, clip_id, verdict, size=None, thumb_key=None):
+    db.run(clip_domain.finish_probe, clip_id, verdict, size, thumb_key)
     status = "accepted" if verdict.accepted else "rejected"
     log.info("clip %s %s%s", clip_id, status, f": {verdict.reason}" if verdict.reason else "")
     return status
 
 
 # --- housekeeping -------------------------------------------------------------------------------
-def sweep(db, store, dispatch):
-    """Timer: relay pending events, clean abandoned uploads, re-queue probes without a verdict."""
-    outbox.relay_pending(db, Outbox, dispatch)
+def sweep(db, store):
+    """Timer: clean abandoned uploads, re-queue probes without a verdict."""
     with db.session() as session:
         stale = clip_domain.abandoned(session)
     for clip_id, key, upload_id in stale:
@@ -287,9 +277,7 @@ def sweep(db, store, dispatch):
         except Exception:
             log.warning("abandoned clip %s: could not clean %s", clip_id, key, exc_info=True)
         log.info("abandoned upload of clip %s aborted and removed", clip_id)
-    with db.session() as session:
-        ids = clip_domain.requeue_stale_probes(session)
-    outbox.publish(db, Outbox, dispatch, ids)
+    db.run(clip_domain.requeue_stale_probes)
     return len(stale)
 
 
@@ -299,11 +287,9 @@ def _jury(quiz, contest):
     """The contest's jury from quiz. A contest quiz does not know has nobody on its jury (a
     definite answer, not a guess). Quiz not answering raises UpstreamUnavailable."""
     try:
-        return quiz.jury(contest)
-    except RemoteError as exc:
-        if exc.exc_type == "NotFound":
-            return []
-        raise
+        return quiz.list_jury(contest)
+    except NotFound:
+        return []
 
 
 def _juries(quiz, contests):
@@ -333,6 +319,7 @@ def get_clip(db, store, quiz, actor, clip_id):
 
 def list_clips(db, store, quiz, actor, contest, status=None):
     require(actor, *STAFF_ROLES)
+    clip_domain.check_contest(contest)
     juries = _juries_or_none(quiz, [contest])
     with db.session() as session:
         return views.list_clips(session, contest, _sign(store), juries, status)
@@ -342,6 +329,8 @@ def judge_clips(db, store, quiz, actor, contest=None):
     """A judge's work list needs the juries for sure: which contests' clips they may score.
     Quiz not answering is UpstreamUnavailable (503), never a list of clips they cannot score."""
     require(actor, "judge")
+    if contest:  # none: every contest
+        clip_domain.check_contest(contest)
     with db.session() as session:
         contests = views.judge_contests(session, actor, contest)
     juries = _juries(quiz, contests)
@@ -350,30 +339,29 @@ def judge_clips(db, store, quiz, actor, contest=None):
 
 
 def gallery(db, store, contest):
+    clip_domain.check_contest(contest)
     with db.session() as session:
         return views.gallery(session, contest, _sign(store))
 
 
 def clip_results(db, quiz, contest):
     """For awards: never a guess. Quiz not answering raises (awards answers 503 / retries)."""
+    clip_domain.check_contest(contest)
     jury = _jury(quiz, contest)
     with db.session() as session:
         return judging.clip_results(session, contest, jury)
 
 
 # --- judging and gallery ------------------------------------------------------------------------
-def score_clip(db, dispatch, quiz, actor, clip_id, scores):
+def score_clip(db, quiz, actor, clip_id, scores):
     """Only a judge of the clip's contest jury scores it: quiz is asked first (503 when it does
     not answer; nobody's score is taken on a guess)."""
     require(actor, "judge")
     jury = _jury(quiz, _contest_of(db, clip_id))
-    with db.session() as session:
-        out, ids = judging.score_clip(session, actor, clip_id, scores, jury)
-    outbox.publish(db, Outbox, dispatch, ids)
-    return out
+    return db.run(judging.score_clip, actor, clip_id, scores, jury)
 
 
 def publish_clip(db, store, actor, clip_id, published=True):
-    with db.session() as session:
-        clip = clip_domain.set_published(session, actor, clip_id, published)
+    with db.unit() as uow:
+        clip = clip_domain.set_published(uow, actor, clip_id, published)
         return views.clip_out(clip, _sign(store))

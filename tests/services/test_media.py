@@ -6,6 +6,7 @@ import pytest
 from minio.error import S3Error
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from services.media import config
 from services.media.service import MediaService
 from services.media.storage import ObjectStorage, ObjectStore
 from tests import s3
@@ -65,7 +66,7 @@ def test_ensure_bucket_is_idempotent(moto):
 
 def test_health_reports_unreachable_store(container_factory, rabbit_config, sqlite_url, monkeypatch):
     monkeypatch.setenv("MEDIA_DATABASE_URL", sqlite_url)
-    monkeypatch.setattr("services.media.config.S3_STARTUP_WAIT_S", 0)
+    monkeypatch.setattr(config.settings, "s3_startup_wait_s", 0)
     dead = f"127.0.0.1:{s3.free_port()}"  # nothing listens there
     container = container_factory(media_service(dead, "clips-down"), rabbit_config)
     container.start()
@@ -79,7 +80,7 @@ def test_health_reports_unreachable_store(container_factory, rabbit_config, sqli
 
 def test_health_recovers_when_store_comes_back(container_factory, rabbit_config, sqlite_url, monkeypatch):
     monkeypatch.setenv("MEDIA_DATABASE_URL", sqlite_url)
-    monkeypatch.setattr("services.media.config.S3_STARTUP_WAIT_S", 0)
+    monkeypatch.setattr(config.settings, "s3_startup_wait_s", 0)
     port = s3.free_port()
     container = container_factory(media_service(f"127.0.0.1:{port}", "clips-late"), rabbit_config)
     container.start()

@@ -1,8 +1,7 @@
 """A clip's life in the database: uploading → processing → accepted | rejected.
 
 Every change is a conditional UPDATE on the expected status, so two instances (or a redelivered
-message) racing on one clip cannot both win; the winner writes its outbox event in the same
-transaction.
+message) racing on one clip cannot both win; the winner emits its event in the same transaction.
 """
 import datetime as dt
 import math
@@ -10,39 +9,36 @@ import uuid
 
 from sqlalchemy import delete, select, update
 
-from common import outbox
+from common import contest_code
 from common.auth import require
-from services.media import config
-from services.media.errors import Conflict, NotFound, TooLarge, err
-from services.media.models import Clip, Outbox
+from common.time import utcnow
+from services.media.config import MiB, settings
+from services.media.errors import Conflict, Invalid, NotFound, TooLarge, err
+from services.media.models import Clip
 from services.media.schemas import CONTENT_TYPES
 
 UPLOADERS = ("organizer", "expert")
 S3_MAX_PARTS = 10_000
-MiB = 1024 ** 2
 
 
-def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(value):
-    # SQLite gives naive datetimes back; every stored time is UTC.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+def check_contest(code):
+    """A code that breaks the contest-code rule names no contest: refused before any query."""
+    if not contest_code.is_valid(code):
+        raise err(Invalid, "invalid_contest")
 
 
 def plan_parts(size_bytes, part_size=None):
     """(part_size, part_count) for a file: the configured size, raised (in whole MiB) when the
     file would need more than S3's 10,000 parts."""
-    part_size = part_size or config.CLIP_PART_SIZE
+    part_size = part_size or settings.clip_part_size
     if math.ceil(size_bytes / part_size) > S3_MAX_PARTS:
         part_size = math.ceil(size_bytes / S3_MAX_PARTS / MiB) * MiB
     return part_size, max(1, math.ceil(size_bytes / part_size))
 
 
 def check_size(size_bytes):
-    if size_bytes > config.MAX_CLIP_BYTES:
-        limit = config.MAX_CLIP_BYTES
+    if size_bytes > settings.max_clip_bytes:
+        limit = settings.max_clip_bytes
         shown = f"{limit / 1024 ** 3:g} GiB" if limit >= 1024 ** 3 else f"{limit / MiB:g} MiB"
         raise err(TooLarge, "clip_too_large", f"Tệp video quá lớn: tối đa {shown}.")
 
@@ -81,19 +77,21 @@ def get(session, clip_id, lock=False):
     return clip
 
 
-def mark_processing(session, clip_id, parts):
+def mark_processing(uow, clip_id, parts):
     """uploading → processing with the reported parts, and the `clip_uploaded` event that starts
-    the join and the probe. Returns the outbox ids ([] when another call completed it first)."""
+    the join and the probe. Returns the clip's status afterwards (another call may have completed
+    it first: then nothing changes and nothing is emitted)."""
+    session = uow.session
     now = utcnow()
     changed = session.execute(
         update(Clip).where(Clip.id == clip_id, Clip.status == "uploading")
         .values(status="processing", completed_at=now, probe_requested_at=now,
                 parts=[[int(n), etag] for n, etag in parts])
     ).rowcount
-    if not changed:
-        return []
-    clip = session.get(Clip, clip_id)
-    return [outbox.add(session, Outbox, "clip_uploaded", {"clip_id": clip_id, "contest": clip.contest})]
+    clip = get(session, clip_id)
+    if changed:
+        uow.emit("clip_uploaded", {"clip_id": clip_id, "contest": clip.contest})
+    return clip.status
 
 
 def mark_joined(session, clip_id):
@@ -111,11 +109,12 @@ def claim_probe(session, clip_id):
     return session.get(Clip, clip_id)
 
 
-def finish_probe(session, clip_id, verdict, size_bytes=None, thumbnail_key=None):
+def finish_probe(uow, clip_id, verdict, size_bytes=None, thumbnail_key=None):
     """processing → accepted | rejected with what the probe measured, and its event.
 
-    Returns the outbox ids ([] when another probe of the same clip got there first).
+    Returns False when another probe of the same clip got there first (nothing changed).
     """
+    session = uow.session
     values = dict(
         status="accepted" if verdict.accepted else "rejected",
         processed_at=utcnow(), reject_reason=None if verdict.accepted else verdict.reason,
@@ -127,18 +126,20 @@ def finish_probe(session, clip_id, verdict, size_bytes=None, thumbnail_key=None)
         update(Clip).where(Clip.id == clip_id, Clip.status == "processing").values(**values)
     ).rowcount
     if not changed:
-        return []
+        return False
     clip = session.get(Clip, clip_id)
     payload = {"clip_id": clip.id, "contest": clip.contest, "unit_code": clip.unit_code, "title": clip.title,
                "duration_s": clip.duration_s}
     if verdict.accepted:
-        return [outbox.add(session, Outbox, "clip_accepted", payload)]
-    return [outbox.add(session, Outbox, "clip_rejected", dict(payload, reason=clip.reject_reason))]
+        uow.emit("clip_accepted", payload)
+    else:
+        uow.emit("clip_rejected", dict(payload, reason=clip.reject_reason))
+    return True
 
 
 def abandoned(session, now=None, limit=100):
     """Clips still `uploading` past CLIP_UPLOAD_TTL_S: [(id, object_key, upload_id)]."""
-    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.CLIP_UPLOAD_TTL_S)
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=settings.clip_upload_ttl_s)
     rows = session.execute(
         select(Clip.id, Clip.object_key, Clip.upload_id)
         .where(Clip.status == "uploading", Clip.created_at < cutoff).order_by(Clip.created_at).limit(limit)
@@ -148,36 +149,38 @@ def abandoned(session, now=None, limit=100):
 
 def forget_abandoned(session, clip_id, now=None):
     """Delete an abandoned upload's row, unless it was completed meanwhile. True if deleted."""
-    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.CLIP_UPLOAD_TTL_S)
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=settings.clip_upload_ttl_s)
     return bool(session.execute(
         delete(Clip).where(Clip.id == clip_id, Clip.status == "uploading", Clip.created_at < cutoff)
     ).rowcount)
 
 
-def requeue_stale_probes(session, now=None, limit=100):
+def requeue_stale_probes(uow, now=None, limit=100):
     """Queue the probe again for clips `processing` for longer than CLIP_PROBE_STALE_S.
 
     The requeued `clip_uploaded` message already survives a crash; this covers a message lost
-    some other way (e.g. published before the handler's queue existed). Returns outbox ids.
+    some other way (e.g. published before the handler's queue existed). Returns how many.
     """
     now = now or utcnow()
-    cutoff = now - dt.timedelta(seconds=config.CLIP_PROBE_STALE_S)
-    clips = session.scalars(
+    cutoff = now - dt.timedelta(seconds=settings.clip_probe_stale_s)
+    clips = uow.session.scalars(
         select(Clip).where(Clip.status == "processing", Clip.probe_requested_at < cutoff).limit(limit)
     ).all()
-    ids = []
     for clip in clips:
         clip.probe_requested_at = now
-        ids.append(outbox.add(session, Outbox, "clip_uploaded", {"clip_id": clip.id, "contest": clip.contest}))
-    return ids
+        uow.emit("clip_uploaded", {"clip_id": clip.id, "contest": clip.contest})
+    return len(clips)
 
 
-def set_published(session, actor, clip_id, published=True):
+def set_published(uow, actor, clip_id, published=True):
+    """Organizer: show an accepted clip in the public gallery, or withdraw it (audited)."""
     require(actor, "organizer")
-    clip = get(session, clip_id, lock=True)
+    clip = get(uow.session, clip_id, lock=True)
     if published and clip.status != "accepted":
         raise err(Conflict, "clip_not_accepted")
     if clip.published != published:
         clip.published = published
         clip.published_at = utcnow() if published else None
+        uow.record(actor, "clip.publish" if published else "clip.unpublish", f"clip:{clip.id}",
+                   {"published": not published}, {"published": published})
     return clip

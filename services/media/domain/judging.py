@@ -13,11 +13,11 @@ from numbers import Real
 
 from sqlalchemy import func, select
 
-from common import outbox
 from common.auth import require
-from services.media.domain.clips import get, utcnow
+from common.time import iso, utcnow
+from services.media.domain.clips import check_contest, get
 from services.media.errors import Conflict, Forbidden, Invalid, err
-from services.media.models import Clip, Outbox, Rubric, Score
+from services.media.models import Clip, Rubric, Score
 
 CRITERIA = ("content", "message", "creativity", "technique")
 DEFAULT_MAXIMA = {"content": 40, "message": 20, "creativity": 20, "technique": 20}
@@ -33,14 +33,17 @@ def rubric(session, contest):
 
 
 def rubric_out(session, contest):
+    check_contest(contest)
     maxima = rubric(session, contest)
     return {"contest": contest, "total": _points(sum(_hundredths(v) for v in maxima.values())),
             "criteria": [{"key": k, "label": LABELS_VI[k], "max": maxima[k]} for k in CRITERIA]}
 
 
-def set_rubric(session, actor, contest, maxima):
-    """Organizer: change the maxima, only before any clip of the contest has been scored."""
+def set_rubric(uow, actor, contest, maxima):
+    """Organizer: change the maxima, only before any clip of the contest has been scored (audited)."""
     require(actor, "organizer")
+    check_contest(contest)
+    session = uow.session
     if not isinstance(maxima, dict) or set(maxima) != set(CRITERIA):
         raise err(Invalid, "invalid_rubric")
     clean = {}
@@ -53,12 +56,15 @@ def set_rubric(session, actor, contest, maxima):
         select(func.count()).select_from(Score).join(Clip, Clip.id == Score.clip_id).where(Clip.contest == contest))
     if scored:
         raise err(Conflict, "rubric_locked")
+    before = rubric(session, contest)
     row = session.get(Rubric, contest)
     if row is None:
         session.add(Rubric(contest=contest, maxima=clean, updated_at=utcnow()))
     else:
         row.maxima, row.updated_at = clean, utcnow()
     session.flush()
+    if clean != before:
+        uow.record(actor, "rubric.set", f"rubric:{contest}", before, clean)
     return rubric_out(session, contest)
 
 
@@ -78,11 +84,12 @@ def _points(hundredths):
 
 
 # --- scoring -----------------------------------------------------------------------------------
-def score_clip(session, actor, clip_id, scores, jury):
+def score_clip(uow, actor, clip_id, scores, jury):
     """A judge of the clip's contest jury (`jury`: quiz's list for that contest) scores an
-    accepted clip (again: the new score replaces the old). Returns (the judge's score as shown,
-    outbox ids)."""
+    accepted clip (again: the new score replaces the old; audited). Returns the judge's score as
+    shown."""
     require(actor, "judge")
+    session = uow.session
     clip = get(session, clip_id)
     if clip.status != "accepted":
         raise err(Conflict, "clip_not_accepted")
@@ -95,6 +102,7 @@ def score_clip(session, actor, clip_id, scores, jury):
     total = sum(points.values())
     judge_id = str(actor["id"])
     row = session.get(Score, (clip.id, judge_id))
+    before = _points_out(row.points, row.total) if row is not None else None
     now = utcnow()
     if row is None:
         session.add(Score(clip_id=clip.id, judge_id=judge_id, judge_unit_code=actor.get("unit_code"),
@@ -104,10 +112,13 @@ def score_clip(session, actor, clip_id, scores, jury):
     session.flush()
     scored = session.scalar(select(func.count()).select_from(Score).where(Score.clip_id == clip.id))
     # No points in the event: nobody learns a score from the bus before the clip is complete.
-    ids = [outbox.add(session, Outbox, "clip_scored", {
+    uow.emit("clip_scored", {
         "clip_id": clip.id, "contest": clip.contest, "unit_code": clip.unit_code, "judge_id": judge_id,
-        "judges_scored": scored, "scored_at": now.isoformat()})]
-    return own_score_out(clip.id, points, total, now), ids
+        "judges_scored": scored, "scored_at": now.isoformat()})
+    after = _points_out(points, total)
+    if after != before:
+        uow.record(actor, "clip.score", f"clip:{clip.id}", before, after)
+    return own_score_out(clip.id, points, total, now)
 
 
 def _validate(scores, maxima):
@@ -130,9 +141,13 @@ def _validate(scores, maxima):
     return points
 
 
+def _points_out(points, total):
+    """{criterion: points, ..., total} from hundredths."""
+    return {**{k: _points(v) for k, v in points.items()}, "total": _points(total)}
+
+
 def own_score_out(clip_id, points, total, updated_at):
-    return {"clip_id": clip_id, **{k: _points(v) for k, v in points.items()}, "total": _points(total),
-            "updated_at": updated_at.isoformat() if updated_at else None}
+    return {"clip_id": clip_id, **_points_out(points, total), "updated_at": iso(updated_at)}
 
 
 # --- final scores -----------------------------------------------------------------------------
@@ -192,15 +207,10 @@ def clip_results(session, contest, jury):
     rows = [{
         "clip_id": c.id, "unit_code": c.unit_code, "title": c.title, "status": c.status,
         "score": prog[c.id]["score"], "judges_assigned": prog[c.id]["judges_assigned"],
-        "judges_scored": prog[c.id]["judges_scored"], "created_at": _iso(c.created_at),
+        "judges_scored": prog[c.id]["judges_scored"], "created_at": iso(c.created_at),
     } for c in clips]
     received = session.scalar(select(func.count()).select_from(Clip).where(
         Clip.contest == contest, Clip.status.in_(("processing", "accepted", "rejected"))))
     return {"contest": contest, "complete": all(r["score"] is not None for r in rows), "received": received,
             "clips": rows}
 
-
-def _iso(value):
-    from services.media.domain.clips import as_utc
-
-    return as_utc(value).isoformat() if value else None

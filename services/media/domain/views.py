@@ -4,14 +4,11 @@ None when quiz did not answer (judging progress shown as unknown)."""
 from sqlalchemy import select
 
 from common.auth import STAFF_ROLES
+from common.time import iso
 from services.media.domain import judging
-from services.media.domain.clips import as_utc, get
+from services.media.domain.clips import get
 from services.media.errors import NotFound, err
 from services.media.models import Clip
-
-
-def _iso(value):
-    return as_utc(value).isoformat() if value else None
 
 
 def clip_out(clip, sign, prog=None):
@@ -27,8 +24,8 @@ def clip_out(clip, sign, prog=None):
         "thumbnail_url": sign(clip.thumbnail_key) if playable and clip.thumbnail_key else None,
         "score": prog["score"], "judges_assigned": prog["judges_assigned"],
         "judges_scored": prog["judges_scored"], "published": clip.published,
-        "published_at": _iso(clip.published_at), "uploaded_by": clip.uploaded_by,
-        "created_at": _iso(clip.created_at), "processed_at": _iso(clip.processed_at),
+        "published_at": iso(clip.published_at), "uploaded_by": clip.uploaded_by,
+        "created_at": iso(clip.created_at), "processed_at": iso(clip.processed_at),
     }
 
 

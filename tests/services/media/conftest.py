@@ -1,6 +1,6 @@
 """Fixtures of the media tests: a migrated database (SQLite and PostgreSQL), moto's S3 server, real
 video files made by ffmpeg at test time, and a MediaService worker (nameko's worker_factory) whose
-quiz answers come from a plain fake."""
+quiz answers come from a plain fake behind the real upstream client (common/upstream.py)."""
 import os
 import subprocess
 import uuid
@@ -10,8 +10,12 @@ import httpx
 import pytest
 
 from common.db import Database
+from common.errors import NotFound
+from common.outbox import EventOutbox
+from common.upstream import Client
+from common.uow import Store
 from services.media import config, probe
-from services.media.models import Outbox
+from services.media.models import AuditEntry, Outbox
 from services.media.service import MediaService
 from services.media.storage import ObjectStore
 from tests import s3
@@ -69,13 +73,15 @@ def store(moto):
 
 @pytest.fixture
 def db(db_url):
-    database = Database(db_url, config.MIGRATIONS_DIR)
-    yield database
-    database.dispose()
+    """The service's store on a migrated database; `db.dispatch` records the published events."""
+    store = Store(Database(db_url, config.MIGRATIONS_DIR), EventOutbox(Outbox), mock.Mock(), AuditEntry)
+    yield store
+    store.database.dispose()
 
 
 class FakeQuiz:
-    """Stands in for the quiz service's RPC proxy (list_units, get_contest, list_jury).
+    """Stands in for the quiz service (list_units, get_contest, list_jury); its errors are the ones
+    common/upstream.py hands over (common.errors classes; anything else becomes UpstreamUnavailable).
 
     `judges` is every judge of the platform (a contest's jury until one is named); `juries`
     {contest: [judge]} are the named ones. Contests other than KNOWN_CONTESTS do not exist.
@@ -99,17 +105,13 @@ class FakeQuiz:
     def get_contest(self, code):
         self._check()
         if code != CONTEST:
-            from nameko.exceptions import RemoteError
-
-            raise RemoteError("NotFound", "contest_not_found")
+            raise NotFound("contest_not_found")
         return {"code": code, "title": "Hội thi thử", "settings": {}, "rounds": []}
 
     def list_jury(self, contest):
         self._check()
         if contest not in self.KNOWN_CONTESTS:
-            from nameko.exceptions import RemoteError
-
-            raise RemoteError("NotFound", "contest_not_found")
+            raise NotFound("contest_not_found")
         return self.juries.get(contest, self.judges)
 
 
@@ -118,25 +120,37 @@ def quiz():
     return FakeQuiz()
 
 
-@pytest.fixture
-def service(db, store, quiz):
-    """A MediaService worker with a real database and object store; `dispatch` records events."""
+def worker(db, store, quiz):
+    """A MediaService worker (nameko's worker_factory) on these dependencies."""
     from nameko.testing.services import worker_factory
 
-    return worker_factory(MediaService, db=db, storage=store, quiz_rpc=quiz, dispatch=mock.Mock())
+    return worker_factory(MediaService, db=db, storage=store, quiz=Client("quiz", quiz, timeout_s=5))
+
+
+@pytest.fixture
+def service(db, store, quiz):
+    """A MediaService worker with a real database and object store; `db.dispatch` records events."""
+    return worker(db, store, quiz)
 
 
 def events(service, event_type=None):
-    return [c.args for c in service.dispatch.call_args_list if event_type is None or c.args[0] == event_type]
+    return [c.args for c in service.db.dispatch.call_args_list if event_type is None or c.args[0] == event_type]
+
+
+def audit(db):
+    """The audit log, oldest first: [(actor_id, action, target, before, after)]."""
+    from sqlalchemy import select
+
+    with db.session() as session:
+        return [(e.actor_id, e.action, e.target, e.before, e.after)
+                for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
 
 
 def pending_outbox(db):
     """Outbox rows not published yet (the marks of what was published are flushed first)."""
     from sqlalchemy import select
 
-    from common import outbox
-
-    outbox.flush_marks(db, Outbox)
+    db.flush_marks()
     with db.session() as session:
         return session.scalars(select(Outbox).where(Outbox.published_at.is_(None))).all()
 

@@ -288,3 +288,52 @@ def test_quiz_down_means_no_scoring_and_no_work_list(service, db, quiz):
         service.score_clip(judge("j-free"), "khong-co", FULL)
     assert events(service, "clip_scored") == []
     assert service.list_judge_clips(judge("j-free"), CONTEST)[0]["my_score"] is None
+
+
+# --- audit log (common/uow.py) -------------------------------------------------------------------
+def test_scores_rubric_and_publication_are_audited(service, db):
+    from common.uow import verify_chain
+    from services.media.models import AuditEntry
+    from tests.services.media.conftest import audit
+
+    maxima = {"content": 50, "message": 20, "creativity": 15, "technique": 15}
+    service.set_rubric(ORG, CONTEST, maxima)
+    service.set_rubric(ORG, CONTEST, maxima)  # the same again: nothing changed, nothing recorded
+    clip_id = make_clip(db, unit_code="STP")
+    service.score_clip(judge("j-snv"), clip_id, scores(10, 10, 10, 10))
+    service.score_clip(judge("j-snv"), clip_id, scores(12.5, 10, 10, 10))
+    service.publish_clip(ORG, clip_id)
+    service.publish_clip(ORG, clip_id)  # already published
+    service.publish_clip(ORG, clip_id, False)
+    with pytest.raises(Forbidden):
+        service.publish_clip(EXPERT, clip_id)  # refused: no entry
+    target = f"clip:{clip_id}"
+    assert audit(db) == [
+        ("org-1", "rubric.set", f"rubric:{CONTEST}", FULL, maxima),
+        ("j-snv", "clip.score", target, None, dict(scores(10, 10, 10, 10), total=40)),
+        ("j-snv", "clip.score", target, dict(scores(10, 10, 10, 10), total=40),
+         dict(scores(12.5, 10, 10, 10), total=42.5)),
+        ("org-1", "clip.publish", target, {"published": False}, {"published": True}),
+        ("org-1", "clip.unpublish", target, {"published": True}, {"published": False}),
+    ]
+    with db.session() as session:
+        assert verify_chain(session, AuditEntry) is None
+
+
+# --- contest codes (common/contest_code.py) ------------------------------------------------------
+@pytest.mark.parametrize("code", ["CCHC-2023", "a", "x" * 41, "cchc 2023", "-cchc", "cchc_2023"])
+def test_contest_code_outside_the_rule_refused_before_any_lookup(service, db, quiz, code):
+    quiz.down = True  # never asked: the code alone decides
+    calls = [lambda: service.create_clip(ORG, code, {}), lambda: service.list_clips(ORG, code),
+             lambda: service.list_judge_clips(judge("j-free"), code), lambda: service.gallery(code),
+             lambda: service.list_clip_results(code), lambda: service.get_rubric(code),
+             lambda: service.set_rubric(ORG, code, FULL)]
+    for call in calls:
+        with pytest.raises(Invalid) as err:
+            call()
+        assert err.value.code == "invalid_contest" and "Mã hội thi" in err.value.detail
+    # Roles are still checked first.
+    with pytest.raises(Forbidden):
+        service.set_rubric(EXPERT, code, FULL)
+    with pytest.raises(Forbidden):
+        service.create_clip(judge("j-free"), code, {})

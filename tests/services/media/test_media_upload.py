@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
-from services.media import config, workflow
+from services.media import config
 from services.media.errors import UpstreamUnavailable
 from services.media.models import Clip
 from tests.services.media.conftest import (CONTEST, EXPERT, ORG, events, form, judge, pending_outbox, probe_now,
-                                           put_parts, upload)
+                                           put_parts, upload, worker)
 
 
 def clip_count(db):
@@ -62,7 +62,7 @@ def test_webm_accepted(service, videos):
 
 
 def test_parts_planned_from_declared_size(service, store, monkeypatch):
-    monkeypatch.setattr(config, "CLIP_PART_SIZE", 5 * 1024 ** 2)
+    monkeypatch.setattr(config.settings, "clip_part_size", 5 * 1024 ** 2)
     out = service.create_clip(ORG, CONTEST, form(size_bytes=12 * 1024 ** 2))
     assert out["upload"]["part_size"] == 5 * 1024 ** 2
     assert [p["part_number"] for p in out["upload"]["parts"]] == [1, 2, 3]
@@ -78,16 +78,11 @@ def test_parts_planned_from_declared_size(service, store, monkeypatch):
 
 
 def test_presigned_urls_signed_for_public_endpoint(db, moto, quiz):
-    from unittest import mock
-
-    from nameko.testing.services import worker_factory
-
-    from services.media.service import MediaService
     from services.media.storage import ObjectStore
 
     st = ObjectStore(bucket="clips-public-host", endpoint=moto, public_endpoint="media.example.vn:443")
     st.ensure_bucket()
-    svc = worker_factory(MediaService, db=db, storage=st, quiz_rpc=quiz, dispatch=mock.Mock())
+    svc = worker(db, st, quiz)
     out = svc.create_clip(ORG, CONTEST, form())
     assert all(httpx.URL(p["url"]).host == "media.example.vn" for p in out["upload"]["parts"])
     assert all(p["url"].startswith("http://") for p in out["upload"]["parts"])
@@ -96,7 +91,7 @@ def test_presigned_urls_signed_for_public_endpoint(db, moto, quiz):
 def test_public_urls_https_behind_tls_proxy(db, moto, quiz, monkeypatch):
     from services.media.storage import ObjectStore
 
-    monkeypatch.setattr(config, "S3_PUBLIC_SECURE", True)
+    monkeypatch.setattr(config.settings, "s3_public_secure", True)
     st = ObjectStore(bucket="clips-tls", endpoint=moto, public_endpoint="media.example.vn")
     assert st.browser_url("a/b.mp4", 60).startswith("https://media.example.vn/clips-tls/a/b.mp4?")
     assert st.internal_url("a/b.mp4").startswith(f"http://{moto}/")
@@ -181,7 +176,7 @@ def test_probe_duplicate_delivery_changes_nothing(service, videos):
 
 def test_probe_with_store_down_raises_and_keeps_processing(service, videos, db, monkeypatch):
     """A store outage is no verdict: the handler raises (message requeued), the clip waits."""
-    monkeypatch.setattr(config, "CLIP_PROBE_RETRY_DELAY_S", 0)
+    monkeypatch.setattr(config.settings, "clip_probe_retry_delay_s", 0)
     clip_id = upload(service, videos["ok"])
 
     def down(*args):
@@ -196,8 +191,8 @@ def test_probe_with_store_down_raises_and_keeps_processing(service, videos, db, 
 
 
 def test_probe_crashing_every_time_ends_rejected(service, videos, db, monkeypatch):
-    monkeypatch.setattr(config, "CLIP_PROBE_RETRY_DELAY_S", 0)
-    monkeypatch.setattr(config, "CLIP_PROBE_MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(config.settings, "clip_probe_retry_delay_s", 0)
+    monkeypatch.setattr(config.settings, "clip_probe_max_attempts", 3)
     clip_id = upload(service, videos["ok"])
     from services.media import probe
 
@@ -219,7 +214,7 @@ def test_sweep_aborts_abandoned_uploads(service, videos, store, db):
     put_parts(created["upload"], videos["ok"])
     fresh = service.create_clip(ORG, CONTEST, form(videos["ok"]))["clip_id"]
     done = upload(service, videos["ok"])
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=config.CLIP_UPLOAD_TTL_S + 60)
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=config.settings.clip_upload_ttl_s + 60)
     with db.session() as session:
         session.execute(update(Clip).where(Clip.id.in_([created["clip_id"], done])).values(created_at=old))
         key = session.get(Clip, created["clip_id"]).object_key
@@ -238,7 +233,7 @@ def test_sweep_aborts_abandoned_uploads(service, videos, store, db):
 
 def test_sweep_requeues_stale_probe(service, videos, db):
     clip_id = upload(service, videos["ok"])
-    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=config.CLIP_PROBE_STALE_S + 60)
+    old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=config.settings.clip_probe_stale_s + 60)
     with db.session() as session:
         session.execute(update(Clip).where(Clip.id == clip_id).values(probe_requested_at=old))
     service.sweep()
@@ -248,16 +243,14 @@ def test_sweep_requeues_stale_probe(service, videos, db):
 
 
 def test_outbox_relay_publishes_what_a_crash_left(service, videos, db, monkeypatch):
-    from common import outbox
-
-    monkeypatch.setattr(outbox, "publish", lambda *a, **k: 0)  # the process died right after commit
+    monkeypatch.setattr(db.outbox, "publish", lambda *a, **k: 0)  # the process died right after commit
     clip_id = upload(service, videos["ok"])
     assert events(service) == [] and len(pending_outbox(db)) == 1
     monkeypatch.undo()
     with db.session() as session:
         session.execute(update(outbox_model()).values(
             created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
-    service.sweep()
+    service.relay()
     assert [e[1]["clip_id"] for e in events(service, "clip_uploaded")] == [clip_id]
 
 
@@ -312,7 +305,7 @@ def test_staff_list_and_status_filter(service, videos):
 
 def test_small_middle_part_refused_before_any_join(service, db, monkeypatch):
     """S3 wants every part but the last to be >= 5 MiB: told at once, the upload stays open."""
-    monkeypatch.setattr(config, "CLIP_PART_SIZE", 5 * 1024 ** 2)
+    monkeypatch.setattr(config.settings, "clip_part_size", 5 * 1024 ** 2)
     created = service.create_clip(ORG, CONTEST, form(size_bytes=12 * 1024 ** 2))
     parts = []
     for part in created["upload"]["parts"][:2]:
@@ -357,9 +350,9 @@ def test_probe_event_for_unknown_clip_is_dropped_not_looped(service):
 
 def test_missing_ffprobe_is_our_fault_not_the_files(service, videos, monkeypatch):
     """Without ffprobe the clip waits (message requeued, no try counted) instead of being rejected."""
-    monkeypatch.setattr(config, "CLIP_PROBE_RETRY_DELAY_S", 0)
-    monkeypatch.setattr(config, "CLIP_PROBE_MAX_ATTEMPTS", 1)
-    monkeypatch.setattr(config, "FFPROBE_BIN", "/nonexistent/ffprobe")
+    monkeypatch.setattr(config.settings, "clip_probe_retry_delay_s", 0)
+    monkeypatch.setattr(config.settings, "clip_probe_max_attempts", 1)
+    monkeypatch.setattr(config.settings, "ffprobe_bin", "/nonexistent/ffprobe")
     clip_id = upload(service, videos["ok"])
     from services.media import probe
 
@@ -370,6 +363,6 @@ def test_missing_ffprobe_is_our_fault_not_the_files(service, videos, monkeypatch
     assert service.get_clip(ORG, clip_id)["status"] == "processing"
     report = service.health()
     assert report["ffprobe"].startswith("error") and report["status"] == "degraded"
-    monkeypatch.setattr(config, "FFPROBE_BIN", None)
+    monkeypatch.setattr(config.settings, "ffprobe_bin", None)
     assert probe_now(service, clip_id)["status"] == "accepted"
     assert service.health()["ffprobe"] == "ok"
