@@ -18,6 +18,15 @@ S3_REGION = env("S3_REGION", "us-east-1")
 S3_PUBLIC_ENDPOINT = env("S3_PUBLIC_ENDPOINT", S3_ENDPOINT)
 # Whether those browser URLs are https (e.g. MinIO behind a TLS reverse proxy).
 S3_PUBLIC_SECURE = env_bool("S3_PUBLIC_SECURE", S3_SECURE)
+# Origins (comma-separated) whose pages may upload to and read from the clips bucket: the portal's.
+# The media service writes them into the bucket's CORS configuration (methods GET, PUT, HEAD, any
+# request header, ETag exposed so that the upload page can read each part's ETag). Default: the
+# portal of `make run`. Empty: leave the bucket's CORS alone. MinIO has no per-bucket CORS (it
+# answers NotImplemented, which is logged and tolerated): it allows every origin and exposes ETag.
+S3_CORS_ORIGINS = [o.strip() for o in env("S3_CORS_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000").split(",")
+                   if o.strip()]
+# How long browsers may cache the answer to a CORS preflight (seconds).
+S3_CORS_MAX_AGE_S = env_int("S3_CORS_MAX_AGE_S", 3600)
 # How long the service waits at start for the object store before it starts anyway (and retries later).
 S3_STARTUP_WAIT_S = env_float("S3_STARTUP_WAIT_S", 30.0)
 # Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.
