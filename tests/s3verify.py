@@ -13,7 +13,8 @@ and AWS do before passing it on to moto unchanged:
   and `UNSIGNED-PAYLOAD`; `host` must be among `X-Amz-SignedHeaders`, and the URL is refused once
   `X-Amz-Date` + `X-Amz-Expires` has passed (or before `X-Amz-Date`);
 * anonymous requests (no signature at all) are refused, except `OPTIONS`: CORS preflights are
-  unsigned by design and moto answers them from the bucket's CORS configuration.
+  unsigned by design (also those to a presigned URL, whose signature is for the PUT or GET that
+  follows) and moto answers them from the bucket's CORS configuration.
 
 A refusal is an S3 XML error with status 403 (`SignatureDoesNotMatch`, `AccessDenied`,
 `InvalidAccessKeyId`, `RequestTimeTooSkewed`), or 400 for a malformed authorization. Accepted
@@ -124,6 +125,10 @@ def verify(method, target, headers, access_key, secret_key, region, now=None):
 
     `target` is the request line's path?query as sent, `headers` a case-insensitive mapping of the
     headers as received (`Host` included)."""
+    if method == "OPTIONS":
+        # CORS preflights carry no credentials, even to a presigned URL (the browser sends its query
+        # but not its method): S3 and MinIO answer them from the CORS rules before any signature check.
+        return "preflight"
     now = time.time() if now is None else now
     path, pairs = _split_target(target)
     query = dict(pairs)
@@ -172,8 +177,6 @@ def verify(method, target, headers, access_key, secret_key, region, now=None):
         payload_hash = query.get("X-Amz-Content-Sha256", UNSIGNED_PAYLOAD)
         params = [(k, v) for k, v in pairs if k != "X-Amz-Signature"]
         cls, mode = S3SigV4QueryAuth, "query"
-    elif method == "OPTIONS":
-        return "preflight"  # CORS preflights carry no credentials (the bucket's CORS rules answer)
     else:
         raise Refused(403, "AccessDenied", "Access Denied.")
 

@@ -175,6 +175,14 @@ def test_cors_preflight_is_unsigned_and_answered_from_the_bucket(store, client):
         assert resp.status_code == 200, resp.text
         assert resp.headers["access-control-allow-origin"] == "http://cong-thi.example"
         assert resp.headers["access-control-expose-headers"] == "ETag"
+        # A browser's preflight to a presigned part URL: its query, the method OPTIONS (not the PUT
+        # that was signed), no credentials of its own. It is answered from the CORS rules.
+        part = client.get_presigned_url("PUT", BUCKET, "clips/x.mp4", dt.timedelta(minutes=5),
+                                        extra_query_params={"uploadId": "u1", "partNumber": "1"})
+        resp = httpx.options(part, headers={"Origin": "http://cong-thi.example", "Access-Control-Request-Method": "PUT",
+                                            "Access-Control-Request-Headers": "content-type"})
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["access-control-allow-origin"] == "http://cong-thi.example"
         resp = httpx.options(f"http://{store.endpoint}/{BUCKET}/clips/x.mp4",
                              headers={"Origin": "http://khac.example", "Access-Control-Request-Method": "PUT"})
         assert "access-control-allow-origin" not in resp.headers
