@@ -1,4 +1,10 @@
-"""A throwaway S3 server for tests: moto's server mode in a child process on a free port."""
+"""A throwaway S3 server for tests: moto's server mode in a child process on a free port.
+
+`start_store()` puts tests/s3verify.py (a SigV4-verifying proxy, also a child process) in front of
+it: moto itself accepts any signature, expired URLs and anonymous requests; the proxy refuses them
+as MinIO does. Test clusters use `start_store()`; `start_moto()` alone suits tests of the media
+service's own calls.
+"""
 import contextlib
 import os
 import socket
@@ -8,6 +14,13 @@ import time
 import urllib.request
 
 BIN_DIR = os.path.dirname(sys.executable)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# What the platform uses unless told otherwise (services/media/config.py).
+ACCESS_KEY = SECRET_KEY = "minioadmin"
+REGION = "us-east-1"
+# moto's server adds wildcard CORS headers to every answer unless told not to; with this, like S3,
+# it answers only from the bucket's own CORS configuration (which the media service sets).
+MOTO_ENV = {"MOTO_DISABLE_GLOBAL_CORS": "true"}
 
 
 def free_port():
@@ -37,7 +50,7 @@ def start_moto(port=None, log_file=None):
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         [os.path.join(BIN_DIR, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=out, stderr=subprocess.STDOUT,
+        stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **MOTO_ENV},
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/")
@@ -45,6 +58,44 @@ def start_moto(port=None, log_file=None):
         proc.kill()
         raise
     return proc, f"127.0.0.1:{port}"
+
+
+def start_verifier(upstream, port=None, log_file=None, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
+                   region=REGION):
+    """Start tests/s3verify.py on 127.0.0.1:<port> in front of `upstream`; returns (Popen, "127.0.0.1:<port>")."""
+    port = port or free_port()
+    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.s3verify", "--port", str(port), "--upstream", upstream,
+         "--access-key", access_key, "--secret-key", secret_key, "--region", region],
+        stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/")
+    except Exception:
+        proc.kill()
+        raise
+    return proc, f"127.0.0.1:{port}"
+
+
+class Store:
+    """moto behind the verifying proxy: `endpoint` checks signatures, `upstream` is moto itself."""
+
+    def __init__(self, log_file=None):
+        self.moto, self.upstream = start_moto(log_file=log_file)
+        try:
+            self.proxy, self.endpoint = start_verifier(self.upstream, log_file=log_file)
+        except Exception:
+            terminate(self.moto)
+            raise
+
+    def stop(self):
+        for proc in (self.proxy, self.moto):
+            terminate(proc)
+
+
+def start_store(log_file=None):
+    return Store(log_file)
 
 
 def terminate(proc):

@@ -36,6 +36,14 @@ class Settings(ServiceSettings):
     s3_public_endpoint: str | None = None
     # Whether those browser URLs are https (e.g. MinIO behind a TLS reverse proxy); S3_SECURE when unset.
     s3_public_secure: bool | None = None
+    # Origins (comma-separated) whose pages may upload to and read from the clips bucket: the portal's.
+    # Written into the bucket's CORS rules at start (GET, PUT, HEAD, any request header, ETag exposed
+    # so that the upload page can read each part's ETag). `none` leaves the bucket's CORS alone.
+    # MinIO has no per-bucket CORS (it answers NotImplemented, logged and tolerated): it allows every
+    # origin and exposes ETag.
+    s3_cors_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
+    # How long browsers may cache the answer to a CORS preflight (seconds).
+    s3_cors_max_age_s: int = 3600
     # How long the service waits at start for the object store before it starts anyway (and retries later).
     s3_startup_wait_s: float = 30.0
     # Socket timeout of one S3 request, so that health answers within the gateway's RPC timeout.
@@ -86,6 +94,13 @@ class Settings(ServiceSettings):
         if self.s3_public_secure is None:
             self.s3_public_secure = self.s3_secure
         return self
+
+
+    @property
+    def cors_origins(self):
+        if self.s3_cors_origins.strip().lower() == "none":
+            return []
+        return [o.strip() for o in self.s3_cors_origins.split(",") if o.strip()]
 
 
 settings = Settings()

@@ -7,11 +7,13 @@ import datetime as dt
 import io
 import logging
 import time
+from xml.sax.saxutils import escape
 
 import urllib3
 from minio import Minio
 from minio.datatypes import Part
 from minio.error import S3Error
+from minio.helpers import md5sum_hash
 from nameko.extensions import DependencyProvider
 
 from services.media import config
@@ -63,7 +65,37 @@ class ObjectStore:
                 # Another instance created it between our check and our call.
                 if getattr(exc, "code", None) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise
+        self.set_cors()
         self.bucket_ready = True
+
+    def set_cors(self, origins=None):
+        """Let the portal's pages upload parts and read clips: the bucket's CORS configuration.
+
+        Browsers PUT the parts straight to the store and must read each answer's ETag (the upload
+        completes with them), so ETag is exposed. MinIO does not implement PutBucketCors (its own
+        server-wide CORS allows every origin and exposes ETag): that answer is logged, not an error.
+        Returns True if the configuration was set.
+        """
+        origins = config.settings.cors_origins if origins is None else origins
+        if not origins:
+            return False
+        rule = "".join(f"<AllowedOrigin>{escape(o)}</AllowedOrigin>" for o in origins)
+        rule += "".join(f"<AllowedMethod>{m}</AllowedMethod>" for m in ("GET", "PUT", "HEAD"))
+        rule += ("<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>"
+                 f"<MaxAgeSeconds>{int(config.settings.s3_cors_max_age_s)}</MaxAgeSeconds>")
+        body = ('<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f"<CORSRule>{rule}</CORSRule></CORSConfiguration>").encode()
+        try:
+            # The SDK has no PutBucketCors (MinIO lacks it); its request layer signs this one.
+            self.client._execute("PUT", self.bucket, body=body, headers={"Content-MD5": md5sum_hash(body)},
+                                 query_params={"cors": ""})
+        except S3Error as exc:
+            if exc.code != "NotImplemented":
+                raise
+            log.info("object store has no per-bucket CORS (%s); relying on its own CORS settings", exc.code)
+            return False
+        log.info("bucket %s: CORS for %s", self.bucket, ", ".join(origins))
+        return True
 
     def wait_ready(self, wait_s):
         """At start: try to ensure the bucket for up to `wait_s` seconds, then give up quietly.

@@ -1,7 +1,8 @@
 """The whole platform as real processes, for end-to-end tests.
 
 `Cluster.start()` creates a fresh RabbitMQ vhost (management API) and fresh PostgreSQL databases
-(one per service, tests/pg.py), starts moto's S3 server, the four services (quiz twice: competing
+(one per service, tests/pg.py), starts the object store (moto's S3 server behind tests/s3verify.py,
+which checks SigV4 signatures and expiry as MinIO does: tests/s3.py), the four services (quiz twice: competing
 consumers) and the gateway with subprocess.Popen on free ports, each logging to its own file under
 tests/artifacts/, and waits for the gateway's /readyz. `stop()` ends the processes and removes the
 vhost and the databases. Tests get each process by (service, instance number from 1) to kill or
@@ -94,8 +95,9 @@ class Cluster:
         self.databases = {}  # service -> (name, url)
         self.procs = {}      # (service, n) -> Popen
         self.metrics_ports = {}
-        self.moto = None
-        self.s3_endpoint = None
+        self.store = None        # tests/s3.py Store: moto behind the signature-checking proxy
+        self.moto = None         # moto's process (bench/cluster.py starts moto alone)
+        self.s3_endpoint = None  # where the platform and the tests reach the store
         self.gateway_port = s3.free_port()
         self.base_url = f"http://127.0.0.1:{self.gateway_port}"
         self.http = httpx.Client(base_url=self.base_url, timeout=30)
@@ -107,7 +109,8 @@ class Cluster:
         self.rabbit.create_vhost(self.vhost)
         for service in SERVICES:
             self.databases[service] = pg.create_database(prefix=f"cchc_e2e_{service}")
-        self.moto, self.s3_endpoint = s3.start_moto(log_file=os.path.join(self.log_dir, "s3.log"))
+        self.store = s3.start_store(log_file=os.path.join(self.log_dir, "s3.log"))
+        self.moto, self.s3_endpoint = self.store.moto, self.store.endpoint
         for service in SERVICES:
             for n in range(1, INSTANCES[service] + 1):
                 self.spawn(service, n)
@@ -118,7 +121,9 @@ class Cluster:
     def stop(self):
         """End every process, then remove the vhost and the databases; each step even if one fails."""
         steps = [lambda proc=proc: s3.terminate(proc) for proc in self.procs.values()]
-        if self.moto:
+        if self.store:
+            steps.append(self.store.stop)
+        elif self.moto:
             steps.append(lambda: s3.stop(self.moto))
         steps.append(lambda: self.rabbit.delete_vhost(self.vhost))
         steps += [lambda name=name: pg.drop_database(name) for name, _url in self.databases.values()]
@@ -145,8 +150,15 @@ class Cluster:
             RABBIT_API_URL=RABBIT_API_URL,
             RPC_TIMEOUT_S=str(RPC_TIMEOUT_S),
             READY_TIMEOUT_S=str(READY_TIMEOUT_S),
+            # The proxy, for the service and for browsers alike: every request is signature-checked.
             S3_ENDPOINT=self.s3_endpoint,
+            S3_PUBLIC_ENDPOINT=self.s3_endpoint,
+            S3_ACCESS_KEY=s3.ACCESS_KEY,
+            S3_SECRET_KEY=s3.SECRET_KEY,
+            S3_REGION=s3.REGION,
             S3_BUCKET="cchc-clips-e2e",
+            # The portal of this cluster may upload to the bucket (media sets the bucket's CORS).
+            S3_CORS_ORIGINS=self.base_url,
             # S3's smallest part size, so that a test clip of a few MiB spans several parts.
             CLIP_PART_SIZE=str(5 * 1024 * 1024),
             DATA_DIR=os.path.join(self.log_dir, "var"),  # nothing should land there: PostgreSQL is set

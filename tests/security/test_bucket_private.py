@@ -1,11 +1,11 @@
 """The clips bucket is never public: anonymous requests to the S3 endpoint are refused.
 
-The cluster's object store is moto's S3 server (production: MinIO). What the platform controls is
-checked on any server: the bucket the media service created has no bucket policy and no ACL grant to
-everyone, and an object in it is refused to an anonymous GET (403). Anonymous *listing*, anonymous
-writes and forged presigned URLs are refused by MinIO and AWS for such a bucket, but moto's server
-mode checks no signature and authenticates no bucket-level request, so those checks run only against
-a server that does (skipped, with that reason, on moto).
+The cluster's object store is moto's S3 server behind tests/s3verify.py, which checks SigV4
+signatures, the signed host and expiry as MinIO (production) and AWS do; moto alone would accept
+anything. What the platform controls is checked: the bucket the media service created has no bucket
+policy and no ACL grant to everyone, an object in it is refused to an anonymous GET, anonymous
+listing and anonymous writes are refused, and so are forged presigned URLs (403), while the URLs the
+service signs work. The store's own refusals are tested in test_s3_signatures.py.
 """
 import io
 import json
@@ -65,26 +65,42 @@ def test_genuine_presigned_url_works(store):
     assert httpx.get(client.presigned_get_object(BUCKET, key)).status_code == 200
 
 
-def _authenticates_bucket_requests(cluster):
-    # moto answers an unsigned ListBuckets with its listing; MinIO and AWS refuse it.
-    return httpx.get(url(cluster, "")).status_code == 403
-
-
 def test_anonymous_list_write_and_forged_urls_are_403(cluster, store):
-    if not _authenticates_bucket_requests(cluster):
-        pytest.skip("moto's S3 server checks neither signatures nor bucket-level requests; "
-                    "run against MinIO (the production store) for anonymous listing and forged URLs")
     client, key = store
-    for method, target in (("GET", url(cluster, BUCKET)), ("GET", url(cluster, BUCKET, "list-type=2")),
-                           ("PUT", url(cluster, f"{BUCKET}/clips/anonyme.mp4"))):
+    for method, target in (("GET", url(cluster, "")), ("GET", url(cluster, BUCKET)),
+                           ("GET", url(cluster, BUCKET, "list-type=2")),
+                           ("PUT", url(cluster, f"{BUCKET}/clips/anonyme.mp4")),
+                           ("DELETE", url(cluster, f"{BUCKET}/{key}"))):
         resp = httpx.request(method, target, content=b"x" if method == "PUT" else None)
         assert resp.status_code == 403, (method, target, resp.status_code)
+    assert client.stat_object(BUCKET, key).size == 1024  # the anonymous DELETE changed nothing
+    with pytest.raises(S3Error) as err:  # ... nor did the anonymous PUT
+        client.stat_object(BUCKET, "clips/anonyme.mp4")
+    assert err.value.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"), err.value
     parts = urllib.parse.urlsplit(client.presigned_get_object(BUCKET, key))
     forged = dict(urllib.parse.parse_qsl(parts.query), **{"X-Amz-Signature": "0" * 64})
     other_key = key.replace("video.mp4", "khac.mp4")
     for bad in (urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(forged))),
                 urllib.parse.urlunsplit(parts._replace(path=f"/{BUCKET}/{other_key}"))):
         assert httpx.get(bad).status_code == 403, bad
+
+
+def test_bucket_cors_admits_the_portal_only(cluster, store):
+    """The media service set the bucket's CORS rules: the portal's pages may PUT parts and read
+    their ETag; another site's pages get no CORS grant (its scripts cannot read the answers)."""
+    client, key = store
+    # A key being uploaded (the object exists only once its parts are joined). moto refuses any
+    # unsigned request, preflights included, for an object that exists; S3 would answer it.
+    target = url(cluster, f"{BUCKET}/clips/kiem-thu-bao-mat/dang-tai-len.mp4")
+    ask = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"}
+    resp = httpx.options(target, headers={"Origin": cluster.base_url, **ask})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["access-control-allow-origin"] == cluster.base_url
+    assert resp.headers["access-control-expose-headers"] == "ETag"
+    resp = httpx.options(target, headers={"Origin": "http://trang-la.example", **ask})
+    assert "access-control-allow-origin" not in resp.headers
+    resp = httpx.get(client.presigned_get_object(BUCKET, key), headers={"Origin": "http://trang-la.example"})
+    assert resp.status_code in (200, 403) and "access-control-allow-origin" not in resp.headers
 
 
 def test_compose_creates_the_bucket_private():

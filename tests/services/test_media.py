@@ -1,8 +1,11 @@
-"""Media service skeleton: the clips bucket is created at start, stays private, and `health`
-reports whether the object store is reachable."""
+"""Media service skeleton: the clips bucket is created at start, stays private, carries the
+portal's CORS rules, and `health` reports whether the object store is reachable."""
+import logging
 import time
 
+import httpx
 import pytest
+import urllib3
 from minio.error import S3Error
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -62,6 +65,72 @@ def test_ensure_bucket_is_idempotent(moto):
     one.ensure_bucket()
     two.ensure_bucket()  # a second instance starting later must not fail
     assert one.client.bucket_exists("clips-twice")
+
+
+def test_bucket_cors_lets_the_portal_upload_and_read_etags(moto, monkeypatch):
+    """Browsers PUT the parts to the store and read each answer's ETag: the bucket's CORS rules,
+    which moto (MOTO_DISABLE_GLOBAL_CORS, tests/s3.py) applies as S3 does, must allow it."""
+    portal = "http://cong-thi.example:8000"
+    monkeypatch.setattr(config.settings, "s3_cors_origins", f"{portal},http://localhost:8000")
+    store = ObjectStore(bucket="clips-cors", endpoint=moto, public_endpoint=moto)
+    store.ensure_bucket()
+    upload_id = store.start_upload("clips/a.mp4", "video/mp4")
+    url = store.part_urls("clips/a.mp4", upload_id, 1, 300)[0]["url"]
+
+    preflight = httpx.options(url, headers={"Origin": portal, "Access-Control-Request-Method": "PUT",
+                                            "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200, preflight.text
+    assert preflight.headers["access-control-allow-origin"] == portal
+    assert "PUT" in preflight.headers["access-control-allow-methods"]
+    assert preflight.headers["access-control-max-age"] == str(config.S3_CORS_MAX_AGE_S)
+    resp = httpx.put(url, content=b"x" * 10, headers={"Origin": portal})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["access-control-allow-origin"] == portal
+    assert resp.headers["access-control-expose-headers"] == "ETag"
+    other = httpx.options(url, headers={"Origin": "http://trang-khac.example",
+                                        "Access-Control-Request-Method": "PUT"})
+    assert "access-control-allow-origin" not in other.headers
+    store.abort_upload("clips/a.mp4", upload_id)
+
+
+def _refuse_cors(store, monkeypatch, code, status):
+    """The store answers PutBucketCors with `code` (MinIO: 501 NotImplemented)."""
+    real = store.client._execute
+
+    def execute(method, bucket_name=None, **kwargs):
+        if "cors" in (kwargs.get("query_params") or {}):
+            raise S3Error(urllib3.HTTPResponse(status=status), code, "refused by the test", f"/{bucket_name}",
+                          "req-1", "host-1", bucket_name=bucket_name)
+        return real(method, bucket_name, **kwargs)
+
+    monkeypatch.setattr(store.client, "_execute", execute)
+
+
+def test_store_without_bucket_cors_is_logged_and_tolerated(moto, monkeypatch, caplog):
+    store = ObjectStore(bucket="clips-minio-like", endpoint=moto)
+    _refuse_cors(store, monkeypatch, "NotImplemented", 501)
+    with caplog.at_level(logging.INFO, logger="services.media.storage"):
+        store.ensure_bucket()
+    assert store.bucket_ready
+    assert "no per-bucket CORS" in caplog.text
+    assert store.check() == "ok"
+
+
+def test_other_cors_refusals_are_errors(moto, monkeypatch):
+    store = ObjectStore(bucket="clips-cors-denied", endpoint=moto)
+    _refuse_cors(store, monkeypatch, "AccessDenied", 403)
+    with pytest.raises(S3Error):
+        store.ensure_bucket()
+    assert not store.bucket_ready
+    assert store.check() == "error: S3Error"  # health says so; the start-up loop keeps retrying
+
+
+def test_cors_origins_none_leaves_the_bucket_alone(moto, monkeypatch):
+    monkeypatch.setattr(config.settings, "s3_cors_origins", "none")
+    store = ObjectStore(bucket="clips-no-cors", endpoint=moto)
+    _refuse_cors(store, monkeypatch, "AccessDenied", 403)  # would fail if it were called
+    store.ensure_bucket()
+    assert store.bucket_ready
 
 
 def test_health_reports_unreachable_store(container_factory, rabbit_config, sqlite_url, monkeypatch):

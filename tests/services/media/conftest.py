@@ -1,5 +1,6 @@
-"""Fixtures of the media tests: a migrated database (SQLite and PostgreSQL), moto's S3 server, real
-video files made by ffmpeg at test time, and a MediaService worker (nameko's worker_factory) whose
+"""Fixtures of the media tests: a migrated database (SQLite and PostgreSQL), moto's S3 server (behind
+the SigV4-checking proxy), real video files made by ffmpeg at test time, and a MediaService worker
+(nameko's worker_factory) whose
 quiz answers come from a plain fake behind the real upstream client (common/upstream.py)."""
 import os
 import subprocess
@@ -59,9 +60,11 @@ def videos(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def moto():
-    proc, endpoint = s3.start_moto()
-    yield endpoint
-    s3.stop(proc)
+    """host:port of moto's S3 server behind the signature-checking proxy (tests/s3verify.py): the
+    service's own calls and the URLs it signs (parts, playback, ffprobe's) must be signed right."""
+    store = s3.start_store()
+    yield store.endpoint
+    store.stop()
 
 
 @pytest.fixture
