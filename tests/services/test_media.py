@@ -82,7 +82,7 @@ def test_bucket_cors_lets_the_portal_upload_and_read_etags(moto, monkeypatch):
     assert preflight.status_code == 200, preflight.text
     assert preflight.headers["access-control-allow-origin"] == portal
     assert "PUT" in preflight.headers["access-control-allow-methods"]
-    assert preflight.headers["access-control-max-age"] == str(config.S3_CORS_MAX_AGE_S)
+    assert preflight.headers["access-control-max-age"] == str(config.settings.s3_cors_max_age_s)
     resp = httpx.put(url, content=b"x" * 10, headers={"Origin": portal})
     assert resp.status_code == 200, resp.text
     assert resp.headers["access-control-allow-origin"] == portal
