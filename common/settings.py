@@ -51,9 +51,10 @@ def database_url(service):
 class ServiceSettings(BaseSettings):
     """Base of each service's typed settings (`services/<name>/config.py`): one field per
     environment variable (the upper-cased field name unless an alias says otherwise), each with its
-    default and a comment saying why. Unknown variables are ignored."""
+    default and a comment saying why. Unknown variables are ignored; an empty one counts as unset,
+    as `env()` has it (docker-compose passes `${VAR:-}` through as "")."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
     # Seconds to wait for another service's RPC answer (common/upstream.py).
     rpc_timeout_s: float = 10
