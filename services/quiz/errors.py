@@ -1,7 +1,7 @@
 """Error codes of the quiz service with their Vietnamese messages.
 
-Domain code raises `err(Class, code)` so that one code always carries the same message;
-`detail` may be overridden where the message needs a value (e.g. a round number).
+Domain code raises `err(Class, code)` (Class from common.errors) so that one code always carries
+the same message; `detail` replaces it where the message names a value (`message(code, **values)`).
 """
 from common import errors
 
@@ -48,11 +48,9 @@ MESSAGES = {
 }
 
 
-def err(cls, code, detail=None, **fmt):
-    """An error of class `cls` (from common.errors) with the standard message of `code`."""
-    message = detail or MESSAGES.get(code, code)
-    return cls(code, message.format(**fmt) if fmt else message)
+err = errors.messages(MESSAGES)
 
 
-Invalid, NotFound, Conflict, Forbidden = errors.Invalid, errors.NotFound, errors.Conflict, errors.Forbidden
-Unauthorized, RateLimited = errors.Unauthorized, errors.RateLimited
+def message(code, **values):
+    """The message of `code` with its {placeholders} filled in."""
+    return MESSAGES[code].format(**values)

@@ -24,8 +24,8 @@ def set_in_progress(counts):
 
 
 # Per instance (dashboards sum them): attempt_submitted events held in memory during a rush, sent
-# when rpc-quiz drains (common.outbox.hold / publish_held).
-EVENTS_HELD = Gauge("cchc_quiz_events_held", "attempt_submitted events held while quiz has a backlog")
+# once it is over (services/quiz/workflow.py).
+EVENTS_HELD = Gauge("cchc_quiz_events_held", "attempt_submitted events held while quiz is in a rush")
 
 
 def set_held(n):

@@ -11,15 +11,13 @@ from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
+from common.time import utcnow
 from common.types import UTCDateTime
+from common.uow import AuditMixin
 
 
 def new_id():
     return uuid.uuid4().hex
-
-
-def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -28,6 +26,10 @@ class Base(DeclarativeBase):
 
 class Outbox(OutboxMixin, Base):
     pass
+
+
+class AuditEntry(AuditMixin, Base):
+    """Who closed a round, changed a bank, an exclusion list, a jury, staff or units (uow.record)."""
 
 
 class Unit(Base):
@@ -115,7 +117,8 @@ class Round(Base):
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # Set by the one quiz instance whose conditional UPDATE wins; round_closed is emitted once.
     close_emitted: Mapped[bool] = mapped_column(Boolean, default=False)
-    finalized: Mapped[bool] = mapped_column(Boolean, default=False)  # scoring's round_ranked arrived
+    # Scoring's round_ranked arrived: the round's ranking is final (status "finalized").
+    finalized: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("contest_code", "n", name="uq_rounds_contest_n"),)
 

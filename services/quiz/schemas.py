@@ -3,7 +3,9 @@ import datetime as dt
 import re
 import unicodedata
 
-from services.quiz.errors import Invalid, err
+from common.errors import Invalid
+from common.time import iso
+from services.quiz.errors import err
 
 ID_NUMBER_RE = re.compile(r"^\d{12}$")
 # Vietnamese mobile numbers: 10 digits starting 03, 05, 07, 08 or 09.
@@ -46,10 +48,6 @@ def parse_time(value, field="time"):
     if parsed.tzinfo is None:
         raise err(Invalid, "invalid_rounds", f"Thời điểm phải kèm múi giờ ({field}): {value!r}.")
     return parsed.astimezone(dt.timezone.utc)
-
-
-def iso(value):
-    return value.astimezone(dt.timezone.utc).isoformat() if value else None
 
 
 def user_out(user):

@@ -7,11 +7,12 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from common.auth import STAFF_ROLES, require
+from common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
+from common.time import utcnow
 from services.quiz import config
 from services.quiz.domain.passwords import DUMMY_HASH, hash_password, verify_password
-from services.quiz.errors import (Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized,
-                                  err)
-from services.quiz.models import Exclusion, LoginFailure, Unit, User, utcnow
+from services.quiz.errors import err
+from services.quiz.models import Exclusion, LoginFailure, Unit, User
 from services.quiz.schemas import nfc, normalize_id_number, normalize_phone, user_out
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def _unit_exists(session, code):
         raise err(Invalid, "unknown_unit")
 
 
-def register_contestant(session, data):
+def register_contestant(uow, data):
+    session = uow.session
     if not isinstance(data, dict):
         raise err(Invalid, "invalid_input")
     full_name = _required_text(data, "full_name")
@@ -85,9 +87,10 @@ def register_contestant(session, data):
     return {"id": user.id, "full_name": user.full_name, "unit_code": user.unit_code}
 
 
-def create_staff(session, actor, data, _bootstrap=False):
+def create_staff(uow, actor, data, _bootstrap=False):
     if not _bootstrap:
         require(actor, "organizer")
+    session = uow.session
     if not isinstance(data, dict):
         raise err(Invalid, "invalid_input")
     username = nfc(data.get("username")).lower()
@@ -112,8 +115,10 @@ def create_staff(session, actor, data, _bootstrap=False):
         session.flush()
     except IntegrityError:
         raise err(Conflict, "username_taken")
-    return {"id": user.id, "username": username, "role": role, "full_name": full_name,
-            "unit_code": unit_code}
+    out = {"id": user.id, "username": username, "role": role, "full_name": full_name, "unit_code": unit_code}
+    # Never the password or its hash.
+    uow.record(actor, "staff.create", f"user:{user.id}", None, dict(out))
+    return out
 
 
 def list_staff(session, role):
@@ -158,14 +163,15 @@ def _failures(session, key, since):
                           .where(LoginFailure.key == key, LoginFailure.at >= since))
 
 
-def authenticate(session, username, password, source_ip):
+def authenticate(uow, username, password, source_ip):
     """Check credentials. Failed logins are counted (and committed even though we raise)."""
+    session, limits = uow.session, config.current()
     now = utcnow()
-    since = now - dt.timedelta(seconds=config.login_window_s())
+    since = now - dt.timedelta(seconds=limits.login_window_s)
     login = _login_key(username or "")
     acct_key, ip_key = f"acct:{login}"[:128], f"ip:{source_ip or '-'}"[:128]
-    if (_failures(session, acct_key, since) >= config.login_max_failures_per_account()
-            or _failures(session, ip_key, since) >= config.login_max_failures_per_ip()):
+    if (_failures(session, acct_key, since) >= limits.login_max_failures_per_account
+            or _failures(session, ip_key, since) >= limits.login_max_failures_per_ip):
         raise err(RateLimited, "too_many_attempts")
     user = _find_login(session, login) if login else None
     password = password if isinstance(password, str) else ""
@@ -182,21 +188,22 @@ def authenticate(session, username, password, source_ip):
     return user_out(user)
 
 
-def prune_login_failures(session, now=None):
+def prune_login_failures(uow, now=None):
     """Drop failures older than the window (run by the sweep)."""
-    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.login_window_s())
-    return session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.current().login_window_s)
+    return uow.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
 
 
-def bootstrap_admin(session):
+def bootstrap_admin(uow):
     """Create the first organizer from BOOTSTRAP_ADMIN_* (admin/admin outside production)."""
-    username, password = config.bootstrap_admin()
+    settings = config.current()
+    username, password = settings.bootstrap_admin_username, settings.bootstrap_admin_password
     if not username or not password:
-        if config.app_env() == "production":
+        if settings.app_env == "production":
             raise RuntimeError("APP_ENV=production: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD")
         log.warning("BOOTSTRAP_ADMIN_USERNAME/PASSWORD not set: using admin/admin (never in production)")
         username, password = username or "admin", password or "admin"
-    if session.scalar(select(User.id).where(User.username == username.lower())):
+    if uow.session.scalar(select(User.id).where(User.username == username.lower())):
         return None
-    return create_staff(session, None, {"username": username, "password": password, "role": "organizer",
+    return create_staff(uow, None, {"username": username, "password": password, "role": "organizer",
                                         "full_name": "Quản trị hệ thống"}, _bootstrap=True)

@@ -1,8 +1,8 @@
 """Attempts: start (draw and shuffle), resume, autosave, submit, auto-submit, grading results.
 
 Every transition out of `in_progress` is one conditional UPDATE ... WHERE status = 'in_progress'
-written together with its `attempt_submitted` outbox row: whoever runs it first (the contestant,
-the sweep of any quiz instance, close_round) wins, the others see 0 rows and change nothing.
+emitted together with its `attempt_submitted` event: whoever runs it first (the contestant, the
+sweep of any quiz instance, close_round) wins, the others see 0 rows and change nothing.
 """
 import datetime as dt
 import os
@@ -13,20 +13,22 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from common import batch, outbox
+from common import batch
 from common.auth import STAFF_ROLES, require
+from common.errors import Conflict, Forbidden, Invalid, NotFound
+from common.time import iso, utcnow
 from services.quiz.domain.contests import load_contest
-from services.quiz.errors import Conflict, Forbidden, Invalid, NotFound, err
-from services.quiz.models import Attempt, Contest, Exclusion, Outbox, Question, Round, User, new_id, utcnow
-from services.quiz.schemas import attempt_out, iso, round_status
+from services.quiz.errors import err
+from services.quiz.models import Attempt, Contest, Exclusion, Question, Round, User, new_id
+from services.quiz.schemas import attempt_out, round_status
 
 KEYS = ("A", "B", "C", "D")
 
 
 def _fresh_rng():
     """A generator seeded with 256 bits from the OS for this one attempt: draws decide prize
-    chances, so no state may be shared or guessed across attempts. (SystemRandom asked the OS for
-    every bit, a few hundred system calls per start: a tenth of quiz's CPU in a round opening.)"""
+    chances, so no state may be shared or guessed across attempts. (Not SystemRandom: it asks the
+    OS for every bit, a few hundred system calls per start; see bench/RESULTS.md.)"""
     return random.Random(os.urandom(32))
 
 
@@ -116,8 +118,9 @@ def _contestant_facts(session, user_id, contest_code, n):
     return session.execute(_CONTESTANT_FACTS, {"user_id": user_id, "contest": contest_code, "n": n}).first()
 
 
-def start_attempt(session, actor, contest_code, n, rng=None):
+def start_attempt(uow, actor, contest_code, n, rng=None):
     require(actor, "contestant")
+    session = uow.session
     contest, rnd = _contest_and_round(session, contest_code, n)
     settings = contest.settings
     now = utcnow()
@@ -215,9 +218,10 @@ def _check_answers(attempt, answers, prediction):
     return clean
 
 
-def save_answers(session, actor, attempt_id, answers, prediction=None):
+def save_answers(uow, actor, attempt_id, answers, prediction=None):
     """Autosave: the whole answer sheet replaces the previous one (last write wins)."""
     require(actor, "contestant")
+    session = uow.session
     attempt = _load_own(session, actor, attempt_id)
     clean = _check_answers(attempt, answers, prediction)
     now = utcnow()
@@ -249,7 +253,7 @@ def _submitted_payload(attempt, user, answers, prediction, submitted_at, duratio
 
 
 _ATTEMPTS = Attempt.__table__
-_FINALIZE = (
+_SUBMIT = (
     _ATTEMPTS.update()
     .where(_ATTEMPTS.c.id == bindparam("p_id"), _ATTEMPTS.c.status == "in_progress")
     .values(status="submitted", answers=bindparam("p_answers", type_=_ATTEMPTS.c.answers.type),
@@ -259,67 +263,66 @@ _FINALIZE = (
             auto_submitted=bindparam("p_auto", type_=_ATTEMPTS.c.auto_submitted.type)))
 
 
-def finalize(session, attempt, user, answers, prediction, submitted_at, auto):
-    """The one transition in_progress -> submitted. Returns the outbox id, or None if we lost."""
+def _submit(uow, attempt, user, answers, prediction, submitted_at, auto):
+    """The one transition in_progress -> submitted, announced as attempt_submitted. False if
+    someone else made it first."""
     duration_ms = (submitted_at - attempt.started_at) // dt.timedelta(milliseconds=1)
-    result = session.execute(_FINALIZE, {"p_id": attempt.id, "p_answers": answers, "p_prediction": prediction,
+    result = uow.session.execute(_SUBMIT, {"p_id": attempt.id, "p_answers": answers, "p_prediction": prediction,
                                          "p_submitted_at": submitted_at, "p_duration_ms": duration_ms,
                                          "p_auto": auto})
     if result.rowcount != 1:
-        return None
+        return False
     payload = _submitted_payload(attempt, user, answers, prediction, submitted_at, duration_ms, auto)
     # Our UPDATE holds the attempt's row lock already: the plain INSERT at once changes no locking.
-    return outbox.add(session, Outbox, "attempt_submitted", payload, immediate=True)
+    uow.emit("attempt_submitted", payload, immediate=True)
+    return True
 
 
-def submit_attempt(session, actor, attempt_id, answers, prediction=None):
-    """Returns {attempt_id, status, deadline_passed, outbox_ids}; the service publishes the ids
-    after the commit and raises Conflict("deadline_passed") when that flag is set."""
+def submit_attempt(uow, actor, attempt_id, answers, prediction=None):
+    """{attempt_id, status, deadline_passed}. Idempotent: a repeat changes nothing and answers the
+    same. `deadline_passed`: the submission came after deadline + grace, so the answers autosaved
+    before the deadline were submitted instead of these (committed all the same)."""
     require(actor, "contestant")
+    session = uow.session
     attempt, user = _load_own_with_user(session, actor, attempt_id)
     clean = _check_answers(attempt, answers, prediction)
-    ids = []
     status, auto = attempt.status, attempt.auto_submitted
     if attempt.status == "in_progress":
         now = utcnow()
         late = now > attempt.submit_by
         if late:
             # Too late: what was autosaved before the deadline is the submission.
-            outbox_id = finalize(session, attempt, user, dict(attempt.answers or {}), attempt.prediction,
-                                 attempt.deadline, auto=True)
+            won = _submit(uow, attempt, user, dict(attempt.answers or {}), attempt.prediction,
+                          attempt.deadline, auto=True)
         else:
             final_prediction = prediction if prediction is not None else attempt.prediction
-            outbox_id = finalize(session, attempt, user, clean, final_prediction, now, auto=False)
-        if outbox_id:
+            won = _submit(uow, attempt, user, clean, final_prediction, now, auto=False)
+        if won:
             # Our UPDATE made the transition, so we know the row without reading it back.
-            ids, status, auto = [outbox_id], "submitted", late
+            status, auto = "submitted", late
         else:
             session.refresh(attempt)  # the sweep or close_round submitted it just before us
             status, auto = attempt.status, attempt.auto_submitted
-    return {"attempt_id": attempt.id, "status": status, "deadline_passed": bool(auto), "outbox_ids": ids}
+    return {"attempt_id": attempt.id, "status": status, "deadline_passed": bool(auto)}
 
 
-def auto_submit(session, attempts, submitted_at_of):
-    """Submit the given in-progress attempts with their autosaved answers; returns outbox ids."""
+def auto_submit(uow, attempts, submitted_at_of):
+    """Submit the given in-progress attempts with their autosaved answers; returns how many this
+    transaction submitted."""
     if not attempts:
-        return []
-    users = {u.id: u for u in session.scalars(
+        return 0
+    users = {u.id: u for u in uow.session.scalars(
         select(User).where(User.id.in_({a.contestant_id for a in attempts})))}
-    ids = []
-    for attempt in attempts:
-        outbox_id = finalize(session, attempt, users.get(attempt.contestant_id), dict(attempt.answers or {}),
-                             attempt.prediction, submitted_at_of(attempt), auto=True)
-        if outbox_id:
-            ids.append(outbox_id)
-    return ids
+    return sum(_submit(uow, attempt, users.get(attempt.contestant_id), dict(attempt.answers or {}),
+                       attempt.prediction, submitted_at_of(attempt), auto=True) for attempt in attempts)
 
 
-def auto_submit_expired(session, now=None, limit=500):
-    """Attempts past deadline + grace are submitted as saved, at their deadline."""
+def auto_submit_expired(uow, now=None, limit=500):
+    """Attempts past deadline + grace are submitted as saved, at their deadline; returns how many."""
     now = now or utcnow()
-    due = session.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.submit_by < now)
-                          .order_by(Attempt.submit_by).limit(limit)).all()
-    return auto_submit(session, due, lambda a: a.deadline)
+    due = uow.session.scalars(select(Attempt).where(Attempt.status == "in_progress", Attempt.submit_by < now)
+                              .order_by(Attempt.submit_by).limit(limit)).all()
+    return auto_submit(uow, due, lambda a: a.deadline)
 
 
 _RECORD_GRADE = (
@@ -329,9 +332,9 @@ _RECORD_GRADE = (
             total=bindparam("p_total", type_=_ATTEMPTS.c.total.type)))
 
 
-def record_grade(session, attempt_id, correct, total):
+def record_grade(uow, attempt_id, correct, total):
     """scoring's attempt_graded. Idempotent: a repeat writes the same numbers."""
-    result = session.execute(_RECORD_GRADE, {"p_id": attempt_id, "p_correct": correct, "p_total": total})
+    result = uow.session.execute(_RECORD_GRADE, {"p_id": attempt_id, "p_correct": correct, "p_total": total})
     return result.rowcount == 1
 
 

@@ -1,16 +1,15 @@
-"""Contests, their rounds and settings; exclusion lists; round facts for scoring."""
-import re
-
+"""Contests, their rounds and settings; exclusion lists."""
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from common import contest_code as contest_codes
 from common.auth import require
-from services.quiz.errors import Conflict, Invalid, NotFound, err
-from services.quiz.models import Attempt, Contest, Exclusion, Round, User, utcnow
-from services.quiz.schemas import contest_out, nfc, normalize_id_number, parse_time, round_out, round_status
-
-CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+from common.errors import Conflict, Invalid, NotFound
+from common.time import utcnow
+from services.quiz.errors import err
+from services.quiz.models import Attempt, Contest, Exclusion, Round, User
+from services.quiz.schemas import contest_out, nfc, normalize_id_number, parse_time
 
 PREDICTION_QUESTIONS = {
     "submitted_attempts": "Dự đoán: tuần thi này sẽ có bao nhiêu lượt dự thi được nộp bài?",
@@ -85,12 +84,13 @@ def validate_rounds(rounds):
     return parsed
 
 
-def create_contest(session, actor, data):
+def create_contest(uow, actor, data):
     require(actor, "organizer")
+    session = uow.session
     if not isinstance(data, dict):
         raise err(Invalid, "invalid_input")
     code = nfc(data.get("code"))
-    if not CODE_RE.match(code):
+    if not contest_codes.is_valid(code):
         raise err(Invalid, "invalid_contest_code")
     title = nfc(data.get("title"))
     if not title or len(title) > 255:
@@ -119,13 +119,11 @@ def load_contest(session, code):
     return contest
 
 
-def load_round(session, contest_code, n, for_update=False, for_share=False):
-    """The round; `for_update`/`for_share` lock its row on PostgreSQL (no-op on SQLite)."""
+def load_round(session, contest_code, n, for_update=False):
+    """The round; `for_update` locks its row on PostgreSQL (no-op on SQLite)."""
     query = select(Round).where(Round.contest_code == contest_code, Round.n == n)
     if for_update:
         query = query.with_for_update()
-    elif for_share:
-        query = query.with_for_update(read=True)
     rnd = session.scalar(query) if isinstance(n, int) and not isinstance(n, bool) else None
     if rnd is None:
         raise err(NotFound, "round_not_found")
@@ -147,17 +145,29 @@ def list_contests(session):
     return [contest_out(c, _rounds(session, c.code), now) for c in contests]
 
 
-def add_exclusions(session, actor, contest_code, id_numbers):
+def _excluded_count(session, contest_code):
+    return session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.contest_code == contest_code))
+
+
+def add_exclusions(uow, actor, contest_code, id_numbers):
     require(actor, "organizer")
+    session = uow.session
     load_contest(session, contest_code)
     if not isinstance(id_numbers, list):
         raise err(Invalid, "invalid_input", "Cần danh sách số CCCD.")
     wanted = {normalize_id_number(x) for x in id_numbers}
     present = set(session.scalars(select(Exclusion.id_number).where(
         Exclusion.contest_code == contest_code, Exclusion.id_number.in_(wanted))))
-    session.add_all(Exclusion(contest_code=contest_code, id_number=x) for x in sorted(wanted - present))
+    added = sorted(wanted - present)
+    if not added:
+        return {"excluded": _excluded_count(session, contest_code)}
+    before = _excluded_count(session, contest_code)
+    session.add_all(Exclusion(contest_code=contest_code, id_number=x) for x in added)
     session.flush()
-    count = session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.contest_code == contest_code))
+    count = _excluded_count(session, contest_code)
+    # Counts, not the CCCDs: a list may hold thousands; the exclusions table says who.
+    uow.record(actor, "exclusions.add", f"contest:{contest_code}", {"excluded": before},
+               {"excluded": count, "added": len(added)})
     return {"excluded": count}
 
 
@@ -166,25 +176,10 @@ def submitted_count(session, contest_code, n):
         Attempt.contest_code == contest_code, Attempt.round_n == n, Attempt.status != "in_progress"))
 
 
-def get_round_facts(session, contest_code, n):
-    contest = load_contest(session, contest_code)
-    rnd = load_round(session, contest_code, n)
-    return {
-        "contest": contest_code,
-        "round": n,
-        "status": round_status(rnd, utcnow()),
-        "opens_at": round_out(rnd, utcnow())["opens_at"],
-        "closes_at": round_out(rnd, utcnow())["closes_at"],
-        "close_emitted": rnd.close_emitted,
-        "submitted_attempts": submitted_count(session, contest_code, n),
-        "prediction_target": contest.settings["prediction_target"],
-        "questions_per_attempt": contest.settings["questions_per_attempt"],
-    }
-
-
-def mark_finalized(session, contest_code, n):
-    """scoring's round_ranked arrived. Idempotent."""
-    rnd = session.scalar(select(Round).where(Round.contest_code == contest_code, Round.n == n))
+def record_round_ranked(uow, contest_code, n):
+    """Scoring's round_ranked arrived: the round's ranking is final, its status now "finalized".
+    Idempotent; False for a round quiz does not know."""
+    rnd = uow.session.scalar(select(Round).where(Round.contest_code == contest_code, Round.n == n))
     if rnd is not None:
         rnd.finalized = True
     return rnd is not None

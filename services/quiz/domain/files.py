@@ -5,7 +5,8 @@ import csv
 import io
 import zipfile
 
-from services.quiz.errors import Invalid, err
+from common.errors import Invalid
+from services.quiz.errors import err, message
 
 
 def _cell(value):
@@ -69,7 +70,7 @@ def read_table(file, columns):
     while header and header[-1] == "":
         header.pop()
     if header != list(columns):
-        raise err(Invalid, "invalid_header", columns=",".join(columns))
+        raise err(Invalid, "invalid_header", message("invalid_header", columns=",".join(columns)))
     out = []
     for number, row in numbered[1:]:
         row = list(row) + [""] * (len(columns) - len(row))

@@ -8,10 +8,12 @@ assigned judges and for who may score it.
 from sqlalchemy import delete, select
 
 from common.auth import STAFF_ROLES, require
+from common.errors import Invalid, NotFound
+from common.time import utcnow
 from services.quiz.domain.accounts import list_staff
 from services.quiz.domain.contests import load_contest
-from services.quiz.errors import Invalid, NotFound, err
-from services.quiz.models import Contest, JuryMember, User, utcnow
+from services.quiz.errors import err, message
+from services.quiz.models import Contest, JuryMember, User
 from services.quiz.schemas import nfc
 
 # A jury is a handful of people; the cap keeps one request from asking about thousands of names.
@@ -65,14 +67,15 @@ def get_jury(session, actor, contest_code):
 def _usernames(usernames):
     if (not isinstance(usernames, list) or not usernames or len(usernames) > MAX_JURY
             or not all(isinstance(x, str) and x.strip() for x in usernames)):
-        raise err(Invalid, "invalid_jury", max=MAX_JURY)
+        raise err(Invalid, "invalid_jury", message("invalid_jury", max=MAX_JURY))
     return {nfc(x).lower() for x in usernames}  # usernames are stored lower-case
 
 
-def set_jury(session, actor, contest_code, usernames):
+def set_jury(uow, actor, contest_code, usernames):
     """Organizer: the contest's jury becomes exactly these judges (by username). Idempotent: the
     same list again changes nothing. Every name must be a judge's account, else nothing changes."""
     require(actor, "organizer")
+    session = uow.session
     wanted = _usernames(usernames)
     if not isinstance(contest_code, str):
         raise err(NotFound, "contest_not_found")
@@ -83,13 +86,26 @@ def set_jury(session, actor, contest_code, usernames):
                                                User.role == "judge")).all()
     missing = sorted(wanted - {u.username for u in found})
     if missing:
-        raise err(Invalid, "not_a_judge", names=", ".join(missing))
+        raise err(Invalid, "not_a_judge", message("not_a_judge", names=", ".join(missing)))
     ids = {u.id for u in found}
     present = set(session.scalars(select(JuryMember.judge_id).where(JuryMember.contest_code == contest_code)))
+    if ids == present:
+        return _jury_out(session, contest_code)
+    before = _audit_view(session, contest_code)
     if present - ids:
         session.execute(delete(JuryMember).where(JuryMember.contest_code == contest_code,
                                                  JuryMember.judge_id.in_(present - ids)))
     now = utcnow()
     session.add_all(JuryMember(contest_code=contest_code, judge_id=i, added_at=now) for i in sorted(ids - present))
     session.flush()
-    return _jury_out(session, contest_code)
+    out = _jury_out(session, contest_code)
+    uow.record(actor, "jury.set", f"contest:{contest_code}", before,
+               {"default": False, "judges": sorted(j["username"] for j in out["judges"])})
+    return out
+
+
+def _audit_view(session, contest_code):
+    """The jury as the audit log keeps it: whether it is the default, and the judges' usernames."""
+    if not _named(session, contest_code):
+        return {"default": True, "judges": []}
+    return {"default": False, "judges": sorted(u.username for u in _members(session, contest_code))}

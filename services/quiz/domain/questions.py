@@ -4,12 +4,12 @@ import re
 
 from sqlalchemy import select
 
-from common import outbox
 from common.auth import require
+from common.errors import NotFound
 from services.quiz.domain.contests import load_contest
 from services.quiz.domain.files import read_table
-from services.quiz.errors import NotFound, err
-from services.quiz.models import Outbox, Question
+from services.quiz.errors import err
+from services.quiz.models import Question
 from services.quiz.schemas import nfc
 
 COLUMNS = ("text", "a", "b", "c", "d", "answer", "source")
@@ -44,12 +44,15 @@ def answer_keys(session, contest_code):
     return {qid: answer for qid, answer in rows}
 
 
-def import_questions(session, actor, contest_code, file):
-    """Add the good rows; returns {created, errors, outbox_ids} (the service publishes the ids)."""
+def import_questions(uow, actor, contest_code, file):
+    """Add the good rows; returns {created, errors}. New questions change the answer keys:
+    bank_changed tells scoring."""
     require(actor, "organizer", "expert")
+    session = uow.session
     load_contest(session, contest_code)
     rows = read_table(file, COLUMNS)
     existing = set(session.scalars(select(Question.text_key).where(Question.contest_code == contest_code)))
+    before = len(existing)
     errors, created = [], 0
     for number, row in rows:
         question, message = _check_row(row)
@@ -61,19 +64,24 @@ def import_questions(session, actor, contest_code, file):
         existing.add(question["text_key"])
         session.add(Question(contest_code=contest_code, active=True, **question))
         created += 1
-    ids = []
     if created:
         session.flush()
-        ids.append(outbox.add(session, Outbox, "bank_changed",
-                              {"contest": contest_code, "keys": answer_keys(session, contest_code)}))
-    return {"created": created, "errors": errors, "outbox_ids": ids}
+        keys = answer_keys(session, contest_code)
+        uow.emit("bank_changed", {"contest": contest_code, "keys": keys})
+        uow.record(actor, "questions.import", f"contest:{contest_code}", {"questions": before},
+                   {"questions": len(keys), "created": created, "rows_refused": len(errors),
+                    "file": file.get("filename")})
+    return {"created": created, "errors": errors}
 
 
-def deactivate_question(session, actor, question_id):
+def deactivate_question(uow, actor, question_id):
     """Take a question out of future draws. Never deleted: attempts and grading refer to it."""
     require(actor, "organizer", "expert")
-    question = session.get(Question, question_id) if isinstance(question_id, str) else None
+    question = uow.session.get(Question, question_id) if isinstance(question_id, str) else None
     if question is None:
         raise err(NotFound, "question_not_found")
-    question.active = False
+    if question.active:
+        question.active = False
+        uow.record(actor, "question.deactivate", f"question:{question.id}", {"active": True},
+                   {"active": False, "contest": question.contest_code})
     return {"id": question.id, "contest": question.contest_code, "active": False}

@@ -1,6 +1,8 @@
 """Start-up work (inside the start-up lock): bootstrap organizer, then demo data on an empty database.
 
-Seeding goes through the same domain functions as the API, with a system organizer as actor.
+Seeding goes through the same domain functions as the API, with a system organizer as actor, in
+one unit of work: its audit entries are written, its events (bank_changed) are left to the relay
+of the running service.
 """
 import base64
 import datetime as dt
@@ -9,9 +11,12 @@ import os
 
 from sqlalchemy import select
 
+from common.outbox import EventOutbox
+from common.time import utcnow
+from common.uow import UnitOfWork
 from services.quiz import config
 from services.quiz.domain import accounts, contests, questions, units
-from services.quiz.models import Unit, utcnow
+from services.quiz.models import AuditEntry, Outbox, Unit
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +46,24 @@ def rounds_demo(now):
             for k in range(4)]
 
 
-def seed_demo(session):
-    result = units.import_units(session, SYSTEM, _file("units.csv"))
-    session.flush()
-    contests.create_contest(session, SYSTEM, {
+def seed_demo(uow):
+    result = units.import_units(uow, SYSTEM, _file("units.csv"))
+    uow.session.flush()
+    contests.create_contest(uow, SYSTEM, {
         "code": "cchc-2023",
         "title": "Hội thi trực tuyến tìm hiểu công tác cải cách hành chính tỉnh Thừa Thiên Huế năm 2023",
         "rounds": rounds_2023()})
-    contests.create_contest(session, SYSTEM, {
+    contests.create_contest(uow, SYSTEM, {
         "code": "cchc-demo", "title": "Hội thi CCHC (bản dùng thử)",
         "rounds": rounds_demo(utcnow()), "settings": {"questions_per_attempt": 10}})
-    bank = [questions.import_questions(session, SYSTEM, code, _file("questions.csv"))
+    bank = [questions.import_questions(uow, SYSTEM, code, _file("questions.csv"))
             for code in ("cchc-2023", "cchc-demo")]
     log.info("seeded %d units, %s questions", result["created"], [b["created"] for b in bank])
 
 
 def on_start(session):
-    """DatabaseProvider's on_start hook."""
-    accounts.bootstrap_admin(session)
-    if config.seed_demo() and session.scalar(select(Unit.code).limit(1)) is None:
-        seed_demo(session)
+    """StoreProvider's on_start hook (a plain session: the service is not running yet)."""
+    uow = UnitOfWork(session, EventOutbox(Outbox), AuditEntry)
+    accounts.bootstrap_admin(uow)
+    if config.current().seed_demo and session.scalar(select(Unit.code).limit(1)) is None:
+        seed_demo(uow)

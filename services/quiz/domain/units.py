@@ -31,8 +31,9 @@ def _check_row(row):
             "headcount": int(headcount)}, None
 
 
-def import_units(session, actor, file):
+def import_units(uow, actor, file):
     require(actor, "organizer", "expert")
+    session = uow.session
     rows = read_table(file, COLUMNS)
     errors, valid = [], {}
     for number, row in rows:
@@ -55,15 +56,26 @@ def import_units(session, actor, file):
             number, unit = valid.pop(code)
             errors.append({"row": number, "message": f"Đơn vị cấp trên «{unit['parent_code']}» không tồn tại."})
     created = updated = 0
+    was, now = {}, {}  # of the existing units this import changes: the fields it changes
     for code, (number, unit) in sorted(valid.items(), key=lambda kv: kv[1][0]):
         if code in existing:
+            row = existing[code]
+            changed = {key for key, value in unit.items() if getattr(row, key) != value}
+            if changed:
+                was[code] = {key: getattr(row, key) for key in sorted(changed)}
+                now[code] = {key: unit[key] for key in sorted(changed)}
             for key, value in unit.items():
-                setattr(existing[code], key, value)
+                setattr(row, key, value)
             updated += 1
         else:
             session.add(Unit(**unit))
             created += 1
     errors.sort(key=lambda e: e["row"])
+    if created or was:
+        # Headcounts weigh in the collective awards: the log keeps the values an import replaced.
+        uow.record(actor, "units.import", "units", {"units": len(existing), "changed": was},
+                   {"units": len(existing) + created, "created": created, "changed": now,
+                    "file": file.get("filename")})
     return {"created": created, "updated": updated, "errors": errors}
 
 

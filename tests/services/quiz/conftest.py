@@ -1,27 +1,30 @@
-"""Fixtures of the quiz tests: a migrated database (SQLite and PostgreSQL), a contest with an open
-round and the fixture question bank, registered contestants."""
+"""Fixtures of the quiz tests: a migrated database (SQLite and PostgreSQL) as the service's store,
+a contest with an open round and the fixture question bank, registered contestants."""
 import base64
 import datetime as dt
 import io
 import os
 import uuid
+from unittest import mock
 
 import pytest
 from sqlalchemy import select
 
+from common.backpressure import CallRate, Pressure
 from common.db import Database
+from common.outbox import EventOutbox
+from common.uow import Store
 from services.quiz import config
 from services.quiz.domain import accounts, contests, questions, units
-from services.quiz.models import Attempt, Outbox
+from services.quiz.models import Attempt, AuditEntry, Outbox
 
 ORG = {"id": "org-test", "role": "organizer", "unit_code": None}
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "data")
 
 
-def run(db, fn, *args, **kwargs):
-    """Call a domain function in its own committed transaction, as the service does."""
-    with db.session() as session:
-        return fn(session, *args, **kwargs)
+def store(database):
+    """The service's `self.db` over `database`; what it publishes goes to `store.dispatch` (a mock)."""
+    return Store(database, EventOutbox(Outbox), mock.Mock(), AuditEntry)
 
 
 def b64file(name, content):
@@ -53,13 +56,13 @@ def now():
 @pytest.fixture
 def db(db_url):
     database = Database(db_url, config.MIGRATIONS_DIR)
-    yield database
+    yield store(database)
     database.dispose()
 
 
 @pytest.fixture
 def with_units(db):
-    run(db, units.import_units, ORG, data_file("units.csv"))
+    db.run(units.import_units, ORG, data_file("units.csv"))
     return db
 
 
@@ -69,9 +72,9 @@ def make_contest(db, code="t-2026", settings=None, round1_closes_in=dt.timedelta
         {"opens_at": (t - dt.timedelta(hours=1)).isoformat(), "closes_at": (t + round1_closes_in).isoformat()},
         {"opens_at": (t + dt.timedelta(days=2)).isoformat(), "closes_at": (t + dt.timedelta(days=3)).isoformat()},
     ]
-    run(db, contests.create_contest, ORG, {"code": code, "title": "Hội thi thử", "rounds": rounds,
-                                           "settings": {"questions_per_attempt": 5, **(settings or {})}})
-    run(db, questions.import_questions, ORG, code, data_file("questions.csv"))
+    db.run(contests.create_contest, ORG, {"code": code, "title": "Hội thi thử", "rounds": rounds,
+                                          "settings": {"questions_per_attempt": 5, **(settings or {})}})
+    db.run(questions.import_questions, ORG, code, data_file("questions.csv"))
     return code
 
 
@@ -86,7 +89,7 @@ def register(db, **over):
     data = {"full_name": "Nguyễn Văn An", "id_number": f"0461{i:08d}", "phone": f"090{i:07d}",
             "unit_code": "SNV", "position": "Chuyên viên", "password": "matkhau1"}
     data.update(over)
-    user = run(db, accounts.register_contestant, data)
+    user = db.run(accounts.register_contestant, data)
     return {"id": user["id"], "role": "contestant", "unit_code": user["unit_code"]}
 
 
@@ -108,19 +111,42 @@ def outbox_rows(db, event_type):
         return s.scalars(select(Outbox).where(Outbox.event_type == event_type)).all()
 
 
-class Backlog:
-    """Stands in for common.backlog.QueueBacklog in worker_factory tests: `ready` requests queued."""
+def dispatched(db, event_type):
+    """The payloads the store published for `event_type`, in order."""
+    return [c.args[1] for c in db.dispatch.call_args_list if c.args[0] == event_type]
 
-    def __init__(self, ready=0):
-        self.waiting = ready
-        self.rate = 0  # calls a second, as calls_per_s would measure them
-        self.counted = 0
+
+def audit(db, action=None):
+    with db.session() as s:
+        query = select(AuditEntry).order_by(AuditEntry.seq)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return s.scalars(query).all()
+
+
+class Queue:
+    """Stands in for the depth of rpc-quiz (common.backpressure.QueueDepth): `waiting` requests."""
+
+    def __init__(self, waiting=0):
+        self.waiting = waiting
 
     def ready(self):
         return self.waiting
 
-    def count_calls(self, n=1):
-        self.counted += n
 
-    def calls_per_s(self):
-        return self.rate
+class Clock:
+    """A monotonic clock that moves only when a test says so."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def pressure(threshold=None):
+    """The real rush signal on a still clock and a queue the test fills: what worker_factory gets
+    for `pressure`. `.rate.clock.now += 2` ends a rush of calls, `.depth.waiting = 0` one of queued
+    requests."""
+    threshold = config.settings.rush_calls_per_s if threshold is None else threshold
+    return Pressure(CallRate(Clock()), Queue(), threshold)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from services.quiz.domain import accounts, contests
 from services.quiz.models import LoginFailure, User
-from tests.services.quiz.conftest import ORG, make_contest, register, run
+from tests.services.quiz.conftest import ORG, make_contest, register
 
 BASE = {"full_name": "Trần Thị Bình", "id_number": "046123456789", "phone": "+84 912 345 678",
         "unit_code": "SNV", "position": "Chuyên viên", "password": "matkhau1",
@@ -18,13 +18,13 @@ BASE = {"full_name": "Trần Thị Bình", "id_number": "046123456789", "phone":
 def test_register_normalizes_and_hashes(with_units):
     db = with_units
     data = dict(BASE, full_name=unicodedata.normalize("NFD", "Trần Thị Bình"))
-    user = run(db, accounts.register_contestant, data)
+    user = db.run(accounts.register_contestant, data)
     assert user["full_name"] == unicodedata.normalize("NFC", "Trần Thị Bình")
     with db.session() as s:
         row = s.get(User, user["id"])
         assert row.phone == "0912345678"
         assert row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    assert run(db, accounts.get_user, user["id"]) == {
+    assert db.read(accounts.get_user, user["id"]) == {
         "id": user["id"], "role": "contestant", "full_name": user["full_name"], "unit_code": "SNV"}
 
 
@@ -41,39 +41,39 @@ def test_register_normalizes_and_hashes(with_units):
 ])
 def test_register_rejects_malformed_input(with_units, field, value, code):
     with pytest.raises(Invalid) as exc:
-        run(with_units, accounts.register_contestant, dict(BASE, **{field: value}))
+        with_units.run(accounts.register_contestant, dict(BASE, **{field: value}))
     assert exc.value.code == code
     with with_units.session() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_phone_prefixes_accepted(with_units):
-    run(with_units, accounts.register_contestant, dict(BASE, phone="84 98 765 4321"))
+    with_units.run(accounts.register_contestant, dict(BASE, phone="84 98 765 4321"))
     with with_units.session() as s:
         assert s.scalar(select(User.phone)) == "0987654321"
 
 
 def test_duplicate_cccd_or_phone_conflict(with_units):
-    run(with_units, accounts.register_contestant, BASE)
+    with_units.run(accounts.register_contestant, BASE)
     for over in ({"phone": "0987000001"}, {"id_number": "046999999999"}):
         with pytest.raises(Conflict) as exc:
-            run(with_units, accounts.register_contestant, dict(BASE, **over))
+            with_units.run(accounts.register_contestant, dict(BASE, **over))
         assert exc.value.code == "already_registered"
 
 
 def test_excluded_by_contest_list_or_staff_cccd(with_units):
     db = with_units
     make_contest(db)
-    run(db, contests.add_exclusions, ORG, "t-2026", ["046123456789"])
+    db.run(contests.add_exclusions, ORG, "t-2026", ["046123456789"])
     with pytest.raises(Forbidden) as exc:
-        run(db, accounts.register_contestant, BASE)
+        db.run(accounts.register_contestant, BASE)
     assert exc.value.code == "excluded" and "Ban Tổ chức" in exc.value.detail
 
-    run(db, accounts.create_staff, ORG, {"username": "giamkhao1", "password": "secret12", "role": "judge",
+    db.run(accounts.create_staff, ORG, {"username": "giamkhao1", "password": "secret12", "role": "judge",
                                          "full_name": "Lê Văn Cường", "id_number": "046000000777",
                                          "unit_code": "SNV"})
     with pytest.raises(Forbidden) as exc:
-        run(db, accounts.register_contestant, dict(BASE, id_number="046000000777", phone="0977000000"))
+        db.run(accounts.register_contestant, dict(BASE, id_number="046000000777", phone="0977000000"))
     assert exc.value.code == "excluded"
 
 
@@ -82,82 +82,82 @@ def test_create_staff_rules(with_units):
     staff = {"username": "ChuyenVien1", "password": "secret12", "role": "expert",
              "full_name": "Phạm Thị Dung", "id_number": "046000000001", "unit_code": "SNV"}
     with pytest.raises(Forbidden):
-        run(db, accounts.create_staff, {"id": "e", "role": "expert"}, staff)
-    out = run(db, accounts.create_staff, ORG, staff)
+        db.run(accounts.create_staff, {"id": "e", "role": "expert"}, staff)
+    out = db.run(accounts.create_staff, ORG, staff)
     assert out["username"] == "chuyenvien1" and out["role"] == "expert"
     with pytest.raises(Conflict) as exc:
-        run(db, accounts.create_staff, ORG, dict(staff, id_number="046000000002"))
+        db.run(accounts.create_staff, ORG, dict(staff, id_number="046000000002"))
     assert exc.value.code == "username_taken"
     with pytest.raises(Invalid) as exc:
-        run(db, accounts.create_staff, ORG, dict(staff, username="other", role="contestant"))
+        db.run(accounts.create_staff, ORG, dict(staff, username="other", role="contestant"))
     assert exc.value.code == "invalid_role"
     with pytest.raises(Invalid) as exc:
-        run(db, accounts.create_staff, ORG, dict(staff, username="0912345678", id_number="046000000009"))
+        db.run(accounts.create_staff, ORG, dict(staff, username="0912345678", id_number="046000000009"))
     assert exc.value.code == "invalid_input"
     with pytest.raises(Invalid) as exc:
-        run(db, accounts.create_staff, ORG, dict(staff, username="other", id_number="123"))
+        db.run(accounts.create_staff, ORG, dict(staff, username="other", id_number="123"))
     assert exc.value.code == "invalid_id_number"
 
 
 def test_authenticate_by_username_phone_or_cccd(with_units):
     db = with_units
-    run(db, accounts.register_contestant, BASE)
-    run(db, accounts.create_staff, ORG, {"username": "btc1", "password": "secret12", "role": "organizer",
+    db.run(accounts.register_contestant, BASE)
+    db.run(accounts.create_staff, ORG, {"username": "btc1", "password": "secret12", "role": "organizer",
                                          "full_name": "Hồ Văn Em", "id_number": "046000000003"})
     for login in ("0912345678", "+84912345678", "046123456789"):
-        assert run(db, accounts.authenticate, login, "matkhau1", "10.0.0.1")["role"] == "contestant"
-    assert run(db, accounts.authenticate, "BTC1", "secret12", "10.0.0.1")["role"] == "organizer"
+        assert db.run(accounts.authenticate, login, "matkhau1", "10.0.0.1")["role"] == "contestant"
+    assert db.run(accounts.authenticate, "BTC1", "secret12", "10.0.0.1")["role"] == "organizer"
     with pytest.raises(Unauthorized) as exc:
-        run(db, accounts.authenticate, "0912345678", "wrong-pw", "10.0.0.1")
+        db.run(accounts.authenticate, "0912345678", "wrong-pw", "10.0.0.1")
     assert exc.value.code == "invalid_credentials"
     with pytest.raises(Unauthorized):
-        run(db, accounts.authenticate, "nobody", "x", "10.0.0.1")
+        db.run(accounts.authenticate, "nobody", "x", "10.0.0.1")
     with pytest.raises(Unauthorized):
-        run(db, accounts.authenticate, None, 12345, None)
+        db.run(accounts.authenticate, None, 12345, None)
 
 
 def test_throttle_per_account_and_success_clears(with_units, monkeypatch):
     db = with_units
-    run(db, accounts.register_contestant, BASE)
+    db.run(accounts.register_contestant, BASE)
     for _ in range(4):
         with pytest.raises(Unauthorized):
-            run(db, accounts.authenticate, "0912345678", "wrong-pw", "10.0.0.1")
+            db.run(accounts.authenticate, "0912345678", "wrong-pw", "10.0.0.1")
     # A success clears the counter: four more failures are allowed afterwards.
-    run(db, accounts.authenticate, "0912345678", "matkhau1", "10.0.0.1")
+    db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.1")
     for _ in range(5):
         with pytest.raises(Unauthorized):
-            run(db, accounts.authenticate, "0912 345 678", "wrong-pw", "10.0.0.2")
+            db.run(accounts.authenticate, "0912 345 678", "wrong-pw", "10.0.0.2")
     with pytest.raises(RateLimited) as exc:
-        run(db, accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")  # even the right password
+        db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")  # even the right password
     assert exc.value.code == "too_many_attempts"
     # Another account from the same addresses is not blocked.
     other = register(db)
-    assert run(db, accounts.authenticate, "046123456789", "matkhau1", "10.0.0.2")
-    assert run(db, accounts.get_user, other["id"])["role"] == "contestant"
+    assert db.run(accounts.authenticate, "046123456789", "matkhau1", "10.0.0.2")
+    assert db.read(accounts.get_user, other["id"])["role"] == "contestant"
     # Failures age out of the window.
     with db.session() as s:
         for row in s.scalars(select(LoginFailure)):
             row.at = row.at - dt.timedelta(hours=1)
-    assert run(db, accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")
+    assert db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")
 
 
 def test_throttle_per_source_address(with_units, monkeypatch):
     monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_IP", "3")
     db = with_units
-    run(db, accounts.register_contestant, BASE)
+    db.run(accounts.register_contestant, BASE)
     for i in range(3):
         with pytest.raises(Unauthorized):
-            run(db, accounts.authenticate, f"user{i}", "wrong-pw", "203.0.113.9")
+            db.run(accounts.authenticate, f"user{i}", "wrong-pw", "203.0.113.9")
     with pytest.raises(RateLimited):
-        run(db, accounts.authenticate, "0912345678", "matkhau1", "203.0.113.9")
+        db.run(accounts.authenticate, "0912345678", "matkhau1", "203.0.113.9")
     # Many successes from one shared address are never counted.
     for _ in range(5):
-        run(db, accounts.authenticate, "0912345678", "matkhau1", "198.51.100.1")
+        db.run(accounts.authenticate, "0912345678", "matkhau1", "198.51.100.1")
 
 
 def test_get_user_not_found(db):
     with pytest.raises(NotFound) as exc:
-        run(db, accounts.get_user, "nope")
+        db.read(accounts.get_user, "nope")
     assert exc.value.code == "user_not_found"
 
 
@@ -166,13 +166,13 @@ def test_bootstrap_admin(db, monkeypatch):
     monkeypatch.delenv("BOOTSTRAP_ADMIN_PASSWORD", raising=False)
     monkeypatch.setenv("APP_ENV", "production")
     with pytest.raises(RuntimeError):
-        run(db, accounts.bootstrap_admin)
+        db.run(accounts.bootstrap_admin)
     monkeypatch.setenv("APP_ENV", "local")
-    run(db, accounts.bootstrap_admin)
-    run(db, accounts.bootstrap_admin)  # idempotent
-    assert run(db, accounts.authenticate, "admin", "admin", "127.0.0.1")["role"] == "organizer"
+    db.run(accounts.bootstrap_admin)
+    db.run(accounts.bootstrap_admin)  # idempotent
+    assert db.run(accounts.authenticate, "admin", "admin", "127.0.0.1")["role"] == "organizer"
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("BOOTSTRAP_ADMIN_USERNAME", "btc")
     monkeypatch.setenv("BOOTSTRAP_ADMIN_PASSWORD", "a-long-secret")
-    run(db, accounts.bootstrap_admin)
-    assert run(db, accounts.authenticate, "btc", "a-long-secret", "127.0.0.1")["role"] == "organizer"
+    db.run(accounts.bootstrap_admin)
+    assert db.run(accounts.authenticate, "btc", "a-long-secret", "127.0.0.1")["role"] == "organizer"

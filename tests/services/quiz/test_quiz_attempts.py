@@ -2,16 +2,16 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.quiz.domain import attempts, contests, questions
 from services.quiz.models import Attempt, Round
-from tests.services.quiz.conftest import ORG, expire, make_contest, now, outbox_rows, register, run
+from tests.services.quiz.conftest import ORG, dispatched, expire, make_contest, now, outbox_rows, register, store
 
 
 def test_start_attempt_draws_shuffled_questions_without_keys(db, contest, contestant):
-    paper = run(db, attempts.start_attempt, contestant, contest, 1)
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
     assert set(paper) == {"attempt_id", "contest", "round", "deadline", "prediction_question", "questions"}
     assert len(paper["questions"]) == 5 and len({q["id"] for q in paper["questions"]}) == 5
     assert "answer" not in str(paper).lower()
@@ -33,7 +33,7 @@ def test_options_are_shuffled_across_attempts(with_units):
     orders = set()
     for _ in range(2):
         actor = register(db)
-        paper = run(db, attempts.start_attempt, actor, "t-2026", 1)
+        paper = db.run(attempts.start_attempt, actor, "t-2026", 1)
         orders |= {tuple(o["key"] for o in q["options"]) for q in paper["questions"]}
     assert len(orders) > 1  # 80 shuffles of 4 keys all equal: probability ~ 24**-79
 
@@ -41,7 +41,7 @@ def test_options_are_shuffled_across_attempts(with_units):
 def test_deadline_never_past_round_close(with_units):
     db = with_units
     make_contest(db, round1_closes_in=dt.timedelta(minutes=5))
-    paper = run(db, attempts.start_attempt, register(db), "t-2026", 1)
+    paper = db.run(attempts.start_attempt, register(db), "t-2026", 1)
     with db.session() as s:
         closes_at = s.scalar(select(Round.closes_at).where(Round.contest_code == "t-2026", Round.n == 1))
     assert dt.datetime.fromisoformat(paper["deadline"]) == closes_at
@@ -49,44 +49,44 @@ def test_deadline_never_past_round_close(with_units):
 
 def test_start_errors(db, contest, contestant):
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 2)  # scheduled
+        db.run(attempts.start_attempt, contestant, contest, 2)  # scheduled
     assert exc.value.code == "round_not_open"
     with pytest.raises(NotFound) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 9)
+        db.run(attempts.start_attempt, contestant, contest, 9)
     assert exc.value.code == "round_not_found"
     with pytest.raises(NotFound) as exc:
-        run(db, attempts.start_attempt, contestant, "nope", 1)
+        db.run(attempts.start_attempt, contestant, "nope", 1)
     assert exc.value.code == "contest_not_found"
     with pytest.raises(Forbidden):
-        run(db, attempts.start_attempt, ORG, contest, 1)
+        db.run(attempts.start_attempt, ORG, contest, 1)
 
-    first = run(db, attempts.start_attempt, contestant, contest, 1)
+    first = db.run(attempts.start_attempt, contestant, contest, 1)
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 1)
+        db.run(attempts.start_attempt, contestant, contest, 1)
     assert exc.value.code == "attempt_in_progress"
-    run(db, attempts.submit_attempt, contestant, first["attempt_id"], {}, 1)
+    db.run(attempts.submit_attempt, contestant, first["attempt_id"], {}, 1)
     for _ in range(2):
-        a = run(db, attempts.start_attempt, contestant, contest, 1)
-        run(db, attempts.submit_attempt, contestant, a["attempt_id"], {}, 1)
+        a = db.run(attempts.start_attempt, contestant, contest, 1)
+        db.run(attempts.submit_attempt, contestant, a["attempt_id"], {}, 1)
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 1)
+        db.run(attempts.start_attempt, contestant, contest, 1)
     assert exc.value.code == "attempt_limit"
 
 
 def test_closed_round_and_small_bank(with_units):
     db = with_units
     t = now()
-    run(db, contests.create_contest, ORG, {"code": "old-1", "title": "Cũ", "settings": {"questions_per_attempt": 50},
+    db.run(contests.create_contest, ORG, {"code": "old-1", "title": "Cũ", "settings": {"questions_per_attempt": 50},
                                            "rounds": [{"opens_at": (t - dt.timedelta(days=2)).isoformat(),
                                                        "closes_at": (t - dt.timedelta(days=1)).isoformat()},
                                                       {"opens_at": (t - dt.timedelta(hours=1)).isoformat(),
                                                        "closes_at": (t + dt.timedelta(hours=1)).isoformat()}]})
     actor = register(db)
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.start_attempt, actor, "old-1", 1)
+        db.run(attempts.start_attempt, actor, "old-1", 1)
     assert exc.value.code == "round_not_open"
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.start_attempt, actor, "old-1", 2)
+        db.run(attempts.start_attempt, actor, "old-1", 2)
     assert exc.value.code == "bank_too_small"
 
 
@@ -94,9 +94,9 @@ def test_excluded_contestant_cannot_start(db, contest, contestant):
     from services.quiz.models import User
     with db.session() as s:
         id_number = s.get(User, contestant["id"]).id_number
-    run(db, contests.add_exclusions, ORG, contest, [id_number])
+    db.run(contests.add_exclusions, ORG, contest, [id_number])
     with pytest.raises(Forbidden) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 1)
+        db.run(attempts.start_attempt, contestant, contest, 1)
     assert exc.value.code == "excluded"
 
 
@@ -105,20 +105,20 @@ def test_staff_created_later_with_the_same_cccd_cannot_start(db, contest, contes
     from services.quiz.models import User
     with db.session() as s:
         id_number = s.get(User, contestant["id"]).id_number
-    run(db, accounts.create_staff, ORG, {"username": "tochuyenvien", "password": "secret12", "role": "expert",
+    db.run(accounts.create_staff, ORG, {"username": "tochuyenvien", "password": "secret12", "role": "expert",
                                          "full_name": "Tổ Chuyên viên", "id_number": id_number})
     with pytest.raises(Forbidden) as exc:
-        run(db, attempts.start_attempt, contestant, contest, 1)
+        db.run(attempts.start_attempt, contestant, contest, 1)
     assert exc.value.code == "excluded"
 
 
 def test_deactivated_questions_are_not_drawn(with_units):
     db = with_units
     make_contest(db, settings={"questions_per_attempt": 39})
-    keys = run(db, questions.answer_keys, "t-2026")
+    keys = db.read(questions.answer_keys, "t-2026")
     gone = sorted(keys)[0]
-    run(db, questions.deactivate_question, ORG, gone)
-    paper = run(db, attempts.start_attempt, register(db), "t-2026", 1)
+    db.run(questions.deactivate_question, ORG, gone)
+    paper = db.run(attempts.start_attempt, register(db), "t-2026", 1)
     assert gone not in {q["id"] for q in paper["questions"]}
 
 
@@ -127,11 +127,11 @@ def test_concurrent_starts_one_wins(db, db_url, contest, contestant):
     import eventlet
     from common.db import Database
 
-    instances = [Database(db_url) for _ in range(2)]
+    instances = [store(Database(db_url)) for _ in range(2)]
 
     def start(d):
         try:
-            return run(d, attempts.start_attempt, contestant, contest, 1)["attempt_id"]
+            return d.run(attempts.start_attempt, contestant, contest, 1)["attempt_id"]
         except Conflict as exc:
             return exc.code
 
@@ -139,7 +139,7 @@ def test_concurrent_starts_one_wins(db, db_url, contest, contestant):
         results = list(eventlet.GreenPool().imap(start, instances))
     finally:
         for d in instances:
-            d.dispose()
+            d.database.dispose()
     assert sorted(r == "attempt_in_progress" for r in results) == [False, True]
     with db.session() as s:
         assert len(s.scalars(select(Attempt)).all()) == 1
@@ -147,7 +147,7 @@ def test_concurrent_starts_one_wins(db, db_url, contest, contestant):
 
 def test_one_in_progress_is_enforced_by_the_database(db, contest, contestant):
     """Even if the application check is bypassed (two concurrent starts), the index refuses."""
-    run(db, attempts.start_attempt, contestant, contest, 1)
+    db.run(attempts.start_attempt, contestant, contest, 1)
     from sqlalchemy.exc import IntegrityError
     with pytest.raises(IntegrityError):
         with db.session() as s:
@@ -157,35 +157,36 @@ def test_one_in_progress_is_enforced_by_the_database(db, contest, contestant):
 
 
 def test_resume_save_and_submit(db, contest, contestant):
-    paper = run(db, attempts.start_attempt, contestant, contest, 1)
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
     qids = [q["id"] for q in paper["questions"]]
-    assert run(db, attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "a"}, 7) == {
+    assert db.run(attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "a"}, 7) == {
         "attempt_id": paper["attempt_id"], "saved": 1}
-    assert run(db, attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "B", qids[1]: "C"}) == {
+    assert db.run(attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "B", qids[1]: "C"}) == {
         "attempt_id": paper["attempt_id"], "saved": 2}
-    resumed = run(db, attempts.resume_attempt, contestant, paper["attempt_id"])
+    resumed = db.read(attempts.resume_attempt, contestant, paper["attempt_id"])
     assert resumed["answers"] == {qids[0]: "B", qids[1]: "C"} and resumed["prediction"] == 7
     assert resumed["questions"] == paper["questions"] and resumed["deadline"] == paper["deadline"]
 
     for bad in ({"not-a-question": "A"}, {qids[0]: "E"}, {qids[0]: 1}, ["A"]):
         with pytest.raises(Invalid) as exc:
-            run(db, attempts.save_answers, contestant, paper["attempt_id"], bad)
+            db.run(attempts.save_answers, contestant, paper["attempt_id"], bad)
         assert exc.value.code == "invalid_answers"
     with pytest.raises(Invalid) as exc:
-        run(db, attempts.save_answers, contestant, paper["attempt_id"], {}, -1)
+        db.run(attempts.save_answers, contestant, paper["attempt_id"], {}, -1)
     assert exc.value.code == "invalid_prediction"
     other = register(db)
     with pytest.raises(Forbidden):
-        run(db, attempts.save_answers, other, paper["attempt_id"], {})
+        db.run(attempts.save_answers, other, paper["attempt_id"], {})
     with pytest.raises(Forbidden):
-        run(db, attempts.resume_attempt, other, paper["attempt_id"])
+        db.read(attempts.resume_attempt, other, paper["attempt_id"])
 
     answers = {qid: "A" for qid in qids}
-    out = run(db, attempts.submit_attempt, contestant, paper["attempt_id"], answers, 12)
-    assert out["status"] == "submitted" and out["deadline_passed"] is False and len(out["outbox_ids"]) == 1
-    again = run(db, attempts.submit_attempt, contestant, paper["attempt_id"], {qids[0]: "D"}, 99)
-    assert again == {"attempt_id": paper["attempt_id"], "status": "submitted", "deadline_passed": False,
-                     "outbox_ids": []}
+    out = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], answers, 12)
+    assert out == {"attempt_id": paper["attempt_id"], "status": "submitted", "deadline_passed": False}
+    assert len(dispatched(db, "attempt_submitted")) == 1  # published once committed
+    again = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {qids[0]: "D"}, 99)
+    assert again == out
+    assert len(dispatched(db, "attempt_submitted")) == 1  # nothing new
     (event,) = outbox_rows(db, "attempt_submitted")
     p = event.payload
     assert p["answers"] == answers and p["prediction"] == 12 and p["auto_submitted"] is False
@@ -197,21 +198,21 @@ def test_resume_save_and_submit(db, contest, contestant):
     assert p["duration_ms"] == (submitted - started) // dt.timedelta(milliseconds=1)
 
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.save_answers, contestant, paper["attempt_id"], {})
+        db.run(attempts.save_answers, contestant, paper["attempt_id"], {})
     assert exc.value.code == "attempt_not_in_progress"
     with pytest.raises(Conflict):
-        run(db, attempts.resume_attempt, contestant, paper["attempt_id"])
+        db.read(attempts.resume_attempt, contestant, paper["attempt_id"])
 
 
 def test_late_submit_grades_the_autosaved_answers(db, contest, contestant):
-    paper = run(db, attempts.start_attempt, contestant, contest, 1)
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
     qids = [q["id"] for q in paper["questions"]]
-    run(db, attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "C"}, 5)
+    db.run(attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "C"}, 5)
     expire(db, paper["attempt_id"])
     with pytest.raises(Conflict) as exc:
-        run(db, attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "A"})
+        db.run(attempts.save_answers, contestant, paper["attempt_id"], {qids[0]: "A"})
     assert exc.value.code == "deadline_passed"
-    out = run(db, attempts.submit_attempt, contestant, paper["attempt_id"], {q: "A" for q in qids}, 1000)
+    out = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {q: "A" for q in qids}, 1000)
     assert out["deadline_passed"] is True and out["status"] == "submitted"
     (event,) = outbox_rows(db, "attempt_submitted")
     assert event.payload["answers"] == {qids[0]: "C"} and event.payload["prediction"] == 5
@@ -221,39 +222,35 @@ def test_late_submit_grades_the_autosaved_answers(db, contest, contestant):
         assert a.submitted_at == a.deadline
         assert a.duration_ms == (a.deadline - a.started_at) // dt.timedelta(milliseconds=1)
     # A repeat still says the deadline had passed and sends nothing new.
-    again = run(db, attempts.submit_attempt, contestant, paper["attempt_id"], {}, None)
-    assert again["deadline_passed"] is True and again["outbox_ids"] == []
-    assert len(outbox_rows(db, "attempt_submitted")) == 1
+    again = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {}, None)
+    assert again["deadline_passed"] is True
+    assert len(outbox_rows(db, "attempt_submitted")) == 1 == len(dispatched(db, "attempt_submitted"))
 
 
 def test_grades_recorded_idempotently_and_shown(db, contest, contestant):
-    paper = run(db, attempts.start_attempt, contestant, contest, 1)
-    assert run(db, attempts.record_grade, paper["attempt_id"], 3, 5) is False  # not submitted yet
-    run(db, attempts.submit_attempt, contestant, paper["attempt_id"], {}, 0)
-    assert run(db, attempts.get_attempt, contestant, paper["attempt_id"])["correct"] is None
-    assert run(db, attempts.record_grade, paper["attempt_id"], 3, 5) is True
-    assert run(db, attempts.record_grade, paper["attempt_id"], 3, 5) is True
-    assert run(db, attempts.record_grade, "unknown", 3, 5) is False
-    shown = run(db, attempts.get_attempt, contestant, paper["attempt_id"])
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
+    assert db.run(attempts.record_grade, paper["attempt_id"], 3, 5) is False  # not submitted yet
+    db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {}, 0)
+    assert db.read(attempts.get_attempt, contestant, paper["attempt_id"])["correct"] is None
+    assert db.run(attempts.record_grade, paper["attempt_id"], 3, 5) is True
+    assert db.run(attempts.record_grade, paper["attempt_id"], 3, 5) is True
+    assert db.run(attempts.record_grade, "unknown", 3, 5) is False
+    shown = db.read(attempts.get_attempt, contestant, paper["attempt_id"])
     assert shown["status"] == "graded" and shown["correct"] == 3 and shown["total"] == 5
-    assert run(db, attempts.get_attempt, {"id": "j", "role": "judge"}, paper["attempt_id"]) == shown
+    assert db.read(attempts.get_attempt, {"id": "j", "role": "judge"}, paper["attempt_id"]) == shown
     with pytest.raises(Forbidden) as exc:
-        run(db, attempts.get_attempt, register(db), paper["attempt_id"])
+        db.read(attempts.get_attempt, register(db), paper["attempt_id"])
     assert exc.value.code == "not_your_attempt"
     with pytest.raises(NotFound):
-        run(db, attempts.get_attempt, contestant, "nope")
-    assert run(db, attempts.list_attempts, contestant) == [shown]
+        db.read(attempts.get_attempt, contestant, "nope")
+    assert db.read(attempts.list_attempts, contestant) == [shown]
 
 
-def test_round_facts(db, contest, contestant):
-    paper = run(db, attempts.start_attempt, contestant, contest, 1)
-    facts = run(db, contests.get_round_facts, contest, 1)
-    assert facts["submitted_attempts"] == 0 and facts["status"] == "open"
-    run(db, attempts.submit_attempt, contestant, paper["attempt_id"], {}, 0)
-    facts = run(db, contests.get_round_facts, contest, 1)
-    assert facts["submitted_attempts"] == 1
-    assert facts["prediction_target"] == "submitted_attempts" and facts["questions_per_attempt"] == 5
-    with db.session() as s:
-        s.execute(update(Round).values(finalized=False))
-    assert run(db, contests.mark_finalized, contest, 1) is True
-    assert run(db, contests.get_contest, contest)["rounds"][0]["status"] == "finalized"
+def test_round_ranked_makes_the_round_finalized(db, contest, contestant):
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
+    db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {}, 0)
+    assert db.read(contests.get_contest, contest)["rounds"][0]["status"] == "open"
+    assert db.run(contests.record_round_ranked, contest, 1) is True
+    assert db.run(contests.record_round_ranked, contest, 1) is True  # a repeat changes nothing
+    assert db.read(contests.get_contest, contest)["rounds"][0]["status"] == "finalized"
+    assert db.run(contests.record_round_ranked, contest, 9) is False

@@ -4,16 +4,16 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
-from common import batch, outbox
+from common import batch
 from common.errors import Conflict
 from services.quiz.models import Attempt, Outbox
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import ORG, Backlog, expire, register
+from tests.services.quiz.conftest import ORG, dispatched, expire, pressure, register
 
 
 @pytest.fixture
 def service(db, contest):
-    return worker_factory(QuizService, db=db, backlog=Backlog())
+    return worker_factory(QuizService, db=db, pressure=pressure())
 
 
 def call(*args, **kwargs):
@@ -23,10 +23,6 @@ def call(*args, **kwargs):
 def attempts_of(db, actor):
     with db.session() as s:
         return s.scalars(select(Attempt).where(Attempt.contestant_id == actor["id"])).all()
-
-
-def dispatched(service, event_type):
-    return [c.args[1] for c in service.dispatch.call_args_list if c.args[0] == event_type]
 
 
 def test_a_batch_of_starts_gives_each_call_its_own_outcome(service, db):
@@ -70,14 +66,14 @@ def test_a_batch_of_submits_gives_each_call_its_own_outcome(service, db):
     assert statuses[b["id"]].status == "in_progress"
     assert statuses[late["id"]].status == "submitted" and statuses[late["id"]].auto_submitted
     # One event per submitted attempt, none for the refused calls, none twice.
-    sent = sorted(p["attempt_id"] for p in dispatched(service, "attempt_submitted"))
+    sent = sorted(p["attempt_id"] for p in dispatched(db, "attempt_submitted"))
     assert sent == sorted([pa["attempt_id"], pl["attempt_id"]])
 
 
 def test_a_call_that_fails_after_writing_leaves_nothing_behind(db):
     """The SAVEPOINT per call: a DomainError rolls back that call's writes, not the others'."""
-    def write_then_maybe_fail(session, i):
-        outbox.add(session, Outbox, "thu", {"i": i}, immediate=True)
+    def write_then_maybe_fail(uow, i):
+        uow.emit("thu", {"i": i}, immediate=True)
         if i == 1:
             raise Conflict("thu_loi")
         return i
@@ -87,6 +83,7 @@ def test_a_call_that_fails_after_writing_leaves_nothing_behind(db):
     with db.session() as s:
         kept = sorted(row.payload["i"] for row in s.scalars(select(Outbox).where(Outbox.event_type == "thu")))
     assert kept == [0, 2]
+    assert [p["i"] for p in dispatched(db, "thu")] == [0, 2]  # the rolled-back event is never sent
 
 
 def test_a_batch_that_breaks_is_run_again_call_by_call(service, db):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.quiz.domain import contests, questions
 from services.quiz.models import Outbox
-from tests.services.quiz.conftest import ORG, b64file, data_file, make_contest, now, run, xlsx_file
+from tests.services.quiz.conftest import ORG, b64file, data_file, dispatched, make_contest, now, xlsx_file
 
 QHEADER = "text,a,b,c,d,answer,source\n"
 
@@ -19,7 +19,7 @@ def rounds(*spans):
 
 
 def test_create_contest_defaults_and_statuses(db):
-    out = run(db, contests.create_contest, ORG, {"code": "cchc-2026", "title": "Hội thi 2026",
+    out = db.run(contests.create_contest, ORG, {"code": "cchc-2026", "title": "Hội thi 2026",
                                                  "rounds": rounds((-48, -24), (-1, 24), (24, 48))})
     assert out["settings"]["questions_per_attempt"] == 20
     assert out["settings"]["time_limit_s"] == 1200
@@ -32,9 +32,9 @@ def test_create_contest_defaults_and_statuses(db):
     assert [r["status"] for r in out["rounds"]] == ["closed", "open", "scheduled"]
     assert [r["n"] for r in out["rounds"]] == [1, 2, 3]
     assert out["rounds"][0]["opens_at"].endswith("+00:00")
-    assert run(db, contests.get_contest, "cchc-2026") == out
-    assert [c["code"] for c in run(db, contests.list_contests)] == ["cchc-2026"]
-    contests_perfect = run(db, contests.create_contest, ORG, {
+    assert db.read(contests.get_contest, "cchc-2026") == out
+    assert [c["code"] for c in db.read(contests.list_contests)] == ["cchc-2026"]
+    contests_perfect = db.run(contests.create_contest, ORG, {
         "code": "p-1", "title": "P", "rounds": rounds((1, 2)), "settings": {"prediction_target": "perfect_attempts"}})
     assert "đúng tất cả" in contests_perfect["settings"]["prediction_question"]
 
@@ -60,38 +60,38 @@ def test_create_contest_defaults_and_statuses(db):
 def test_contest_validation(db, data, code):
     full = {"code": "ok-code", "title": "Tiêu đề", "rounds": rounds((1, 2)), **data}
     with pytest.raises(Invalid) as exc:
-        run(db, contests.create_contest, ORG, full)
+        db.run(contests.create_contest, ORG, full)
     assert exc.value.code == code
-    assert run(db, contests.list_contests) == []
+    assert db.read(contests.list_contests) == []
 
 
 def test_duplicate_contest_and_roles(db):
     data = {"code": "dup-1", "title": "A", "rounds": rounds((1, 2))}
-    run(db, contests.create_contest, ORG, data)
+    db.run(contests.create_contest, ORG, data)
     with pytest.raises(Conflict) as exc:
-        run(db, contests.create_contest, ORG, data)
+        db.run(contests.create_contest, ORG, data)
     assert exc.value.code == "contest_exists"
     with pytest.raises(Forbidden):
-        run(db, contests.create_contest, {"id": "x", "role": "expert"}, dict(data, code="dup-2"))
+        db.run(contests.create_contest, {"id": "x", "role": "expert"}, dict(data, code="dup-2"))
     with pytest.raises(NotFound) as exc:
-        run(db, contests.get_contest, "nope")
+        db.read(contests.get_contest, "nope")
     assert exc.value.code == "contest_not_found"
 
 
 def test_exclusions_count_and_validate(with_units):
     db = with_units
     make_contest(db)
-    assert run(db, contests.add_exclusions, ORG, "t-2026", ["046000000001", "046000000002"]) == {"excluded": 2}
-    assert run(db, contests.add_exclusions, ORG, "t-2026", ["046000000002"]) == {"excluded": 2}
+    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000001", "046000000002"]) == {"excluded": 2}
+    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000002"]) == {"excluded": 2}
     with pytest.raises(Invalid):
-        run(db, contests.add_exclusions, ORG, "t-2026", ["12"])
+        db.run(contests.add_exclusions, ORG, "t-2026", ["12"])
     with pytest.raises(NotFound):
-        run(db, contests.add_exclusions, ORG, "nope", ["046000000003"])
+        db.run(contests.add_exclusions, ORG, "nope", ["046000000003"])
 
 
 def test_question_import_row_errors_and_bank_changed(db):
-    run(db, contests.create_contest, ORG, {"code": "q-1", "title": "Q", "rounds": rounds((1, 2))})
-    first = run(db, questions.import_questions, ORG, "q-1", data_file("questions.csv"))
+    db.run(contests.create_contest, ORG, {"code": "q-1", "title": "Q", "rounds": rounds((1, 2))})
+    first = db.run(questions.import_questions, ORG, "q-1", data_file("questions.csv"))
     assert first["created"] == 40 and first["errors"] == []
     content = QHEADER + (
         "Câu hỏi mới số một?,A1,B1,C1,D1,b,Nguồn\n"          # row 2 good (answer lower-case)
@@ -100,36 +100,37 @@ def test_question_import_row_errors_and_bank_changed(db):
         "câu hỏi   MỚI số một?,A,B,C,D,A,\n")                  # row 5 duplicate of row 2 (case/space)
     dup_of_bank = "Nghị quyết số 76/NQ-CP của Chính phủ ban hành Chương trình tổng thể cải cách hành chính nhà nước giai đoạn nào?"
     content += f'"{dup_of_bank}",a,b,c,d,C,\n'                 # row 6 duplicate of the bank
-    second = run(db, questions.import_questions, ORG, "q-1", b64file("q.csv", content))
+    second = db.run(questions.import_questions, ORG, "q-1", b64file("q.csv", content))
     assert second["created"] == 1
     assert [e["row"] for e in second["errors"]] == [3, 4, 5, 6]
     assert "phương án B" in second["errors"][0]["message"]
-    keys = run(db, questions.answer_keys, "q-1")
+    keys = db.read(questions.answer_keys, "q-1")
     assert len(keys) == 41 and set(keys.values()) <= {"A", "B", "C", "D"}
     with db.session() as s:
         events = s.scalars(select(Outbox).where(Outbox.event_type == "bank_changed")
                            .order_by(Outbox.created_at)).all()
     assert len(events) == 2
     assert events[-1].payload == {"contest": "q-1", "keys": keys}
-    assert second["outbox_ids"] == [events[-1].id]
+    assert second == {"created": 1, "errors": second["errors"]}
+    assert dispatched(db, "bank_changed")[-1] == dict(events[-1].payload, event_id=events[-1].id)
 
 
 def test_question_import_xlsx_bad_files_and_deactivate(db):
-    run(db, contests.create_contest, ORG, {"code": "q-2", "title": "Q", "rounds": rounds((1, 2))})
+    db.run(contests.create_contest, ORG, {"code": "q-2", "title": "Q", "rounds": rounds((1, 2))})
     file = xlsx_file("q.xlsx", [list("text,a,b,c,d,answer,source".split(",")),
                                 ["Câu 1?", "x", "y", "z", "t", "D", None]])
-    assert run(db, questions.import_questions, ORG, "q-2", file)["created"] == 1
+    assert db.run(questions.import_questions, ORG, "q-2", file)["created"] == 1
     for bad, code in ((b64file("q.csv", "text,a,b\n1,2,3\n"), "invalid_header"),
                       (b64file("q.xlsx", b"not a zip"), "invalid_file"),
                       (b64file("q.csv", ""), "empty_file")):
         with pytest.raises(Invalid) as exc:
-            run(db, questions.import_questions, ORG, "q-2", bad)
+            db.run(questions.import_questions, ORG, "q-2", bad)
         assert exc.value.code == code
     with pytest.raises(NotFound):
-        run(db, questions.import_questions, ORG, "nope", file)
-    (qid,) = run(db, questions.answer_keys, "q-2")
-    assert run(db, questions.deactivate_question, ORG, qid)["active"] is False
-    assert qid in run(db, questions.answer_keys, "q-2")  # kept: attempts and grading refer to it
+        db.run(questions.import_questions, ORG, "nope", file)
+    (qid,) = db.read(questions.answer_keys, "q-2")
+    assert db.run(questions.deactivate_question, ORG, qid)["active"] is False
+    assert qid in db.read(questions.answer_keys, "q-2")  # kept: attempts and grading refer to it
     with pytest.raises(NotFound) as exc:
-        run(db, questions.deactivate_question, ORG, "nope")
+        db.run(questions.deactivate_question, ORG, "nope")
     assert exc.value.code == "question_not_found"

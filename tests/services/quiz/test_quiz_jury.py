@@ -8,8 +8,7 @@ from nameko.testing.services import worker_factory
 from common.errors import Forbidden, Invalid, NotFound, Unauthorized
 from services.quiz.domain import accounts, jury
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import Backlog
-from tests.services.quiz.conftest import ORG, make_contest, run
+from tests.services.quiz.conftest import ORG, make_contest, pressure
 
 JUDGE_ACTOR = {"id": "j", "role": "judge", "unit_code": None}
 _numbers = itertools.count(1)
@@ -17,7 +16,7 @@ _numbers = itertools.count(1)
 
 def _staff(db, username, role="judge", unit="SNV"):
     n = next(_numbers)  # staff CCCDs are unique too
-    return run(db, accounts.create_staff, ORG, {
+    return db.run(accounts.create_staff, ORG, {
         "username": username, "password": "secret12", "role": role, "full_name": f"Giám khảo {username}",
         "id_number": f"04600001{n:04d}", "unit_code": unit})
 
@@ -41,52 +40,52 @@ def _ids(rows):
 def test_default_jury_is_every_judge(setup):
     db, judges, _ = setup
     everyone = sorted(j["id"] for j in judges.values())
-    assert _ids(run(db, jury.list_jury, "t-2026")) == everyone
-    out = run(db, jury.get_jury, ORG, "t-2026")
+    assert _ids(db.read(jury.list_jury, "t-2026")) == everyone
+    out = db.read(jury.get_jury, ORG, "t-2026")
     assert out["default"] is True and _ids(out["judges"]) == everyone
     assert {j["username"] for j in out["judges"]} == set(judges)
     # list_jury answers in list_staff's shape (media reads id and unit_code).
-    assert run(db, jury.list_jury, "t-2026") == run(db, accounts.list_staff, "judge")
+    assert db.read(jury.list_jury, "t-2026") == db.read(accounts.list_staff, "judge")
 
 
 def test_set_jury_applies_to_one_contest_only(setup):
     db, judges, _ = setup
-    out = run(db, jury.set_jury, ORG, "t-2026", ["gk.stp", "GK.MOI "])  # case and spaces forgiven
+    out = db.run(jury.set_jury, ORG, "t-2026", ["gk.stp", "GK.MOI "])  # case and spaces forgiven
     assert out["default"] is False and out["contest"] == "t-2026"
     assert _ids(out["judges"]) == sorted([judges["gk.stp"]["id"], judges["gk.moi"]["id"]])
-    listed = run(db, jury.list_jury, "t-2026")
+    listed = db.read(jury.list_jury, "t-2026")
     assert listed == [{"id": j["id"], "full_name": j["full_name"], "unit_code": j["unit_code"]}
                       for j in sorted((judges["gk.stp"], judges["gk.moi"]), key=lambda j: j["id"])]
     # The other contest keeps the default jury.
-    assert len(run(db, jury.list_jury, "t-2027")) == 3
+    assert len(db.read(jury.list_jury, "t-2027")) == 3
     # The form's choices stay every judge.
     assert {c["username"] for c in out["candidates"]} == set(judges)
-    assert run(db, jury.get_jury, ORG, "t-2027")["default"] is True
+    assert db.read(jury.get_jury, ORG, "t-2027")["default"] is True
     # A judge created later joins the default jury, not a named one.
     late = _staff(db, "gk.sau", unit="SNV")
-    assert late["id"] in _ids(run(db, jury.list_jury, "t-2027"))
-    assert late["id"] not in _ids(run(db, jury.list_jury, "t-2026"))
+    assert late["id"] in _ids(db.read(jury.list_jury, "t-2027"))
+    assert late["id"] not in _ids(db.read(jury.list_jury, "t-2026"))
 
 
 def test_set_jury_is_idempotent_and_replaces(setup):
     db, judges, _ = setup
-    first = run(db, jury.set_jury, ORG, "t-2026", ["gk.snv", "gk.stp"])
-    assert run(db, jury.set_jury, ORG, "t-2026", ["gk.stp", "gk.snv", "gk.snv"]) == first
-    replaced = run(db, jury.set_jury, ORG, "t-2026", ["gk.moi"])
+    first = db.run(jury.set_jury, ORG, "t-2026", ["gk.snv", "gk.stp"])
+    assert db.run(jury.set_jury, ORG, "t-2026", ["gk.stp", "gk.snv", "gk.snv"]) == first
+    replaced = db.run(jury.set_jury, ORG, "t-2026", ["gk.moi"])
     assert _ids(replaced["judges"]) == [judges["gk.moi"]["id"]]
-    assert _ids(run(db, jury.list_jury, "t-2026")) == [judges["gk.moi"]["id"]]
+    assert _ids(db.read(jury.list_jury, "t-2026")) == [judges["gk.moi"]["id"]]
 
 
 @pytest.mark.parametrize("names", [["cv.snv"], ["khong.co.ai"], ["gk.snv", "cv.snv"], ["admin"]])
 def test_only_judges_may_sit_on_a_jury(setup, names):
     db, _, _ = setup
-    run(db, jury.set_jury, ORG, "t-2026", ["gk.snv"])
+    db.run(jury.set_jury, ORG, "t-2026", ["gk.snv"])
     with pytest.raises(Invalid) as exc:
-        run(db, jury.set_jury, ORG, "t-2026", names)
+        db.run(jury.set_jury, ORG, "t-2026", names)
     assert exc.value.code == "not_a_judge"
     assert [n for n in names if n != "gk.snv"][0] in exc.value.detail and "giám khảo" in exc.value.detail
     # Nothing changed.
-    assert [j["username"] for j in run(db, jury.get_jury, ORG, "t-2026")["judges"]] == ["gk.snv"]
+    assert [j["username"] for j in db.read(jury.get_jury, ORG, "t-2026")["judges"]] == ["gk.snv"]
 
 
 @pytest.mark.parametrize("bad", [[], None, "gk.snv", [""], ["  "], [1], {"usernames": ["gk.snv"]},
@@ -94,32 +93,33 @@ def test_only_judges_may_sit_on_a_jury(setup, names):
 def test_bad_lists_refused(setup, bad):
     db, _, _ = setup
     with pytest.raises(Invalid) as exc:
-        run(db, jury.set_jury, ORG, "t-2026", bad)
+        db.run(jury.set_jury, ORG, "t-2026", bad)
     assert exc.value.code == "invalid_jury" and "giám khảo" in exc.value.detail
-    assert run(db, jury.get_jury, ORG, "t-2026")["default"] is True
+    assert db.read(jury.get_jury, ORG, "t-2026")["default"] is True
 
 
 def test_unknown_contest_and_roles(setup):
     db, _, expert = setup
-    for fn, args in ((jury.list_jury, ("khong-co",)), (jury.get_jury, (ORG, "khong-co")),
-                     (jury.set_jury, (ORG, "khong-co", ["gk.snv"])), (jury.list_jury, (None,))):
+    for call, fn, args in ((db.read, jury.list_jury, ("khong-co",)), (db.read, jury.get_jury, (ORG, "khong-co")),
+                           (db.run, jury.set_jury, (ORG, "khong-co", ["gk.snv"])),
+                           (db.read, jury.list_jury, (None,))):
         with pytest.raises(NotFound) as exc:
-            run(db, fn, *args)
+            call(fn, *args)
         assert exc.value.code == "contest_not_found"
     expert_actor = {"id": expert["id"], "role": "expert", "unit_code": "SNV"}
     for actor in (expert_actor, JUDGE_ACTOR, {"id": "c", "role": "contestant", "unit_code": "SNV"}):
         with pytest.raises(Forbidden):
-            run(db, jury.set_jury, actor, "t-2026", ["gk.snv"])
+            db.run(jury.set_jury, actor, "t-2026", ["gk.snv"])
     with pytest.raises(Unauthorized):
-        run(db, jury.set_jury, None, "t-2026", ["gk.snv"])
-    assert run(db, jury.get_jury, JUDGE_ACTOR, "t-2026")["default"] is True  # staff may look
+        db.run(jury.set_jury, None, "t-2026", ["gk.snv"])
+    assert db.read(jury.get_jury, JUDGE_ACTOR, "t-2026")["default"] is True  # staff may look
     with pytest.raises(Forbidden):
-        run(db, jury.get_jury, {"id": "c", "role": "contestant", "unit_code": "SNV"}, "t-2026")
+        db.read(jury.get_jury, {"id": "c", "role": "contestant", "unit_code": "SNV"}, "t-2026")
 
 
 def test_rpc_wiring(setup):
     db, judges, _ = setup
-    service = worker_factory(QuizService, db=db, backlog=Backlog())
+    service = worker_factory(QuizService, db=db, pressure=pressure())
     assert len(service.list_jury("t-2026")) == 3
     out = service.set_jury(ORG, "t-2026", ["gk.snv"])
     assert _ids(out["judges"]) == [judges["gk.snv"]["id"]]

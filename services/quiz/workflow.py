@@ -1,0 +1,109 @@
+"""What the quiz service does around its domain calls: the coalesced starts and submits, holding
+events during a rush, the periodic work, scoring's events.
+
+Dependencies come in as arguments, so this runs without nameko: `store` is the service's
+common.uow.Store, `pressure` its rush signal (common.backpressure: `count_calls`, `busy`).
+
+A rush (a round opening, a deadline) is answered first: while `pressure.busy()`, the
+`attempt_submitted` events of a submission are committed with it but held in memory, and the
+0.5 s timer (`publish_held`) sends them once the rush is over, or after MAX_HOLD_S at the latest.
+Grading (scoring) can wait a few seconds; the contestants waiting for their reply cannot.
+"""
+import logging
+
+from common import batch
+from common.errors import Conflict
+from services.quiz import metrics
+from services.quiz.domain import attempts, closing, contests
+from services.quiz.errors import err
+
+log = logging.getLogger(__name__)
+
+# The longest an event is held. It must stay below the outbox relay's RELAY_AFTER_S (10 s,
+# common/outbox.py): the relay of another quiz instance, which cannot know that this process holds
+# the row, would send it too once it is that old (a duplicate for scoring to absorb).
+MAX_HOLD_S = 8.0
+
+
+# --- starts and submits -------------------------------------------------------------------------
+
+def start_attempt(store, pressure, actor, contest, n):
+    pressure.count_calls()
+    return store.run(attempts.start_attempt, actor, contest, n)
+
+
+def start_attempts(store, pressure, calls):
+    """The gateway's coalesced starts: one transaction, each call's own outcome (common/batch.py)."""
+    pressure.count_calls(len(calls))
+    return [batch.reply(result, exc) for result, exc in batch.run(store, attempts.start_attempt, calls)]
+
+
+def submit_attempt(store, pressure, actor, attempt_id, answers, prediction=None):
+    pressure.count_calls()
+    hold = pressure.busy()
+    with store.unit(hold=hold) as uow:
+        result = attempts.submit_attempt(uow, actor, attempt_id, answers, prediction)
+    _count_held(store, hold)
+    reply, error = _outcome(result)
+    if error is not None:
+        raise error  # committed all the same
+    return reply
+
+
+def submit_attempts(store, pressure, calls):
+    """The gateway's coalesced submits: one transaction, each call's own outcome."""
+    pressure.count_calls(len(calls))
+    hold = pressure.busy()
+    outcomes = batch.run(store, attempts.submit_attempt, calls, hold=hold)
+    _count_held(store, hold)
+    return [batch.reply(*(_outcome(result) if exc is None else (None, exc))) for result, exc in outcomes]
+
+
+def _outcome(result):
+    """(reply, error) of a committed submission. One that came after deadline + grace submitted
+    the answers autosaved before the deadline: the contestant is told so (Conflict deadline_passed)."""
+    if result["deadline_passed"]:
+        return None, err(Conflict, "deadline_passed")
+    return {"attempt_id": result["attempt_id"], "status": result["status"]}, None
+
+
+def _count_held(store, hold):
+    if hold:
+        metrics.set_held(store.held_count())
+
+
+# --- periodic work ------------------------------------------------------------------------------
+
+def publish_held(store, pressure):
+    """Send the held events: all of them once the rush is over, else those held MAX_HOLD_S."""
+    store.publish_held(pressure.busy, MAX_HOLD_S)
+    metrics.set_held(store.held_count())
+
+
+def sweep(store):
+    """Auto-submit at the deadline, close rounds, relay what a crash left, report the gauges."""
+    store.run(closing.sweep)
+    store.relay()
+    metrics.set_in_progress(store.read(metrics.count_in_progress))
+
+
+# --- scoring's events ---------------------------------------------------------------------------
+
+def on_attempt_graded(store, payload):
+    try:
+        attempt_id, correct, total = payload["attempt_id"], int(payload["correct"]), int(payload["total"])
+    except (KeyError, TypeError, ValueError):
+        # Requeueing a malformed message would loop forever: log it and drop it.
+        log.error("malformed attempt_graded dropped: %r", payload)
+        return
+    if not store.run(attempts.record_grade, attempt_id, correct, total):
+        log.warning("attempt_graded for unknown or unsubmitted attempt %s", attempt_id)
+
+
+def on_round_ranked(store, payload):
+    try:
+        contest, n = payload["contest"], int(payload["round"])
+    except (KeyError, TypeError, ValueError):
+        log.error("malformed round_ranked dropped: %r", payload)
+        return
+    store.run(contests.record_round_ranked, contest, n)
