@@ -14,7 +14,6 @@ from gateway import auth, schemas_media as schemas
 from gateway.deps import get_rpc
 from gateway.routes import API_PREFIX
 from gateway.routes.setup import ContestCode
-from gateway.rpc import RemoteError, ServiceUnavailable
 
 router = APIRouter(prefix=API_PREFIX, tags=["Video clip"])
 
@@ -30,22 +29,11 @@ async def optional_actor(credentials: HTTPAuthorizationCredentials | None = Depe
     return auth.decode_token(credentials.credentials)
 
 
-async def media(rpc, method, *args, **kwargs):
-    """Call the media service; its "quiz/object store did not answer" becomes 503, as for media."""
-    try:
-        return await rpc.call("media", method, *args, **kwargs)
-    except RemoteError as exc:
-        if exc.exc_type == "UpstreamUnavailable":
-            upstream = exc.exc_args[0] if exc.exc_args and isinstance(exc.exc_args[0], str) else "media"
-            raise ServiceUnavailable(upstream if upstream == "quiz" else "media", "upstream") from None
-        raise
-
-
 @router.post("/contests/{contest}/clips", status_code=201, response_model=schemas.ClipUploadOut,
              summary="Tạo lượt tải lên video clip (nhận các URL tải trực tiếp lên kho lưu trữ)")
 async def create_clip(body: schemas.ClipIn, contest: ContestCode,
                       actor=Depends(auth.require_roles(*UPLOADERS)), rpc=Depends(get_rpc)):
-    return await media(rpc, "create_clip", actor, contest, body.model_dump(mode="json"))
+    return await rpc.call("media", "create_clip", actor, contest, body.model_dump(mode="json"))
 
 
 @router.post("/clips/{clip_id}/complete", status_code=202, response_model=schemas.CompleteOut,
@@ -53,13 +41,13 @@ async def create_clip(body: schemas.ClipIn, contest: ContestCode,
 async def complete_clip(body: schemas.CompleteIn, clip_id: ClipId,
                         actor=Depends(auth.require_roles(*UPLOADERS)), rpc=Depends(get_rpc)):
     parts = [p.model_dump() for p in body.parts]
-    return await media(rpc, "complete_clip", actor, clip_id, parts)
+    return await rpc.call("media", "complete_clip", actor, clip_id, parts)
 
 
 @router.get("/clips/{clip_id}", response_model=schemas.ClipOut,
             summary="Thông tin video clip (cán bộ: mọi clip; công chúng: clip đã công bố)")
 async def get_clip(clip_id: ClipId, actor=Depends(optional_actor), rpc=Depends(get_rpc)):
-    return await media(rpc, "get_clip", actor, clip_id)
+    return await rpc.call("media", "get_clip", actor, clip_id)
 
 
 @router.get("/contests/{contest}/clips", response_model=list[schemas.ClipOut],
@@ -67,7 +55,7 @@ async def get_clip(clip_id: ClipId, actor=Depends(optional_actor), rpc=Depends(g
 async def list_clips(contest: ContestCode,
                      status: schemas.ClipStatus | None = Query(None, description="Lọc theo trạng thái"),
                      actor=Depends(auth.require_roles(*STAFF_ROLES)), rpc=Depends(get_rpc)):
-    return await media(rpc, "list_clips", actor, contest, status)
+    return await rpc.call("media", "list_clips", actor, contest, status)
 
 
 @router.post("/clips/{clip_id}/scores", response_model=schemas.OwnScoreOut,
@@ -76,20 +64,20 @@ async def score_clip(body: schemas.ScoreIn, clip_id: ClipId,
                      actor=Depends(auth.require_roles("judge")), rpc=Depends(get_rpc)):
     # Whole numbers stay ints on the wire (the service keeps hundredths of a point).
     scores = {k: int(v) if float(v).is_integer() else v for k, v in body.model_dump().items()}
-    return await media(rpc, "score_clip", actor, clip_id, scores)
+    return await rpc.call("media", "score_clip", actor, clip_id, scores)
 
 
 @router.get("/judge/clips", response_model=list[schemas.ClipOut],
             summary="Giám khảo: các clip cần chấm (không gồm clip của đơn vị mình) và điểm mình đã chấm")
 async def judge_clips(contest: str | None = Query(None, min_length=1, max_length=50),
                       actor=Depends(auth.require_roles("judge")), rpc=Depends(get_rpc)):
-    return await media(rpc, "list_judge_clips", actor, contest)
+    return await rpc.call("media", "list_judge_clips", actor, contest)
 
 
 @router.get("/contests/{contest}/clip-rubric", response_model=schemas.RubricOut,
             summary="Thang điểm chấm video clip của hội thi")
 async def get_rubric(contest: ContestCode, rpc=Depends(get_rpc)):
-    return await media(rpc, "get_rubric", contest)
+    return await rpc.call("media", "get_rubric", contest)
 
 
 @router.put("/admin/contests/{contest}/clip-rubric", response_model=schemas.RubricOut,
@@ -97,23 +85,23 @@ async def get_rubric(contest: ContestCode, rpc=Depends(get_rpc)):
 async def set_rubric(body: schemas.RubricIn, contest: ContestCode,
                      actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
     maxima = {k: int(v) if float(v).is_integer() else v for k, v in body.model_dump().items()}
-    return await media(rpc, "set_rubric", actor, contest, maxima)
+    return await rpc.call("media", "set_rubric", actor, contest, maxima)
 
 
 @router.post("/admin/clips/{clip_id}/publish", response_model=schemas.ClipOut,
              summary="Công bố video clip đã được chấp nhận lên thư viện công khai")
 async def publish_clip(clip_id: ClipId, actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
-    return await media(rpc, "publish_clip", actor, clip_id, True)
+    return await rpc.call("media", "publish_clip", actor, clip_id, True)
 
 
 @router.delete("/admin/clips/{clip_id}/publish", response_model=schemas.ClipOut,
                summary="Gỡ video clip khỏi thư viện công khai")
 async def unpublish_clip(clip_id: ClipId, actor=Depends(auth.require_roles(*auth.ORGANIZER)),
                          rpc=Depends(get_rpc)):
-    return await media(rpc, "publish_clip", actor, clip_id, False)
+    return await rpc.call("media", "publish_clip", actor, clip_id, False)
 
 
 @router.get("/contests/{contest}/gallery", response_model=list[schemas.GalleryClipOut],
             summary="Thư viện video clip đã công bố (công khai)")
 async def gallery(contest: ContestCode, rpc=Depends(get_rpc)):
-    return await media(rpc, "gallery", contest)
+    return await rpc.call("media", "gallery", contest)

@@ -149,6 +149,25 @@ def test_unreachable_service_is_503_naming_it(client, fake, reason):
     assert body["code"] == "service_unavailable" and "scoring" in body["detail"] and "dịch vụ" in body["detail"]
 
 
+@pytest.mark.parametrize("route,key,upstream,named", [
+    # awards could not get its inputs from another service: the 503 names that service
+    ("/api/v1/contests/cchc-2023/awards", "awards.public_awards", "scoring", "scoring"),
+    # media could not reach quiz: named; its own object store is not a service users know: media
+    ("/api/v1/contests/cchc-2023/gallery", "media.gallery", "quiz", "quiz"),
+    ("/api/v1/contests/cchc-2023/gallery", "media.gallery", "s3", "media"),
+])
+def test_a_service_that_cannot_reach_its_upstream_is_503_naming_it(client, fake, route, key, upstream, named):
+    service, method = key.split(".")
+    fake.answers[key] = RemoteError(service, method, {
+        "exc_type": "UpstreamUnavailable", "exc_path": "common.errors.UpstreamUnavailable",
+        "exc_args": [upstream, f"{upstream} did not answer"], "value": "x"})
+    resp = client.get(route)
+    assert resp.status_code == 503, resp.text
+    body = resp.json()
+    assert body["code"] == "service_unavailable" and body["service"] == named
+    assert f"({named})" in body["detail"] and "Vui lòng thử lại" in body["detail"]
+
+
 def test_unknown_route_is_404_json(client):
     resp = client.get("/api/v1/khong-co")
     assert resp.status_code == 404 and resp.json()["code"] == "not_found"
