@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import context
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from gateway import auth, config, schemas
 from gateway import metrics as gateway_metrics
 from gateway.deps import get_rpc
 from gateway.errors import ApiError
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import pytest
 from gateway import auth, config
 from gateway.errors import STATUS_BY_EXC_TYPE
 from gateway.main import create_app
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 from tests.gateway.conftest import bearer, remote, token_for
 
 USER = {"id": "c-1", "role": "contestant", "full_name": "Nguyễn Thị Hương", "unit_code": "SNV"}

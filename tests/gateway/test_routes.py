@@ -298,7 +298,7 @@ def test_readyz_200_when_every_service_answers(client, fake):
 def test_readyz_503_names_what_is_down(client, fake):
     for s in config.SERVICES:
         fake.answers[f"{s}.health"] = _health()
-    fake.answers["awards.health"] = __import__("gateway.rpc", fromlist=["x"]).ServiceUnavailable("awards", "timeout")
+    fake.answers["awards.health"] = __import__("gateway.rpc_errors", fromlist=["x"]).ServiceUnavailable("awards", "timeout")
     fake.answers["scoring.health"] = _health("degraded")
     resp = client.get("/readyz")
     assert resp.status_code == 503
