@@ -1,5 +1,7 @@
-"""Dependencies the routes share."""
-from fastapi import Request
+"""Dependencies the routes share (the actor's role checks are in gateway/auth.py)."""
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from gateway.rpc import RpcClient
 
@@ -11,6 +13,9 @@ async def get_rpc(request: Request) -> RpcClient:
     its thread pool, a thread hop per request that cost a third of the gateway's CPU under load.
     """
     return request.app.state.rpc
+
+
+Rpc = Annotated[RpcClient, Depends(get_rpc)]
 
 
 def client_ip(request: Request) -> str | None:

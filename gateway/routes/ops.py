@@ -5,13 +5,14 @@ import logging
 import urllib.parse
 
 import httpx
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gateway import auth, config, schemas
+from gateway import config, schemas
 from gateway import metrics as gateway_metrics
-from gateway.deps import get_rpc
+from gateway.auth import MonitoringStaff
+from gateway.deps import Rpc
 from gateway.errors import ApiError
 from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
@@ -40,7 +41,7 @@ async def healthz():
 
 
 @router.get("/readyz", summary="Sẵn sàng: kết nối được RabbitMQ và mọi dịch vụ trả lời")
-async def readyz(rpc=Depends(get_rpc)):
+async def readyz(rpc: Rpc):
     if not rpc.connected:
         down = ["rabbitmq"]
         services = {s: False for s in config.SERVICES}
@@ -68,7 +69,7 @@ def metrics_allowed(host):
 
 
 @router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
-async def metrics(request: Request, rpc=Depends(get_rpc)):
+async def metrics(request: Request, rpc: Rpc):
     if not metrics_allowed(request.client.host if request.client else None):
         raise ApiError(403, "forbidden", "Chỉ hệ thống giám sát được đọc chỉ số vận hành.")
     # Queue gauges are read at scrape time: nothing polls the broker when nobody is looking.
@@ -110,7 +111,7 @@ async def queues_by_passive_declare(rpc):
 
 @router.get("/api/v1/admin/system", response_model=schemas.SystemOut,
             summary="Tình trạng hệ thống: số tiến trình mỗi dịch vụ, hàng đợi")
-async def system(actor=Depends(auth.require_roles(*auth.MONITORING)), rpc=Depends(get_rpc)):
+async def system(actor: MonitoringStaff, rpc: Rpc):
     if not rpc.connected:
         raise ServiceUnavailable("rabbitmq", "broker_unreachable")
     health = await all_health(rpc)
