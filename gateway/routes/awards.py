@@ -14,8 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 from gateway import schemas_awards as schemas
 from gateway.auth import Organizer
 from gateway.deps import Rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode
+from gateway.routes import API_PREFIX, ContestCode
 
 router = APIRouter(prefix=API_PREFIX, tags=["Giải thưởng"])
 

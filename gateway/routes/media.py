@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Query
 from gateway import schemas_media as schemas
 from gateway.auth import ActorOrPublic, Judge, Organizer, SetupStaff, Staff
 from gateway.deps import Rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode
+from gateway.routes import API_PREFIX, ContestCode
+from gateway.schemas import ContestCodeStr
 
 router = APIRouter(prefix=API_PREFIX, tags=["Video clip"])
 
@@ -59,7 +59,7 @@ async def score_clip(body: schemas.ScoreIn, clip_id: ClipId,
 @router.get("/judge/clips", response_model=list[schemas.ClipOut],
             summary="Giám khảo: các clip cần chấm (không gồm clip của đơn vị mình) và điểm mình đã chấm")
 async def judge_clips(actor: Judge, rpc: Rpc,
-                      contest: Annotated[str | None, Query(min_length=1, max_length=50)] = None):
+                      contest: Annotated[ContestCodeStr | None, Query()] = None):
     return await rpc.call("media", "list_judge_clips", actor, contest)
 
 

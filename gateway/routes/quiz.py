@@ -3,11 +3,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from gateway.routes import API_PREFIX
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import config, schemas
 from gateway.auth import Actor, Contestant
 from gateway.deps import Rpc
-from gateway.routes.setup import ContestCode, RoundNumber
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thi trắc nghiệm"])
 

@@ -3,10 +3,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from gateway.routes import API_PREFIX
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas
 from gateway.deps import Rpc
-from gateway.routes.setup import ContestCode, RoundNumber
 
 router = APIRouter(prefix=API_PREFIX, tags=["Kết quả"])
 

@@ -3,18 +3,15 @@ also expert)."""
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import APIRouter, File, UploadFile
 
-from gateway.routes import API_PREFIX
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import config, schemas, schemas_jury
 from gateway.auth import Organizer, SetupStaff, Staff
 from gateway.deps import Rpc
 from gateway.errors import ApiError
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
-
-ContestCode = Annotated[str, Path(min_length=1, max_length=50, description="Mã hội thi, ví dụ cchc-2023")]
-RoundNumber = Annotated[int, Path(ge=1, le=1000, description="Số thứ tự tuần thi, từ 1")]
 
 
 async def file_payload(file: UploadFile):
@@ -54,7 +51,8 @@ async def list_units(rpc: Rpc):
 
 @router.post("/admin/contests/{contest}/questions/import", response_model=schemas.QuestionImportOut,
              summary="Nhập ngân hàng câu hỏi (CSV/XLSX: text,a,b,c,d,answer,source)")
-async def import_questions(contest: ContestCode, file: Annotated[UploadFile, File()], actor: SetupStaff, rpc: Rpc):
+async def import_questions(contest: ContestCode, file: Annotated[UploadFile, File()], actor: SetupStaff,
+                           rpc: Rpc):
     return await rpc.call("quiz", "import_questions", actor, contest, await file_payload(file))
 
 

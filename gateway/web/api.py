@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from gateway import metrics
 from gateway.auth import MonitoringStaff, StatisticsStaff
 from gateway.deps import Rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode, RoundNumber
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 
 router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
 

@@ -187,12 +187,49 @@ def test_malformed_json_body_is_422_invalid_json(client, fake):
 
 def test_invalid_fields_are_422_invalid_input_with_field_errors(client, fake):
     resp = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
-        "code": "x", "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00", "closes_at": "hôm qua"}]})
+        "code": "cchc-2024", "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00", "closes_at": "hôm qua"}]})
     assert resp.status_code == 422
     body = resp.json()
     assert body["code"] == "invalid_input"
     assert {e["field"] for e in body["errors"]} == {"rounds.0.opens_at", "rounds.0.closes_at"}
     assert fake.calls == []
+
+
+# The one contest-code rule (common/contest_code.py): 2-40 of a-z, 0-9 and "-", not starting with "-".
+MALFORMED_CODES = ["x", "CCHC-2023", "cchc_2023", "-cchc", "a" * 41, "cchc.2023"]
+
+
+@pytest.mark.parametrize("code", MALFORMED_CODES)
+def test_malformed_contest_code_in_a_path_is_422_before_any_service_call(client, fake, code):
+    for path in (f"/api/v1/contests/{code}", f"/api/v1/contests/{code}/rounds/1/leaderboard",
+                 f"/api/v1/contests/{code}/gallery"):
+        resp = client.get(path)
+        assert resp.status_code == 422, (path, resp.text)
+        assert resp.json()["code"] == "invalid_input" and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.post(f"/api/v1/admin/contests/{code}/awards/compute", json={"kind": "video"},
+                       headers=bearer("organizer"))
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.get("/api/v1/judge/clips", params={"contest": code}, headers=bearer("judge"))
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
+        "code": code, "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00+07:00",
+                                                "closes_at": "2024-06-08T00:00:00+07:00"}]})
+    assert resp.status_code == 422 and [e["field"] for e in resp.json()["errors"]] == ["code"]
+    assert fake.calls == []
+
+
+def test_roles_are_checked_before_the_contest_code(client, fake):
+    resp = client.post("/api/v1/admin/contests/BAD/awards/compute", json={"kind": "video"})
+    assert resp.status_code == 401
+    resp = client.post("/api/v1/admin/contests/BAD/awards/compute", json={"kind": "video"},
+                       headers=bearer("contestant"))
+    assert resp.status_code == 403
+
+
+def test_a_well_formed_contest_code_reaches_the_service(client, fake):
+    fake.answers["quiz.get_contest"] = {"code": "a" * 40, "title": "t", "settings": {}, "rounds": []}
+    assert client.get("/api/v1/contests/" + "a" * 40).status_code == 200
+    assert fake.last("quiz.get_contest")["args"] == ("a" * 40,)
 
 
 def test_wrong_path_parameter_type_is_422_not_500(client, fake):
