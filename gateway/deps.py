@@ -9,8 +9,8 @@ from gateway.rpc import RpcClient
 async def get_rpc(request: Request) -> RpcClient:
     """The process's RPC client (tests replace it with a fake through dependency_overrides).
 
-    `async def` on purpose: FastAPI runs a plain `def` dependency in
-    its thread pool, a thread hop per request that cost a third of the gateway's CPU under load.
+    `async def` on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop
+    on every request that the gateway cannot afford under load (bench/RESULTS.md).
     """
     return request.app.state.rpc
 
