@@ -77,7 +77,8 @@ async def get_prizes(contest: ContestCode, actor: Organizer, rpc: Rpc):
 @router.put("/admin/contests/{contest}/awards/prizes", response_model=schemas.PrizeTableOut,
             summary="Thay đổi cơ cấu giải thưởng (loại giải không gửi giữ mặc định)")
 async def set_prizes(body: schemas.PrizeTableIn, contest: ContestCode, actor: Organizer, rpc: Rpc):
-    return await rpc.call("awards", "set_prize_table", actor, contest, body.model_dump(mode="json", exclude_none=True))
+    return await rpc.call("awards", "set_prize_table", actor, contest,
+                          body.model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/admin/contests/{contest}/awards/budget", response_model=schemas.BudgetOut,
@@ -91,20 +92,24 @@ DOC = {"response_class": Response, "responses": {200: {"content": {"application/
 
 @router.get("/admin/award-sets/{award_set_id}/decision.{fmt}", summary="Quyết định phê duyệt kết quả (xlsx: danh sách; pdf: dự thảo quyết định)", **DOC)
 async def decision(award_set_id: AwardSetId, fmt: Literal["xlsx", "pdf"], actor: Organizer, rpc: Rpc):
-    return file_response(await rpc.call("awards", "decision_document", actor, award_set_id, fmt, timeout=DOCUMENT_TIMEOUT_S))
+    return file_response(await rpc.call("awards", "decision_document", actor, award_set_id, fmt,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/award-sets/{award_set_id}/certificates.zip", summary="Giấy khen của mọi người đoạt giải (zip)", **DOC)
 async def certificates_zip(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
-    return file_response(await rpc.call("awards", "certificates_zip", actor, award_set_id, timeout=DOCUMENT_TIMEOUT_S))
+    return file_response(await rpc.call("awards", "certificates_zip", actor, award_set_id,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/award-sets/{award_set_id}/certificates/{index}.pdf", summary="Giấy khen của người đoạt giải thứ index (từ 1)", **DOC)
 async def certificate(award_set_id: AwardSetId, index: Annotated[int, Path(ge=1, le=1000)], actor: Organizer,
                       rpc: Rpc):
-    return file_response(await rpc.call("awards", "certificate", actor, award_set_id, index, timeout=DOCUMENT_TIMEOUT_S))
+    return file_response(await rpc.call("awards", "certificate", actor, award_set_id, index,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/contests/{contest}/report.{fmt}", summary="Báo cáo tổng kết hội thi (xlsx hoặc pdf)", **DOC)
 async def report(contest: ContestCode, fmt: Literal["xlsx", "pdf"], actor: Organizer, rpc: Rpc):
-    return file_response(await rpc.call("awards", "report", actor, contest, fmt, timeout=DOCUMENT_TIMEOUT_S))
+    return file_response(await rpc.call("awards", "report", actor, contest, fmt,
+                                        timeout=DOCUMENT_TIMEOUT_S))
