@@ -11,7 +11,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from common.auth import ROLES, STAFF_ROLES
-from gateway import config
+from gateway.config import settings
 from gateway.errors import ApiError
 
 ALGORITHM = "HS256"
@@ -19,17 +19,17 @@ _bearer = HTTPBearer(auto_error=False, description="Mã truy cập nhận từ P
 _WWW = {"WWW-Authenticate": "Bearer"}
 
 def issue_token(user, ttl_s=None, now=None):
-    ttl_s = config.JWT_TTL_S if ttl_s is None else ttl_s
+    ttl_s = settings.jwt_ttl_s if ttl_s is None else ttl_s
     now = int(time.time() if now is None else now)
     claims = {"sub": str(user["id"]), "role": user["role"], "unit_code": user.get("unit_code"),
               "iat": now, "exp": now + ttl_s}
-    return jwt.encode(claims, config.JWT_SECRET, algorithm=ALGORITHM), ttl_s
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), ttl_s
 
 
 def decode_token(token):
     """The actor `{id, role, unit_code}` of a valid token, else ApiError 401."""
     try:
-        claims = jwt.decode(token, config.JWT_SECRET, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.", _WWW)
     except jwt.InvalidTokenError:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gateway import config, schemas
+from gateway import schemas
 from gateway import metrics as gateway_metrics
 from gateway.auth import MonitoringStaff
+from gateway.config import settings
 from gateway.deps import Rpc
 from gateway.errors import ApiError
 from gateway.rpc_errors import RemoteError, ServiceUnavailable
@@ -24,15 +25,15 @@ router = APIRouter(tags=["Vận hành"])
 async def service_health(rpc, service):
     """True if the service's `health` RPC answers `status: ok` within READY_TIMEOUT_S."""
     try:
-        answer = await rpc.call(service, "health", timeout=config.READY_TIMEOUT_S)
+        answer = await rpc.call(service, "health", timeout=settings.ready_timeout_s)
     except (ServiceUnavailable, RemoteError):
         return False
     return isinstance(answer, dict) and answer.get("status") == "ok"
 
 
 async def all_health(rpc):
-    results = await asyncio.gather(*(service_health(rpc, s) for s in config.SERVICES))
-    return dict(zip(config.SERVICES, results))
+    results = await asyncio.gather(*(service_health(rpc, s) for s in settings.services))
+    return dict(zip(settings.services, results))
 
 
 @router.get("/healthz", summary="Tiến trình gateway còn chạy")
@@ -44,7 +45,7 @@ async def healthz():
 async def readyz(rpc: Rpc):
     if not rpc.connected:
         down = ["rabbitmq"]
-        services = {s: False for s in config.SERVICES}
+        services = {s: False for s in settings.services}
     else:
         services = await all_health(rpc)
         down = [s for s, ok in services.items() if not ok]
@@ -59,13 +60,13 @@ async def readyz(rpc: Rpc):
 
 def metrics_allowed(host):
     """Is this client address in METRICS_ALLOW_FROM (always, when that list is empty)?"""
-    if not config.METRICS_ALLOW_FROM:
+    if not settings.metrics_allow_from:
         return True
     try:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return False
-    return any(address in network for network in config.METRICS_ALLOW_FROM)
+    return any(address in network for network in settings.metrics_allow_from)
 
 
 @router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
@@ -89,10 +90,10 @@ def vhost_of(amqp_uri):
 
 
 async def queues_from_management_api(vhost, columns="name,messages,consumers"):
-    url = httpx.URL(config.RABBIT_API_URL)
+    url = httpx.URL(settings.rabbit_api_url)
     auth_pair = (urllib.parse.unquote(url.username or "guest"), urllib.parse.unquote(url.password or "guest"))
     base = str(url.copy_with(username=None, password=None)).rstrip("/")
-    async with httpx.AsyncClient(timeout=config.READY_TIMEOUT_S, auth=auth_pair) as client:
+    async with httpx.AsyncClient(timeout=settings.ready_timeout_s, auth=auth_pair) as client:
         resp = await client.get(f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}",
                                 params={"columns": columns})
         resp.raise_for_status()
@@ -102,7 +103,7 @@ async def queues_from_management_api(vhost, columns="name,messages,consumers"):
 
 async def queues_by_passive_declare(rpc):
     queues = {}
-    for service in config.SERVICES:
+    for service in settings.services:
         state = await rpc.queue_state(f"rpc-{service}")
         if state is not None:
             queues[f"rpc-{service}"] = {"messages": state[0], "consumers": state[1]}
@@ -116,7 +117,7 @@ async def system(actor: MonitoringStaff, rpc: Rpc):
         raise ServiceUnavailable("rabbitmq", "broker_unreachable")
     health = await all_health(rpc)
     services = {}
-    for service in config.SERVICES:
+    for service in settings.services:
         state = await rpc.queue_state(f"rpc-{service}")
         services[service] = {"instances": state[1] if state else 0, "healthy": health[service]}
     try:

@@ -4,8 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
-from gateway import config, schemas
+from gateway import schemas
 from gateway.auth import Actor, Contestant
+from gateway.config import settings
 from gateway.deps import Rpc
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thi trắc nghiệm"])
@@ -17,7 +18,7 @@ AttemptId = Annotated[str, Path(min_length=1, max_length=64, description="Mã l�
              summary="Bắt đầu một lượt thi")
 async def start_attempt(contest: ContestCode, n: RoundNumber,
                         actor: Contestant, rpc: Rpc):
-    return await rpc.call("quiz", "start_attempt", actor, contest, n, timeout=config.RUSH_RPC_TIMEOUT_S)
+    return await rpc.call("quiz", "start_attempt", actor, contest, n, timeout=settings.rush_rpc_timeout_s)
 
 
 @router.get("/attempts/{attempt_id}/questions", response_model=schemas.AttemptResumeOut,
@@ -39,7 +40,7 @@ async def submit_attempt(body: schemas.AnswersIn, attempt_id: AttemptId,
     # `prediction` may be missing: the quiz service then keeps the autosaved one. A submission is
     # never refused for it (nothing submitted may be lost).
     return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction,
-                          timeout=config.RUSH_RPC_TIMEOUT_S)
+                          timeout=settings.rush_rpc_timeout_s)
 
 
 @router.get("/attempts/{attempt_id}", response_model=schemas.AttemptOut, summary="Kết quả một lượt thi")

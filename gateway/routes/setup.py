@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
-from gateway import config, schemas, schemas_jury
+from gateway import schemas, schemas_jury
 from gateway.auth import Organizer, SetupStaff, Staff
+from gateway.config import settings
 from gateway.deps import Rpc
 from gateway.errors import ApiError
 
@@ -16,10 +17,10 @@ router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
 
 async def file_payload(file: UploadFile):
     """The upload as the services take it, `{"filename", "content_b64"}`, capped at MAX_IMPORT_BYTES."""
-    data = await file.read(config.MAX_IMPORT_BYTES + 1)
-    if len(data) > config.MAX_IMPORT_BYTES:
+    data = await file.read(settings.max_import_bytes + 1)
+    if len(data) > settings.max_import_bytes:
         raise ApiError(413, "file_too_large",
-                       f"Tệp quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.")
+                       f"Tệp quá lớn: tối đa {settings.max_import_bytes // 1024} KiB.")
     return {"filename": file.filename or "", "content_b64": base64.b64encode(data).decode("ascii")}
 
 

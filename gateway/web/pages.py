@@ -60,7 +60,7 @@ def _contest(value):
 def render(request, template, title, nav, **extra):
     context = {
         "title": title, "nav": nav, "script": template, "prizes": PRIZES,
-        "contest": _contest(request.query_params.get("contest")) or config.PORTAL_CONTEST,
+        "contest": _contest(request.query_params.get("contest")) or config.settings.portal_contest,
         **extra,
     }
     response = templates.TemplateResponse(request, f"{template}.html", context)
@@ -91,5 +91,5 @@ async def embed(request: Request):
                       unit=_code(request.query_params.get("unit")))
     # Framing by other sites is this page's purpose: the gateway middleware then leaves out
     # X-Frame-Options (its frame-ancestors is not 'self').
-    response.headers["content-security-policy"] = config.content_security_policy(config.PORTAL_EMBED_ANCESTORS)
+    response.headers["content-security-policy"] = config.content_security_policy(config.settings.portal_embed_ancestors)
     return response

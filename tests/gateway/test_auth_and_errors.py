@@ -23,7 +23,7 @@ def test_login_with_json_returns_a_bearer_token_for_the_user(client, fake):
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer" and body["role"] == "contestant"
-    assert body["expires_in"] == config.JWT_TTL_S
+    assert body["expires_in"] == config.settings.jwt_ttl_s
     assert auth.decode_token(body["access_token"]) == {"id": "c-1", "role": "contestant", "unit_code": "SNV"}
     call = fake.last("quiz.authenticate")
     assert call["args"][:2] == ("0912345678", "mật khẩu")
@@ -98,7 +98,8 @@ def test_tampered_tokens_are_401_invalid_token(client):
 
 
 def test_token_with_an_unknown_role_is_refused(client):
-    token = jwt.encode({"sub": "u1", "role": "superuser", "exp": 9999999999}, config.JWT_SECRET, algorithm="HS256")
+    token = jwt.encode({"sub": "u1", "role": "superuser", "exp": 9999999999}, config.settings.jwt_secret,
+                       algorithm="HS256")
     resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401 and resp.json()["code"] == "invalid_token"
 
@@ -118,8 +119,8 @@ def test_expert_may_import_units_but_monitor_may_not(client, fake):
 
 
 def test_production_refuses_the_default_jwt_secret(monkeypatch):
-    monkeypatch.setattr(config, "APP_ENV", "production")
-    monkeypatch.setattr(config, "JWT_SECRET", config.DEV_JWT_SECRET)
+    monkeypatch.setattr(config.settings, "app_env", "production")
+    monkeypatch.setattr(config.settings, "jwt_secret", config.DEV_JWT_SECRET)
     with pytest.raises(RuntimeError):
         create_app()
 
