@@ -48,8 +48,8 @@ def make_engine(url, **kwargs):
         _make_postgres_green()
         kwargs.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "10")))
         kwargs.setdefault("max_overflow", 10)
-        # No `SELECT 1` before every transaction (DB_POOL_PRE_PING=true restores it): that round trip
-        # cost 13-35% of quiz's and scoring's CPU per request (bench/RESULTS.md). After a database
+        # No `SELECT 1` before every transaction (DB_POOL_PRE_PING=true restores it): that extra round
+        # trip is a large share of a short request's CPU (bench/RESULTS.md). After a database
         # restart the first use of a broken connection fails instead: SQLAlchemy then discards the
         # pool, RPCs answer 503 (the portal retries) and event handlers requeue, so nothing is lost
         # (tests/e2e/test_faults_suite.py crashes PostgreSQL mid-submissions and checks exactly that).

@@ -3,8 +3,8 @@
 nameko's `QueueConsumer.ack_message` / `requeue_message` ignore amqp's `ConnectionError` only. When the
 broker stops (restart, failover) while a worker is finishing, the ack fails lower down, at the socket
 (`ConnectionResetError`, `BrokenPipeError`), the worker thread dies with it, and nameko kills the whole
-container: the process exits and the service is gone until someone restarts it. Seen in
-tests/e2e/test_quiz_faults.py: quiz ×2 and scoring died on `rabbitmqctl stop_app` under load.
+container: the process exits and the service is gone until someone restarts it
+(tests/e2e/test_quiz_faults.py stops RabbitMQ under load to check that they survive).
 
 Ignoring the failed ack is right: an unacknowledged message is already back in its queue on the
 broker and is delivered again once the consumer has reconnected (every handler here is idempotent).
@@ -13,8 +13,8 @@ gets a timeout (503) and retries (every RPC is idempotent, docs/CONTRACTS.md).
 
 RPC replies are also sent more cheaply than nameko does (`send_response`): serialized once instead
 of twice, as one basic.publish on a connection kept for replies, without publisher confirms
-(0.17 instead of 0.6 ms of CPU per reply: `python -m bench.replies`). A reply goes to the caller's own reply queue, which dies
-with the caller's connection; a confirm could only tell us the broker took it, and nothing would be
+(`python -m bench.replies` compares the two; bench/RESULTS.md). A reply goes to the caller's own
+reply queue, which dies with the caller's connection; a confirm could only tell us the broker took it, and nothing would be
 done differently if it did not (the caller times out and retries, as above). Events keep their
 confirms: the outbox marks an event published only once the broker has it.
 
@@ -62,7 +62,7 @@ class ReplySender:
     """One AMQP connection per process (per broker address) for RPC replies: a reply is one
     basic.publish on it, without confirms, serialized by a green lock (frames of two messages
     must not interleave on a channel). nameko's own path built a kombu Connection and borrowed a
-    pooled producer for every reply: a sixth of quiz's CPU per request (bench/RESULTS.md).
+    pooled producer for every reply, a cost paid on every request (bench/RESULTS.md).
 
     On any error the connection is dropped and the next reply opens a new one; the reply itself is
     lost, which the caller sees as a timeout (see above).

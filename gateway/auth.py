@@ -4,38 +4,32 @@ A token carries the actor the services need (`sub` = user id, `role`, `unit_code
 need no extra lookup. Services check roles again (common.auth.require).
 """
 import time
+from typing import Annotated
 
 import jwt
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from common.auth import ROLES
-from gateway import config
+from common.auth import ROLES, STAFF_ROLES
+from gateway.config import settings
 from gateway.errors import ApiError
 
 ALGORITHM = "HS256"
 _bearer = HTTPBearer(auto_error=False, description="Mã truy cập nhận từ POST /api/v1/auth/token")
 _WWW = {"WWW-Authenticate": "Bearer"}
 
-# Who may do what (SPEC.md section 7); the organizer may do everything staff can.
-ORGANIZER = ("organizer",)
-SETUP = ("organizer", "expert")          # units and question bank
-MONITORING = ("organizer", "monitor")    # system health, statistics
-CONTESTANT = ("contestant",)
-
-
 def issue_token(user, ttl_s=None, now=None):
-    ttl_s = config.JWT_TTL_S if ttl_s is None else ttl_s
+    ttl_s = settings.jwt_ttl_s if ttl_s is None else ttl_s
     now = int(time.time() if now is None else now)
     claims = {"sub": str(user["id"]), "role": user["role"], "unit_code": user.get("unit_code"),
               "iat": now, "exp": now + ttl_s}
-    return jwt.encode(claims, config.JWT_SECRET, algorithm=ALGORITHM), ttl_s
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), ttl_s
 
 
 def decode_token(token):
     """The actor `{id, role, unit_code}` of a valid token, else ApiError 401."""
     try:
-        claims = jwt.decode(token, config.JWT_SECRET, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
         raise ApiError(401, "token_expired", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.", _WWW)
     except jwt.InvalidTokenError:
@@ -60,3 +54,32 @@ def require_roles(*roles):
         return actor
 
     return dependency
+
+
+async def optional_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    """The actor when a token is sent (a bad token is still 401), else None (the public)."""
+    if credentials is None or not credentials.credentials:
+        return None
+    return decode_token(credentials.credentials)
+
+
+# Who may do what (SPEC.md section 7): each role set once, and the route parameter that checks it
+# (`actor: Organizer` answers 401/403 before the route runs). Organizers may do everything staff
+# can, except score clips.
+ORGANIZERS = ("organizer",)
+SETUP = ("organizer", "expert")                  # units, question bank, clip uploads
+MONITORING = ("organizer", "monitor")            # system health, the gateway's metrics
+STATISTICS = ("organizer", "expert", "monitor")  # question difficulty
+STAFF = STAFF_ROLES                              # every staff role: the jury, the clip lists
+JUDGES = ("judge",)
+CONTESTANTS = ("contestant",)
+
+Organizer = Annotated[dict, Depends(require_roles(*ORGANIZERS))]
+SetupStaff = Annotated[dict, Depends(require_roles(*SETUP))]
+MonitoringStaff = Annotated[dict, Depends(require_roles(*MONITORING))]
+StatisticsStaff = Annotated[dict, Depends(require_roles(*STATISTICS))]
+Staff = Annotated[dict, Depends(require_roles(*STAFF))]
+Judge = Annotated[dict, Depends(require_roles(*JUDGES))]
+Contestant = Annotated[dict, Depends(require_roles(*CONTESTANTS))]
+Actor = Annotated[dict, Depends(current_actor)]  # anyone signed in; the service decides what they see
+ActorOrPublic = Annotated[dict | None, Depends(optional_actor)]

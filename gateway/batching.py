@@ -14,7 +14,7 @@ import asyncio
 import collections
 
 from gateway import context
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 
 class Coalescer:

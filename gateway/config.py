@@ -1,47 +1,94 @@
-"""Gateway configuration: environment variables, each with one default (listed in the README)."""
+"""Gateway configuration: environment variables, each with one default (listed in the README).
+
+`settings` is read once at import; tests change its attributes (monkeypatch) rather than the
+environment.
+"""
 import ipaddress
 import logging
+from typing import Annotated
 
-from common import settings
-from common.settings import env, env_float, env_int
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-AMQP_URI = settings.AMQP_URI
-APP_ENV = settings.APP_ENV
-# Seconds a call to a service may take before the gateway answers 503.
-RPC_TIMEOUT_S = env_float("RPC_TIMEOUT_S", 10)
-# Starting and submitting an attempt: the calls a round's opening and its deadline rush queue up by
-# the thousand. The queue absorbs the spike, so these wait longer than other calls instead of
-# answering 503 for work that is queued and will be done (a start retried after a 503 would meet
-# its own attempt as `attempt_in_progress`). Default: 3 × RPC_TIMEOUT_S.
-RUSH_RPC_TIMEOUT_S = env_float("RUSH_RPC_TIMEOUT_S", 3 * RPC_TIMEOUT_S)
-# Starts and submits that arrive while RPC_BATCH_MAX_IN_FLIGHT batches are on their way leave
-# together, up to RPC_BATCH_MAX_ITEMS in one message (gateway/batching.py); 1 turns coalescing off.
-RPC_BATCH_MAX_ITEMS = env_int("RPC_BATCH_MAX_ITEMS", 32)
-RPC_BATCH_MAX_IN_FLIGHT = env_int("RPC_BATCH_MAX_IN_FLIGHT", 4)
-# /readyz and /admin/system ask every service's `health` with this shorter timeout.
-READY_TIMEOUT_S = env_float("READY_TIMEOUT_S", 2)
-# The services behind the gateway; /readyz wants all of them.
-SERVICES = [s.strip() for s in env("GATEWAY_SERVICES", "quiz,scoring,media,awards").split(",") if s.strip()]
-
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-0123456789"
-JWT_SECRET = env("JWT_SECRET", DEV_JWT_SECRET)
-JWT_TTL_S = env_int("JWT_TTL_S", 28800)
 
-MAX_IMPORT_BYTES = env_int("MAX_IMPORT_BYTES", 5 * 1024 * 1024)
-RABBIT_API_URL = env("RABBIT_API_URL", "http://guest:guest@127.0.0.1:15672")
-# Comma-separated origins; "*" lets the agencies' sites embed the contest.
-CORS_ORIGINS = [o.strip() for o in env("CORS_ORIGINS", "*").split(",") if o.strip()]
-# Who may read /metrics: comma-separated networks (CIDR), e.g. the monitoring network; empty = anyone
-# (the single-machine default). docker-compose.yml sets the private ranges Prometheus scrapes from.
-METRICS_ALLOW_FROM = [ipaddress.ip_network(n.strip(), strict=False)
-                      for n in env("METRICS_ALLOW_FROM", "").split(",") if n.strip()]
+# A comma-separated variable as a list (not JSON, as pydantic-settings would read a list).
+CommaList = Annotated[list[str], NoDecode]
+Networks = Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode]
+
+
+def _split(value):
+    return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+
+class Settings(ServiceSettings):
+    # An empty variable means its default, as for the services.
+    model_config = SettingsConfigDict(env_ignore_empty=True)
+
+    # The broker the services listen on (the path is the vhost).
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # "production" refuses the built-in JWT secret.
+    app_env: str = "local"
+    # rpc_timeout_s (ServiceSettings, RPC_TIMEOUT_S): seconds a call to a service may take before the
+    # gateway answers 503; also the call's message expiration.
+
+    # Starting and submitting an attempt: the calls a round's opening and its deadline rush queue up by
+    # the thousand. The queue absorbs the spike, so these wait longer than other calls instead of
+    # answering 503 for work that is queued and will be done (a start retried after a 503 would meet
+    # its own attempt as `attempt_in_progress`). Unset: 3 × rpc_timeout_s.
+    rush_rpc_timeout_s: float | None = None
+    # Starts and submits that arrive while rpc_batch_max_in_flight batches are on their way leave
+    # together, up to rpc_batch_max_items in one message (gateway/batching.py); 1 turns coalescing off.
+    rpc_batch_max_items: int = 32
+    rpc_batch_max_in_flight: int = 4
+    # /readyz and /admin/system ask every service's `health` with this shorter timeout.
+    ready_timeout_s: float = 2
+    # The services behind the gateway; /readyz wants all of them.
+    services: CommaList = Field(["quiz", "scoring", "media", "awards"], validation_alias="GATEWAY_SERVICES")
+
+    # Signs the access tokens (HS256); must be set in production.
+    jwt_secret: str = DEV_JWT_SECRET
+    # Token lifetime in seconds (a working day).
+    jwt_ttl_s: int = 28800
+
+    # Largest import file (CSV/XLSX) and, with some slack, largest request body: 413 above.
+    max_import_bytes: int = 5 * 1024 * 1024
+    # RabbitMQ's management API: instances and queue depths for /admin/system and /metrics.
+    rabbit_api_url: str = "http://guest:guest@127.0.0.1:15672"
+    # Origins whose pages may call the API; "*" lets the agencies' sites embed the contest.
+    cors_origins: CommaList = ["*"]
+    # Who may read /metrics: networks (CIDR), e.g. the monitoring network; empty = anyone (the
+    # single-machine default). docker-compose.yml sets the private ranges Prometheus scrapes from.
+    metrics_allow_from: Networks = []
+
+    @field_validator("services", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value):
+        return _split(value)
+
+    @field_validator("metrics_allow_from", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        # strict=False: "10.1.2.3/8" means 10.0.0.0/8, as an operator writing it would expect.
+        return [ipaddress.ip_network(n, strict=False) if isinstance(n, str) else n for n in _split(value)]
+
+    @model_validator(mode="after")
+    def _rush_default(self):
+        if self.rush_rpc_timeout_s is None:
+            self.rush_rpc_timeout_s = 3 * self.rpc_timeout_s
+        return self
+
+
+settings = Settings()
 
 
 def check_secrets():
     """Refuse the dev JWT secret in production; warn about it anywhere else."""
-    if JWT_SECRET == DEV_JWT_SECRET:
-        if APP_ENV == "production":
+    if settings.jwt_secret == DEV_JWT_SECRET:
+        if settings.app_env == "production":
             raise RuntimeError("JWT_SECRET must be set when APP_ENV=production")
         log.warning("JWT_SECRET is not set: using the built-in development secret (never in production)")

@@ -1,5 +1,7 @@
-"""Dependencies the routes share."""
-from fastapi import Request
+"""Dependencies the routes share (the actor's role checks are in gateway/auth.py)."""
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from gateway.rpc import RpcClient
 
@@ -7,10 +9,13 @@ from gateway.rpc import RpcClient
 async def get_rpc(request: Request) -> RpcClient:
     """The process's RPC client (tests replace it with a fake through dependency_overrides).
 
-    `async def` on purpose: FastAPI runs a plain `def` dependency in
-    its thread pool, a thread hop per request that cost a third of the gateway's CPU under load.
+    `async def` on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop
+    on every request that the gateway cannot afford under load (bench/RESULTS.md).
     """
     return request.app.state.rpc
+
+
+Rpc = Annotated[RpcClient, Depends(get_rpc)]
 
 
 def client_ip(request: Request) -> str | None:

@@ -3,8 +3,9 @@
 - Domain errors raised by a service arrive as RemoteError with `exc_type` = the class name from
   common/errors.py and `exc_args` = [code, detail]; STATUS_BY_EXC_TYPE maps them to HTTP.
 - A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`;
-  so does a service whose database is unreachable (DATABASE_UNAVAILABLE): it is transient, the
-  portal retries a 503, and nothing was changed (the transaction rolled back).
+  so does a service whose database is unreachable (DATABASE_UNAVAILABLE), or that could not reach
+  another service or its object store (UNAVAILABLE_EXC_TYPES): it is transient, the portal retries
+  a 503, and nothing was changed (the transaction rolled back).
 - Anything else a service raises is a bug → 500 `internal_error`, logged with the request id.
 - The gateway's own checks raise ApiError; FastAPI's validation, 404 and 405 are reshaped to the same
   `{"detail", "code"}` body.
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import context
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ STATUS_BY_EXC_TYPE = {
     "TooLarge": 413,
     "RateLimited": 429,
 }
+
+# The service could not reach another service or a store of its own (common.errors.UpstreamUnavailable,
+# exc_args = [that service, detail]) → 503 `service_unavailable`, as if the gateway had not reached it.
+UNAVAILABLE_EXC_TYPES = {"UpstreamUnavailable"}
 
 # SQLAlchemy's connection-level errors (server restarting, connection refused or cut, deadlock):
 # the call did not happen, trying again later will work. Matched on the module path, not only the
@@ -73,12 +78,28 @@ def unavailable_detail(service):
     return f"Hệ thống đang bận hoặc {name} tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
 
 
+def unavailable_response(service):
+    return _json(503, "service_unavailable", unavailable_detail(service), service=service)
+
+
+def _upstream_of(exc: RemoteError):
+    """The service an UpstreamUnavailable names, when it is one the user knows by name (quiz,
+    scoring, ...); otherwise (e.g. media's object store) the service that was called."""
+    named = exc.exc_args[0] if exc.exc_args else None
+    return named if isinstance(named, str) and named in SERVICE_NAMES_VI else exc.service
+
+
 def remote_error_response(exc: RemoteError):
+    if exc.exc_type in UNAVAILABLE_EXC_TYPES:
+        service = _upstream_of(exc)
+        log.warning("%s.%s: %s unavailable (request %s): %s", exc.service, exc.method, service,
+                    context.request_id.get(), exc.value)
+        return unavailable_response(service)
     status = STATUS_BY_EXC_TYPE.get(exc.exc_type)
     if status is None and exc.exc_path in DATABASE_UNAVAILABLE:
         log.warning("%s.%s: database unavailable (request %s): %s", exc.service, exc.method,
                     context.request_id.get(), exc.value)
-        return _json(503, "service_unavailable", unavailable_detail(exc.service), service=exc.service)
+        return unavailable_response(exc.service)
     if status is None:
         log.error("unexpected error from %s.%s (request %s): %s %s", exc.service, exc.method,
                   context.request_id.get(), exc.exc_type, exc.value)
@@ -95,7 +116,7 @@ async def _on_remote_error(request: Request, exc: RemoteError):
 
 async def _on_unavailable(request: Request, exc: ServiceUnavailable):
     log.warning("service %s unavailable (%s) for %s %s", exc.service, exc.reason, request.method, request.url.path)
-    return _json(503, "service_unavailable", unavailable_detail(exc.service), service=exc.service)
+    return unavailable_response(exc.service)
 
 
 async def _on_api_error(request: Request, exc: ApiError):

@@ -6,7 +6,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from common import logs
-from gateway import config, context, errors
+from gateway import context, errors
+from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import awards, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
@@ -18,7 +19,7 @@ log = logging.getLogger("gateway")
 
 def create_app(rpc=None):
     """Build the app; `rpc` lets a caller (tests) supply its own client instead of a real one."""
-    config.check_secrets()
+    check_secrets()
 
     @asynccontextmanager
     async def lifespan(app):
@@ -37,12 +38,12 @@ def create_app(rpc=None):
         lifespan=lifespan,
     )
     if rpc is None:
-        rpc = RpcClient(config.AMQP_URI, timeout=config.RPC_TIMEOUT_S)
-        if config.RPC_BATCH_MAX_ITEMS > 1:
+        rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout_s)
+        if settings.rpc_batch_max_items > 1:
             # The two calls a round's opening and its deadline rush send by the thousand.
             for method in ("start_attempt", "submit_attempt"):
-                rpc.coalesce("quiz", method, method + "s", config.RPC_BATCH_MAX_ITEMS,
-                             config.RPC_BATCH_MAX_IN_FLIGHT)
+                rpc.coalesce("quiz", method, method + "s", settings.rpc_batch_max_items,
+                             settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
     errors.install(app)
     for module in (identity, setup, quiz, results, media, awards):
@@ -52,7 +53,7 @@ def create_app(rpc=None):
     # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=config.CORS_ORIGINS,
+        allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID"],

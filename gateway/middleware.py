@@ -12,8 +12,9 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 
-from gateway import config, context, metrics
+from gateway import context, metrics
 from gateway.errors import error_body
+from gateway.config import settings
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _too_large(headers):
         length = int(headers.get("content-length") or 0)
     except ValueError:
         return False
-    return length > config.MAX_IMPORT_BYTES + _BODY_SLACK
+    return length > settings.max_import_bytes + _BODY_SLACK
 
 
 class BodyTooLarge(HTTPException):
@@ -107,14 +108,14 @@ class BodyTooLarge(HTTPException):
     `receive`, so FastAPI passes it on as an HTTP error (errors.py answers 413 with `code`)."""
 
     def __init__(self, code):
-        super().__init__(413, f"Dữ liệu gửi lên quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.")
+        super().__init__(413, f"Dữ liệu gửi lên quá lớn: tối đa {settings.max_import_bytes // 1024} KiB.")
         self.code = code
 
 
 def _capped(receive, scope):
     """`receive` that counts the body as it arrives: the Content-Length check above cannot see a
     chunked body, which would otherwise be read into memory whole, however large."""
-    limit = config.MAX_IMPORT_BYTES + _BODY_SLACK
+    limit = settings.max_import_bytes + _BODY_SLACK
     seen = [0]
 
     async def receive_capped():
@@ -133,7 +134,7 @@ async def _reject_too_large(scope, send):
     is_import = scope["path"].endswith("/import")
     await _send_json(send, 413, error_body(
         "file_too_large" if is_import else "payload_too_large",
-        f"Dữ liệu gửi lên quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.",
+        f"Dữ liệu gửi lên quá lớn: tối đa {settings.max_import_bytes // 1024} KiB.",
     ), close=True)
 
 

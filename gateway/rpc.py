@@ -24,43 +24,24 @@ import aiormq.exceptions
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 
 from gateway import context, metrics
+from gateway.batching import Coalescer
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 EXCHANGE = "nameko-rpc"
 
 
-class ServiceUnavailable(Exception):
-    """The service could not be reached: broker down, no such service, timeout."""
-
-    def __init__(self, service, reason):
-        super().__init__(service, reason)
-        self.service = service
-        self.reason = reason  # "broker_unreachable" | "no_route" | "timeout" | "connection_lost" | "rejected"
-
-
-class RemoteError(Exception):
-    """The service ran the call and raised; `exc_type` is the class name (see gateway/errors.py)."""
-
-    def __init__(self, service, method, error):
-        self.service = service
-        self.method = method
-        self.error = error  # as it came over the wire: {"exc_type", "exc_path", "exc_args", "value"}
-        self.exc_type = error.get("exc_type")
-        self.exc_path = error.get("exc_path")
-        self.exc_args = error.get("exc_args") or []
-        self.value = error.get("value")
-        super().__init__(f"{service}.{method}: {self.exc_type}: {self.value}")
-
-
 class RpcClient:
-    def __init__(self, amqp_uri, timeout=10.0, reconnect_delay=0.5, max_reconnect_delay=3.0, name=None):
+    # Seconds before reconnecting: doubling after each failed attempt, up to the maximum.
+    reconnect_delay = 0.5
+    max_reconnect_delay = 3.0
+
+    def __init__(self, amqp_uri, timeout=10.0):
         self.amqp_uri = amqp_uri
         self.timeout = timeout
-        self.reconnect_delay = reconnect_delay
-        self.max_reconnect_delay = max_reconnect_delay
         # The name RabbitMQ shows for our connection (management UI, and tests find it by it).
-        self.connection_name = name or f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.connection_name = f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._connection = None
         self._channel = None
         self._exchange = None
@@ -98,9 +79,6 @@ class RpcClient:
     @property
     def connected(self):
         return self._connected.is_set()
-
-    async def wait_connected(self, timeout):
-        await asyncio.wait_for(self._connected.wait(), timeout)
 
     async def _supervise(self):
         delay = self.reconnect_delay
@@ -220,8 +198,6 @@ class RpcClient:
     def coalesce(self, service, method, batch_method, max_items, max_in_flight):
         """From now on send `service.method` calls through a Coalescer: under load, many of them
         in one `service.batch_method(calls)` message (gateway/batching.py)."""
-        from gateway.batching import Coalescer
-
         self._coalescers[(service, method)] = Coalescer(self, service, method, batch_method, max_items, max_in_flight)
 
     async def _call(self, service, method, args, kwargs, timeout):

@@ -4,13 +4,18 @@ Response models allow extra fields: services may add fields (API.md: "add freely
 passes them on; the documented ones are required, so a service breaking the contract is caught.
 """
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
+
+from common import contest_code
 
 Role = Literal["contestant", "organizer", "expert", "judge", "monitor"]
 StaffRole = Literal["organizer", "expert", "judge", "monitor"]
+# A contest's code as the gateway accepts it (in a path, a query or a body): the one rule of
+# common/contest_code.py, so a malformed code is a 422 here and the OpenAPI document shows the rule.
+ContestCodeStr = Annotated[str, StringConstraints(pattern=contest_code.PATTERN, max_length=contest_code.MAX_LENGTH)]
 
 
 class Out(BaseModel):
@@ -127,7 +132,7 @@ class ContestSettings(In):
 
 
 class ContestIn(In):
-    code: str = Field(min_length=1, max_length=50, examples=["cchc-2024"])
+    code: ContestCodeStr = Field(examples=["cchc-2024"])
     title: str = Field(min_length=1, max_length=300)
     rounds: list[RoundIn] = Field(min_length=1)
     settings: ContestSettings | None = None

@@ -9,32 +9,18 @@ import unicodedata
 import urllib.parse
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from gateway import auth
 from gateway import schemas_awards as schemas
-from gateway.deps import get_rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.auth import Organizer
+from gateway.deps import Rpc
+from gateway.routes import API_PREFIX, ContestCode
 
 router = APIRouter(prefix=API_PREFIX, tags=["Giải thưởng"])
 
 AwardSetId = Annotated[str, Path(min_length=1, max_length=64, description="Mã kết quả giải thưởng")]
-ORGANIZER = Depends(auth.require_roles(*auth.ORGANIZER))
 # Building a PDF or a zip of certificates takes longer than an ordinary call.
 DOCUMENT_TIMEOUT_S = 30
-
-
-async def call(rpc, method, *args, timeout=None, **kwargs):
-    """rpc.call to awards; awards' own "another service did not answer" becomes a 503 naming it."""
-    try:
-        return await rpc.call("awards", method, *args, timeout=timeout, **kwargs)
-    except RemoteError as exc:
-        if exc.exc_type == "UpstreamUnavailable":
-            service = exc.exc_args[0] if exc.exc_args and isinstance(exc.exc_args[0], str) else "awards"
-            raise ServiceUnavailable(service, "upstream") from None
-        raise
 
 
 def ascii_fallback(filename):
@@ -53,72 +39,77 @@ def file_response(doc):
 
 @router.post("/admin/contests/{contest}/awards/compute", response_model=schemas.AwardSetAdminOut,
              summary="Tính (hoặc tính lại) bản dự thảo kết quả giải thưởng")
-async def compute(body: schemas.ComputeIn, contest: ContestCode, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "compute", actor, contest, body.kind, body.round)
+async def compute(body: schemas.ComputeIn, contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "compute", actor, contest, body.kind, body.round)
 
 
 @router.post("/admin/award-sets/{award_set_id}/approve", response_model=schemas.AwardSetAdminOut,
              summary="Phê duyệt kết quả giải thưởng (không thể thay đổi sau khi phê duyệt)")
-async def approve(award_set_id: AwardSetId, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "approve", actor, award_set_id)
+async def approve(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "approve", actor, award_set_id)
 
 
 @router.get("/admin/award-sets/{award_set_id}", response_model=schemas.AwardSetAdminOut,
             summary="Xem một kết quả giải thưởng (cả bản dự thảo) với chi tiết xét giải")
-async def get_award_set(award_set_id: AwardSetId, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "get_award_set", actor, award_set_id)
+async def get_award_set(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "get_award_set", actor, award_set_id)
 
 
 @router.get("/admin/contests/{contest}/award-sets", response_model=list[schemas.AwardSetAdminOut],
             summary="Mọi kết quả giải thưởng của hội thi (dự thảo và đã phê duyệt)")
-async def list_award_sets(contest: ContestCode, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "list_award_sets", actor, contest)
+async def list_award_sets(contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "list_award_sets", actor, contest)
 
 
 @router.get("/contests/{contest}/awards", response_model=list[schemas.AwardSetOut],
             summary="Kết quả giải thưởng đã được phê duyệt (công khai)")
-async def public_awards(contest: ContestCode, kind: schemas.Kind | None = Query(None),
-                        round: int | None = Query(None, ge=1, le=1000), rpc=Depends(get_rpc)):
-    return await call(rpc, "public_awards", contest, kind, round)
+async def public_awards(contest: ContestCode, rpc: Rpc, kind: Annotated[schemas.Kind | None, Query()] = None,
+                        round: Annotated[int | None, Query(ge=1, le=1000)] = None):
+    return await rpc.call("awards", "public_awards", contest, kind, round)
 
 
 @router.get("/admin/contests/{contest}/awards/prizes", response_model=schemas.PrizeTableOut,
             summary="Cơ cấu giải thưởng của hội thi")
-async def get_prizes(contest: ContestCode, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "get_prize_table", contest)
+async def get_prizes(contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "get_prize_table", contest)
 
 
 @router.put("/admin/contests/{contest}/awards/prizes", response_model=schemas.PrizeTableOut,
             summary="Thay đổi cơ cấu giải thưởng (loại giải không gửi giữ mặc định)")
-async def set_prizes(body: schemas.PrizeTableIn, contest: ContestCode, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "set_prize_table", actor, contest, body.model_dump(mode="json", exclude_none=True))
+async def set_prizes(body: schemas.PrizeTableIn, contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "set_prize_table", actor, contest,
+                          body.model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/admin/contests/{contest}/awards/budget", response_model=schemas.BudgetOut,
             summary="Tổng hợp kinh phí giải thưởng: dự toán, đã phê duyệt, dự thảo")
-async def budget(contest: ContestCode, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return await call(rpc, "budget", actor, contest)
+async def budget(contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "budget", actor, contest)
 
 
 DOC = {"response_class": Response, "responses": {200: {"content": {"application/pdf": {}}}}}
 
 
 @router.get("/admin/award-sets/{award_set_id}/decision.{fmt}", summary="Quyết định phê duyệt kết quả (xlsx: danh sách; pdf: dự thảo quyết định)", **DOC)
-async def decision(award_set_id: AwardSetId, fmt: Literal["xlsx", "pdf"], actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return file_response(await call(rpc, "decision_document", actor, award_set_id, fmt, timeout=DOCUMENT_TIMEOUT_S))
+async def decision(award_set_id: AwardSetId, fmt: Literal["xlsx", "pdf"], actor: Organizer, rpc: Rpc):
+    return file_response(await rpc.call("awards", "decision_document", actor, award_set_id, fmt,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/award-sets/{award_set_id}/certificates.zip", summary="Giấy khen của mọi người đoạt giải (zip)", **DOC)
-async def certificates_zip(award_set_id: AwardSetId, actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return file_response(await call(rpc, "certificates_zip", actor, award_set_id, timeout=DOCUMENT_TIMEOUT_S))
+async def certificates_zip(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
+    return file_response(await rpc.call("awards", "certificates_zip", actor, award_set_id,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/award-sets/{award_set_id}/certificates/{index}.pdf", summary="Giấy khen của người đoạt giải thứ index (từ 1)", **DOC)
-async def certificate(award_set_id: AwardSetId, index: Annotated[int, Path(ge=1, le=1000)], actor=ORGANIZER,
-                      rpc=Depends(get_rpc)):
-    return file_response(await call(rpc, "certificate", actor, award_set_id, index, timeout=DOCUMENT_TIMEOUT_S))
+async def certificate(award_set_id: AwardSetId, index: Annotated[int, Path(ge=1, le=1000)], actor: Organizer,
+                      rpc: Rpc):
+    return file_response(await rpc.call("awards", "certificate", actor, award_set_id, index,
+                                        timeout=DOCUMENT_TIMEOUT_S))
 
 
 @router.get("/admin/contests/{contest}/report.{fmt}", summary="Báo cáo tổng kết hội thi (xlsx hoặc pdf)", **DOC)
-async def report(contest: ContestCode, fmt: Literal["xlsx", "pdf"], actor=ORGANIZER, rpc=Depends(get_rpc)):
-    return file_response(await call(rpc, "report", actor, contest, fmt, timeout=DOCUMENT_TIMEOUT_S))
+async def report(contest: ContestCode, fmt: Literal["xlsx", "pdf"], actor: Organizer, rpc: Rpc):
+    return file_response(await rpc.call("awards", "report", actor, contest, fmt,
+                                        timeout=DOCUMENT_TIMEOUT_S))

@@ -1,13 +1,14 @@
 """Identity: login, registration, the current user, staff accounts."""
 import json
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from gateway.routes import API_PREFIX
 from gateway import auth, schemas
-from gateway.deps import client_ip, get_rpc
+from gateway.auth import Actor, Organizer
+from gateway.deps import Rpc, client_ip
 from gateway.errors import ApiError
 
 router = APIRouter(prefix=API_PREFIX, tags=["Danh tính"])
@@ -42,7 +43,7 @@ async def _token_request(request: Request) -> schemas.TokenRequest:
 
 @router.post("/auth/token", response_model=schemas.TokenOut, openapi_extra=_TOKEN_BODY,
              summary="Đăng nhập: nhận mã truy cập (JWT)")
-async def login(request: Request, rpc=Depends(get_rpc)):
+async def login(request: Request, rpc: Rpc):
     body = await _token_request(request)
     user = await rpc.call("quiz", "authenticate", body.username, body.password, client_ip(request))
     token, ttl = auth.issue_token(user)
@@ -51,17 +52,16 @@ async def login(request: Request, rpc=Depends(get_rpc)):
 
 @router.post("/contestants", status_code=201, response_model=schemas.ContestantOut,
              summary="Đăng ký dự thi (CBCCVC)")
-async def register(body: schemas.RegisterIn, rpc=Depends(get_rpc)):
+async def register(body: schemas.RegisterIn, rpc: Rpc):
     return await rpc.call("quiz", "register_contestant", body.model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/me", response_model=schemas.MeOut, summary="Thông tin người đang đăng nhập")
-async def me(actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+async def me(actor: Actor, rpc: Rpc):
     return await rpc.call("quiz", "get_user", actor["id"])
 
 
 @router.post("/admin/staff", status_code=201, response_model=schemas.StaffOut,
              summary="Tạo tài khoản cán bộ (Ban Tổ chức)")
-async def create_staff(body: schemas.StaffIn, actor=Depends(auth.require_roles(*auth.ORGANIZER)),
-                       rpc=Depends(get_rpc)):
+async def create_staff(body: schemas.StaffIn, actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "create_staff", actor, body.model_dump(mode="json"))

@@ -6,114 +6,90 @@ clip, the public only published ones), so GET /clips/{id} takes an optional toke
 """
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Path, Query
 
-from common.auth import STAFF_ROLES
-from gateway import auth, schemas_media as schemas
-from gateway.deps import get_rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway import schemas_media as schemas
+from gateway.auth import ActorOrPublic, Judge, Organizer, SetupStaff, Staff
+from gateway.deps import Rpc
+from gateway.routes import API_PREFIX, ContestCode
+from gateway.schemas import ContestCodeStr
 
 router = APIRouter(prefix=API_PREFIX, tags=["Video clip"])
 
 ClipId = Annotated[str, Path(min_length=1, max_length=64, description="Mã video clip")]
-UPLOADERS = ("organizer", "expert")
-_optional_bearer = HTTPBearer(auto_error=False)
-
-
-async def optional_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_optional_bearer)):
-    """The actor when a token is sent (a bad token is still 401), else None (the public)."""
-    if credentials is None or not credentials.credentials:
-        return None
-    return auth.decode_token(credentials.credentials)
-
-
-async def media(rpc, method, *args, **kwargs):
-    """Call the media service; its "quiz/object store did not answer" becomes 503, as for media."""
-    try:
-        return await rpc.call("media", method, *args, **kwargs)
-    except RemoteError as exc:
-        if exc.exc_type == "UpstreamUnavailable":
-            upstream = exc.exc_args[0] if exc.exc_args and isinstance(exc.exc_args[0], str) else "media"
-            raise ServiceUnavailable(upstream if upstream == "quiz" else "media", "upstream") from None
-        raise
 
 
 @router.post("/contests/{contest}/clips", status_code=201, response_model=schemas.ClipUploadOut,
              summary="Tạo lượt tải lên video clip (nhận các URL tải trực tiếp lên kho lưu trữ)")
 async def create_clip(body: schemas.ClipIn, contest: ContestCode,
-                      actor=Depends(auth.require_roles(*UPLOADERS)), rpc=Depends(get_rpc)):
-    return await media(rpc, "create_clip", actor, contest, body.model_dump(mode="json"))
+                      actor: SetupStaff, rpc: Rpc):
+    return await rpc.call("media", "create_clip", actor, contest, body.model_dump(mode="json"))
 
 
 @router.post("/clips/{clip_id}/complete", status_code=202, response_model=schemas.CompleteOut,
              summary="Hoàn tất tải lên: ghép các phần, dịch vụ media kiểm tra tệp sau đó")
 async def complete_clip(body: schemas.CompleteIn, clip_id: ClipId,
-                        actor=Depends(auth.require_roles(*UPLOADERS)), rpc=Depends(get_rpc)):
+                        actor: SetupStaff, rpc: Rpc):
     parts = [p.model_dump() for p in body.parts]
-    return await media(rpc, "complete_clip", actor, clip_id, parts)
+    return await rpc.call("media", "complete_clip", actor, clip_id, parts)
 
 
 @router.get("/clips/{clip_id}", response_model=schemas.ClipOut,
             summary="Thông tin video clip (cán bộ: mọi clip; công chúng: clip đã công bố)")
-async def get_clip(clip_id: ClipId, actor=Depends(optional_actor), rpc=Depends(get_rpc)):
-    return await media(rpc, "get_clip", actor, clip_id)
+async def get_clip(clip_id: ClipId, actor: ActorOrPublic, rpc: Rpc):
+    return await rpc.call("media", "get_clip", actor, clip_id)
 
 
 @router.get("/contests/{contest}/clips", response_model=list[schemas.ClipOut],
             summary="Danh sách video clip của hội thi (cán bộ)")
-async def list_clips(contest: ContestCode,
-                     status: schemas.ClipStatus | None = Query(None, description="Lọc theo trạng thái"),
-                     actor=Depends(auth.require_roles(*STAFF_ROLES)), rpc=Depends(get_rpc)):
-    return await media(rpc, "list_clips", actor, contest, status)
+async def list_clips(contest: ContestCode, actor: Staff, rpc: Rpc,
+                     status: Annotated[schemas.ClipStatus | None, Query(description="Lọc theo trạng thái")] = None):
+    return await rpc.call("media", "list_clips", actor, contest, status)
 
 
 @router.post("/clips/{clip_id}/scores", response_model=schemas.OwnScoreOut,
              summary="Giám khảo chấm điểm video clip (chấm lại thì thay điểm cũ)")
 async def score_clip(body: schemas.ScoreIn, clip_id: ClipId,
-                     actor=Depends(auth.require_roles("judge")), rpc=Depends(get_rpc)):
+                     actor: Judge, rpc: Rpc):
     # Whole numbers stay ints on the wire (the service keeps hundredths of a point).
     scores = {k: int(v) if float(v).is_integer() else v for k, v in body.model_dump().items()}
-    return await media(rpc, "score_clip", actor, clip_id, scores)
+    return await rpc.call("media", "score_clip", actor, clip_id, scores)
 
 
 @router.get("/judge/clips", response_model=list[schemas.ClipOut],
             summary="Giám khảo: các clip cần chấm (không gồm clip của đơn vị mình) và điểm mình đã chấm")
-async def judge_clips(contest: str | None = Query(None, min_length=1, max_length=50),
-                      actor=Depends(auth.require_roles("judge")), rpc=Depends(get_rpc)):
-    return await media(rpc, "list_judge_clips", actor, contest)
+async def judge_clips(actor: Judge, rpc: Rpc,
+                      contest: Annotated[ContestCodeStr | None, Query()] = None):
+    return await rpc.call("media", "list_judge_clips", actor, contest)
 
 
 @router.get("/contests/{contest}/clip-rubric", response_model=schemas.RubricOut,
             summary="Thang điểm chấm video clip của hội thi")
-async def get_rubric(contest: ContestCode, rpc=Depends(get_rpc)):
-    return await media(rpc, "get_rubric", contest)
+async def get_rubric(contest: ContestCode, rpc: Rpc):
+    return await rpc.call("media", "get_rubric", contest)
 
 
 @router.put("/admin/contests/{contest}/clip-rubric", response_model=schemas.RubricOut,
             summary="Đặt thang điểm chấm video clip (trước khi có giám khảo chấm)")
 async def set_rubric(body: schemas.RubricIn, contest: ContestCode,
-                     actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
+                     actor: Organizer, rpc: Rpc):
     maxima = {k: int(v) if float(v).is_integer() else v for k, v in body.model_dump().items()}
-    return await media(rpc, "set_rubric", actor, contest, maxima)
+    return await rpc.call("media", "set_rubric", actor, contest, maxima)
 
 
 @router.post("/admin/clips/{clip_id}/publish", response_model=schemas.ClipOut,
              summary="Công bố video clip đã được chấp nhận lên thư viện công khai")
-async def publish_clip(clip_id: ClipId, actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
-    return await media(rpc, "publish_clip", actor, clip_id, True)
+async def publish_clip(clip_id: ClipId, actor: Organizer, rpc: Rpc):
+    return await rpc.call("media", "publish_clip", actor, clip_id, True)
 
 
 @router.delete("/admin/clips/{clip_id}/publish", response_model=schemas.ClipOut,
                summary="Gỡ video clip khỏi thư viện công khai")
-async def unpublish_clip(clip_id: ClipId, actor=Depends(auth.require_roles(*auth.ORGANIZER)),
-                         rpc=Depends(get_rpc)):
-    return await media(rpc, "publish_clip", actor, clip_id, False)
+async def unpublish_clip(clip_id: ClipId, actor: Organizer, rpc: Rpc):
+    return await rpc.call("media", "publish_clip", actor, clip_id, False)
 
 
 @router.get("/contests/{contest}/gallery", response_model=list[schemas.GalleryClipOut],
             summary="Thư viện video clip đã công bố (công khai)")
-async def gallery(contest: ContestCode, rpc=Depends(get_rpc)):
-    return await media(rpc, "gallery", contest)
+async def gallery(contest: ContestCode, rpc: Rpc):
+    return await rpc.call("media", "gallery", contest)

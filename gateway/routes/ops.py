@@ -5,15 +5,17 @@ import logging
 import urllib.parse
 
 import httpx
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gateway import auth, config, schemas
+from gateway import schemas
 from gateway import metrics as gateway_metrics
-from gateway.deps import get_rpc
+from gateway.auth import MonitoringStaff
+from gateway.config import settings
+from gateway.deps import Rpc
 from gateway.errors import ApiError
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +25,15 @@ router = APIRouter(tags=["Vận hành"])
 async def service_health(rpc, service):
     """True if the service's `health` RPC answers `status: ok` within READY_TIMEOUT_S."""
     try:
-        answer = await rpc.call(service, "health", timeout=config.READY_TIMEOUT_S)
+        answer = await rpc.call(service, "health", timeout=settings.ready_timeout_s)
     except (ServiceUnavailable, RemoteError):
         return False
     return isinstance(answer, dict) and answer.get("status") == "ok"
 
 
 async def all_health(rpc):
-    results = await asyncio.gather(*(service_health(rpc, s) for s in config.SERVICES))
-    return dict(zip(config.SERVICES, results))
+    results = await asyncio.gather(*(service_health(rpc, s) for s in settings.services))
+    return dict(zip(settings.services, results))
 
 
 @router.get("/healthz", summary="Tiến trình gateway còn chạy")
@@ -40,10 +42,10 @@ async def healthz():
 
 
 @router.get("/readyz", summary="Sẵn sàng: kết nối được RabbitMQ và mọi dịch vụ trả lời")
-async def readyz(rpc=Depends(get_rpc)):
+async def readyz(rpc: Rpc):
     if not rpc.connected:
         down = ["rabbitmq"]
-        services = {s: False for s in config.SERVICES}
+        services = {s: False for s in settings.services}
     else:
         services = await all_health(rpc)
         down = [s for s, ok in services.items() if not ok]
@@ -58,17 +60,17 @@ async def readyz(rpc=Depends(get_rpc)):
 
 def metrics_allowed(host):
     """Is this client address in METRICS_ALLOW_FROM (always, when that list is empty)?"""
-    if not config.METRICS_ALLOW_FROM:
+    if not settings.metrics_allow_from:
         return True
     try:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return False
-    return any(address in network for network in config.METRICS_ALLOW_FROM)
+    return any(address in network for network in settings.metrics_allow_from)
 
 
 @router.get("/metrics", summary="Chỉ số Prometheus", response_class=Response)
-async def metrics(request: Request, rpc=Depends(get_rpc)):
+async def metrics(request: Request, rpc: Rpc):
     if not metrics_allowed(request.client.host if request.client else None):
         raise ApiError(403, "forbidden", "Chỉ hệ thống giám sát được đọc chỉ số vận hành.")
     # Queue gauges are read at scrape time: nothing polls the broker when nobody is looking.
@@ -88,10 +90,10 @@ def vhost_of(amqp_uri):
 
 
 async def queues_from_management_api(vhost, columns="name,messages,consumers"):
-    url = httpx.URL(config.RABBIT_API_URL)
+    url = httpx.URL(settings.rabbit_api_url)
     auth_pair = (urllib.parse.unquote(url.username or "guest"), urllib.parse.unquote(url.password or "guest"))
     base = str(url.copy_with(username=None, password=None)).rstrip("/")
-    async with httpx.AsyncClient(timeout=config.READY_TIMEOUT_S, auth=auth_pair) as client:
+    async with httpx.AsyncClient(timeout=settings.ready_timeout_s, auth=auth_pair) as client:
         resp = await client.get(f"{base}/api/queues/{urllib.parse.quote(vhost, safe='')}",
                                 params={"columns": columns})
         resp.raise_for_status()
@@ -101,7 +103,7 @@ async def queues_from_management_api(vhost, columns="name,messages,consumers"):
 
 async def queues_by_passive_declare(rpc):
     queues = {}
-    for service in config.SERVICES:
+    for service in settings.services:
         state = await rpc.queue_state(f"rpc-{service}")
         if state is not None:
             queues[f"rpc-{service}"] = {"messages": state[0], "consumers": state[1]}
@@ -110,12 +112,12 @@ async def queues_by_passive_declare(rpc):
 
 @router.get("/api/v1/admin/system", response_model=schemas.SystemOut,
             summary="Tình trạng hệ thống: số tiến trình mỗi dịch vụ, hàng đợi")
-async def system(actor=Depends(auth.require_roles(*auth.MONITORING)), rpc=Depends(get_rpc)):
+async def system(actor: MonitoringStaff, rpc: Rpc):
     if not rpc.connected:
         raise ServiceUnavailable("rabbitmq", "broker_unreachable")
     health = await all_health(rpc)
     services = {}
-    for service in config.SERVICES:
+    for service in settings.services:
         state = await rpc.queue_state(f"rpc-{service}")
         services[service] = {"instances": state[1] if state else 0, "healthy": health[service]}
     try:

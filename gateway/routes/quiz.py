@@ -1,12 +1,13 @@
 """The contestant's quiz: start, resume, autosave, submit, results of own attempts."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
-from gateway.routes import API_PREFIX
-from gateway import auth, config, schemas
-from gateway.deps import get_rpc
-from gateway.routes.setup import ContestCode, RoundNumber
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
+from gateway import schemas
+from gateway.auth import Actor, Contestant
+from gateway.config import settings
+from gateway.deps import Rpc
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thi trắc nghiệm"])
 
@@ -16,39 +17,38 @@ AttemptId = Annotated[str, Path(min_length=1, max_length=64, description="Mã l�
 @router.post("/contests/{contest}/rounds/{n}/attempts", status_code=201, response_model=schemas.AttemptStartOut,
              summary="Bắt đầu một lượt thi")
 async def start_attempt(contest: ContestCode, n: RoundNumber,
-                        actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
-    return await rpc.call("quiz", "start_attempt", actor, contest, n, timeout=config.RUSH_RPC_TIMEOUT_S)
+                        actor: Contestant, rpc: Rpc):
+    return await rpc.call("quiz", "start_attempt", actor, contest, n, timeout=settings.rush_rpc_timeout_s)
 
 
 @router.get("/attempts/{attempt_id}/questions", response_model=schemas.AttemptResumeOut,
             summary="Tiếp tục lượt thi đang làm (câu hỏi và câu trả lời đã lưu)")
-async def resume_attempt(attempt_id: AttemptId, actor=Depends(auth.require_roles(*auth.CONTESTANT)),
-                         rpc=Depends(get_rpc)):
+async def resume_attempt(attempt_id: AttemptId, actor: Contestant, rpc: Rpc):
     return await rpc.call("quiz", "resume_attempt", actor, attempt_id)
 
 
 @router.put("/attempts/{attempt_id}/answers", response_model=schemas.SaveOut, summary="Tự động lưu câu trả lời")
 async def save_answers(body: schemas.AnswersIn, attempt_id: AttemptId,
-                       actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
+                       actor: Contestant, rpc: Rpc):
     return await rpc.call("quiz", "save_answers", actor, attempt_id, body.answers, body.prediction)
 
 
 @router.post("/attempts/{attempt_id}/submit", status_code=202, response_model=schemas.SubmitOut,
              summary="Nộp bài (gửi lại nhiều lần vẫn chỉ một kết quả)")
 async def submit_attempt(body: schemas.AnswersIn, attempt_id: AttemptId,
-                         actor=Depends(auth.require_roles(*auth.CONTESTANT)), rpc=Depends(get_rpc)):
+                         actor: Contestant, rpc: Rpc):
     # `prediction` may be missing: the quiz service then keeps the autosaved one. A submission is
     # never refused for it (nothing submitted may be lost).
     return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction,
-                          timeout=config.RUSH_RPC_TIMEOUT_S)
+                          timeout=settings.rush_rpc_timeout_s)
 
 
 @router.get("/attempts/{attempt_id}", response_model=schemas.AttemptOut, summary="Kết quả một lượt thi")
-async def get_attempt(attempt_id: AttemptId, actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+async def get_attempt(attempt_id: AttemptId, actor: Actor, rpc: Rpc):
     # Owner or staff: the quiz service decides (it knows the owner).
     return await rpc.call("quiz", "get_attempt", actor, attempt_id)
 
 
 @router.get("/me/attempts", response_model=list[schemas.AttemptOut], summary="Các lượt thi của tôi")
-async def my_attempts(actor=Depends(auth.current_actor), rpc=Depends(get_rpc)):
+async def my_attempts(actor: Actor, rpc: Rpc):
     return await rpc.call("quiz", "list_attempts", actor)

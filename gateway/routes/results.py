@@ -1,22 +1,23 @@
 """Results: leaderboards and per-unit statistics (public)."""
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
 
-from gateway.routes import API_PREFIX
+from fastapi import APIRouter, Query
+
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas
-from gateway.deps import get_rpc
-from gateway.routes.setup import ContestCode, RoundNumber
+from gateway.deps import Rpc
 
 router = APIRouter(prefix=API_PREFIX, tags=["Kết quả"])
 
 
 @router.get("/contests/{contest}/rounds/{n}/leaderboard", response_model=schemas.LeaderboardOut,
             summary="Bảng xếp hạng tuần thi")
-async def leaderboard(contest: ContestCode, n: RoundNumber,
-                      limit: int = Query(50, ge=1, le=1000), rpc=Depends(get_rpc)):
+async def leaderboard(contest: ContestCode, n: RoundNumber, rpc: Rpc,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 50):
     return await rpc.call("scoring", "get_leaderboard", contest, n, limit=limit)
 
 
 @router.get("/contests/{contest}/stats/units", response_model=list[schemas.UnitStatsOut],
             summary="Thống kê theo đơn vị (tỷ lệ tham gia, chất lượng)")
-async def unit_stats(contest: ContestCode, rpc=Depends(get_rpc)):
+async def unit_stats(contest: ContestCode, rpc: Rpc):
     return await rpc.call("scoring", "get_unit_stats", contest)

@@ -3,88 +3,82 @@ also expert)."""
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, UploadFile
+from fastapi import APIRouter, File, UploadFile
 
-from gateway.routes import API_PREFIX
-from gateway import auth, config, schemas, schemas_jury
-from gateway.deps import get_rpc
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
+from gateway import schemas, schemas_jury
+from gateway.auth import Organizer, SetupStaff, Staff
+from gateway.config import settings
+from gateway.deps import Rpc
 from gateway.errors import ApiError
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
 
-ContestCode = Annotated[str, Path(min_length=1, max_length=50, description="Mã hội thi, ví dụ cchc-2023")]
-RoundNumber = Annotated[int, Path(ge=1, le=1000, description="Số thứ tự tuần thi, từ 1")]
-
-# Every staff role may see who sits on a contest's jury; only organizers name it.
-STAFF = ("organizer", "expert", "judge", "monitor")
-
 
 async def file_payload(file: UploadFile):
     """The upload as the services take it, `{"filename", "content_b64"}`, capped at MAX_IMPORT_BYTES."""
-    data = await file.read(config.MAX_IMPORT_BYTES + 1)
-    if len(data) > config.MAX_IMPORT_BYTES:
+    data = await file.read(settings.max_import_bytes + 1)
+    if len(data) > settings.max_import_bytes:
         raise ApiError(413, "file_too_large",
-                       f"Tệp quá lớn: tối đa {config.MAX_IMPORT_BYTES // 1024} KiB.")
+                       f"Tệp quá lớn: tối đa {settings.max_import_bytes // 1024} KiB.")
     return {"filename": file.filename or "", "content_b64": base64.b64encode(data).decode("ascii")}
 
 
 @router.get("/contests", response_model=list[schemas.ContestOut], summary="Danh sách hội thi")
-async def list_contests(rpc=Depends(get_rpc)):
+async def list_contests(rpc: Rpc):
     return await rpc.call("quiz", "list_contests")
 
 
 @router.post("/admin/contests", status_code=201, response_model=schemas.ContestOut, summary="Tạo hội thi")
-async def create_contest(body: schemas.ContestIn, actor=Depends(auth.require_roles(*auth.ORGANIZER)),
-                         rpc=Depends(get_rpc)):
+async def create_contest(body: schemas.ContestIn, actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "create_contest", actor, body.model_dump(mode="json", exclude_unset=True))
 
 
 @router.get("/contests/{contest}", response_model=schemas.ContestOut, summary="Thông tin hội thi và các tuần thi")
-async def get_contest(contest: ContestCode, rpc=Depends(get_rpc)):
+async def get_contest(contest: ContestCode, rpc: Rpc):
     return await rpc.call("quiz", "get_contest", contest)
 
 
 @router.post("/admin/units/import", response_model=schemas.UnitImportOut,
              summary="Nhập danh sách đơn vị (CSV/XLSX: code,name,kind,parent_code,headcount)")
-async def import_units(file: UploadFile = File(...), actor=Depends(auth.require_roles(*auth.SETUP)),
-                       rpc=Depends(get_rpc)):
+async def import_units(file: Annotated[UploadFile, File()], actor: SetupStaff, rpc: Rpc):
     return await rpc.call("quiz", "import_units", actor, await file_payload(file))
 
 
 @router.get("/units", response_model=list[schemas.UnitOut], summary="Danh sách đơn vị")
-async def list_units(rpc=Depends(get_rpc)):
+async def list_units(rpc: Rpc):
     return await rpc.call("quiz", "list_units")
 
 
 @router.post("/admin/contests/{contest}/questions/import", response_model=schemas.QuestionImportOut,
              summary="Nhập ngân hàng câu hỏi (CSV/XLSX: text,a,b,c,d,answer,source)")
-async def import_questions(contest: ContestCode, file: UploadFile = File(...),
-                           actor=Depends(auth.require_roles(*auth.SETUP)), rpc=Depends(get_rpc)):
+async def import_questions(contest: ContestCode, file: Annotated[UploadFile, File()], actor: SetupStaff,
+                           rpc: Rpc):
     return await rpc.call("quiz", "import_questions", actor, contest, await file_payload(file))
 
 
 @router.post("/admin/contests/{contest}/exclusions", response_model=schemas.ExclusionsOut,
              summary="Thêm người không được dự thi (theo số CCCD)")
 async def add_exclusions(body: schemas.ExclusionsIn, contest: ContestCode,
-                         actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
+                         actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "add_exclusions", actor, contest, body.id_numbers)
 
 
 @router.get("/admin/contests/{contest}/jury", response_model=schemas_jury.JuryOut,
             summary="Ban Giám khảo của hội thi (mặc định: mọi giám khảo)")
-async def get_jury(contest: ContestCode, actor=Depends(auth.require_roles(*STAFF)), rpc=Depends(get_rpc)):
+async def get_jury(contest: ContestCode, actor: Staff, rpc: Rpc):
     return await rpc.call("quiz", "get_jury", actor, contest)
 
 
 @router.post("/admin/contests/{contest}/jury", response_model=schemas_jury.JuryOut,
              summary="Chỉ định Ban Giám khảo của hội thi (theo tên đăng nhập; thay danh sách cũ)")
 async def set_jury(body: schemas_jury.JuryIn, contest: ContestCode,
-                   actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
+                   actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "set_jury", actor, contest, body.usernames)
 
 
 @router.post("/admin/contests/{contest}/rounds/{n}/close", response_model=schemas.RoundOut,
              summary="Đóng tuần thi ngay và tính xếp hạng chung cuộc")
 async def close_round(contest: ContestCode, n: RoundNumber,
-                      actor=Depends(auth.require_roles(*auth.ORGANIZER)), rpc=Depends(get_rpc)):
+                      actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "close_round", actor, contest, n)

@@ -10,13 +10,13 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from gateway import auth, metrics
-from gateway.deps import get_rpc
-from gateway.routes import API_PREFIX
-from gateway.routes.setup import ContestCode, RoundNumber
+from gateway import metrics
+from gateway.auth import MonitoringStaff, StatisticsStaff
+from gateway.deps import Rpc
+from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 
 router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
 
@@ -101,7 +101,7 @@ def summarize():
 
 
 @router.get("/admin/metrics/summary", summary="Tóm tắt chỉ số của tiến trình gateway này (giám sát)")
-async def metrics_summary(actor=Depends(auth.require_roles(*auth.MONITORING))):
+async def metrics_summary(actor: MonitoringStaff):
     return summarize()
 
 
@@ -114,11 +114,7 @@ class QuestionStatOut(BaseModel):
     share: float
 
 
-STATS_ROLES = ("organizer", "expert", "monitor")
-
-
 @router.get("/admin/contests/{contest}/rounds/{n}/question-stats", response_model=list[QuestionStatOut],
             summary="Độ khó câu hỏi: tỷ lệ trả lời đúng từng câu trong tuần thi (câu khó nhất trước)")
-async def question_stats(contest: ContestCode, n: RoundNumber, actor=Depends(auth.require_roles(*STATS_ROLES)),
-                         rpc=Depends(get_rpc)):
+async def question_stats(contest: ContestCode, n: RoundNumber, actor: StatisticsStaff, rpc: Rpc):
     return await rpc.call("quiz", "question_stats", actor, contest, n)

@@ -7,6 +7,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.templating import Jinja2Templates
 
+from common import contest_code
 from gateway.web import config
 
 router = APIRouter(include_in_schema=False)
@@ -47,14 +48,19 @@ PAGES = {
 
 
 def _code(value):
-    """A contest or unit code from the address, or "" when absent or malformed (never echoed raw)."""
+    """A unit code or attempt id from the address, or "" when absent or malformed (never echoed raw)."""
     return value if value and _CODE.match(value) else ""
+
+
+def _contest(value):
+    """The contest code from the address, or "" when absent or not a contest code (common/contest_code.py)."""
+    return value if contest_code.is_valid(value) else ""
 
 
 def render(request, template, title, nav, **extra):
     context = {
         "title": title, "nav": nav, "script": template, "prizes": PRIZES,
-        "contest": _code(request.query_params.get("contest")) or config.PORTAL_CONTEST,
+        "contest": _contest(request.query_params.get("contest")) or config.settings.portal_contest,
         **extra,
     }
     response = templates.TemplateResponse(request, f"{template}.html", context)
@@ -85,5 +91,5 @@ async def embed(request: Request):
                       unit=_code(request.query_params.get("unit")))
     # Framing by other sites is this page's purpose: the gateway middleware then leaves out
     # X-Frame-Options (its frame-ancestors is not 'self').
-    response.headers["content-security-policy"] = config.content_security_policy(config.PORTAL_EMBED_ANCESTORS)
+    response.headers["content-security-policy"] = config.content_security_policy(config.settings.portal_embed_ancestors)
     return response

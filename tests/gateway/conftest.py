@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from gateway import auth, context
 from gateway.deps import get_rpc
 from gateway.main import create_app
-from gateway.rpc import RemoteError
+from gateway.rpc_errors import RemoteError
 
 
 def remote(exc_type, code, detail):

@@ -25,7 +25,7 @@ def vhost_with_echo():
 @pytest.fixture
 def live(vhost_with_echo, monkeypatch):
     # `echo` answers health; `ghost` has never run on this vhost.
-    monkeypatch.setattr(config, "SERVICES", ["echo", "ghost"])
+    monkeypatch.setattr(config.settings, "services", ["echo", "ghost"])
     rpc = RpcClient(vhost_with_echo[1], timeout=3)
     with TestClient(create_app(rpc=rpc)) as client:
         yield client, rpc
@@ -41,7 +41,7 @@ def test_readyz_names_the_missing_service(live):
 
 def test_readyz_200_when_every_service_answers(live, monkeypatch):
     client, _ = live
-    monkeypatch.setattr(config, "SERVICES", ["echo"])
+    monkeypatch.setattr(config.settings, "services", ["echo"])
     assert client.get("/readyz").status_code == 200
 
 
@@ -62,7 +62,7 @@ def test_admin_system_counts_instances_and_queues(live, vhost_with_echo):
 
 def test_gateway_recovers_after_its_connection_is_cut(live, vhost_with_echo, monkeypatch):
     client, rpc = live
-    monkeypatch.setattr(config, "SERVICES", ["echo"])
+    monkeypatch.setattr(config.settings, "services", ["echo"])
     assert client.get("/readyz").status_code == 200
     rabbit.close_connection(rabbit.find_connection(vhost_with_echo[0], rpc.connection_name))
     deadline = time.monotonic() + 15

@@ -5,7 +5,7 @@ import pytest
 from gateway import auth, config
 from gateway.errors import STATUS_BY_EXC_TYPE
 from gateway.main import create_app
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 from tests.gateway.conftest import bearer, remote, token_for
 
 USER = {"id": "c-1", "role": "contestant", "full_name": "Nguyễn Thị Hương", "unit_code": "SNV"}
@@ -23,7 +23,7 @@ def test_login_with_json_returns_a_bearer_token_for_the_user(client, fake):
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer" and body["role"] == "contestant"
-    assert body["expires_in"] == config.JWT_TTL_S
+    assert body["expires_in"] == config.settings.jwt_ttl_s
     assert auth.decode_token(body["access_token"]) == {"id": "c-1", "role": "contestant", "unit_code": "SNV"}
     call = fake.last("quiz.authenticate")
     assert call["args"][:2] == ("0912345678", "mật khẩu")
@@ -98,7 +98,8 @@ def test_tampered_tokens_are_401_invalid_token(client):
 
 
 def test_token_with_an_unknown_role_is_refused(client):
-    token = jwt.encode({"sub": "u1", "role": "superuser", "exp": 9999999999}, config.JWT_SECRET, algorithm="HS256")
+    token = jwt.encode({"sub": "u1", "role": "superuser", "exp": 9999999999}, config.settings.jwt_secret,
+                       algorithm="HS256")
     resp = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 401 and resp.json()["code"] == "invalid_token"
 
@@ -118,8 +119,8 @@ def test_expert_may_import_units_but_monitor_may_not(client, fake):
 
 
 def test_production_refuses_the_default_jwt_secret(monkeypatch):
-    monkeypatch.setattr(config, "APP_ENV", "production")
-    monkeypatch.setattr(config, "JWT_SECRET", config.DEV_JWT_SECRET)
+    monkeypatch.setattr(config.settings, "app_env", "production")
+    monkeypatch.setattr(config.settings, "jwt_secret", config.DEV_JWT_SECRET)
     with pytest.raises(RuntimeError):
         create_app()
 
@@ -149,6 +150,25 @@ def test_unreachable_service_is_503_naming_it(client, fake, reason):
     assert body["code"] == "service_unavailable" and "scoring" in body["detail"] and "dịch vụ" in body["detail"]
 
 
+@pytest.mark.parametrize("route,key,upstream,named", [
+    # awards could not get its inputs from another service: the 503 names that service
+    ("/api/v1/contests/cchc-2023/awards", "awards.public_awards", "scoring", "scoring"),
+    # media could not reach quiz: named; its own object store is not a service users know: media
+    ("/api/v1/contests/cchc-2023/gallery", "media.gallery", "quiz", "quiz"),
+    ("/api/v1/contests/cchc-2023/gallery", "media.gallery", "s3", "media"),
+])
+def test_a_service_that_cannot_reach_its_upstream_is_503_naming_it(client, fake, route, key, upstream, named):
+    service, method = key.split(".")
+    fake.answers[key] = RemoteError(service, method, {
+        "exc_type": "UpstreamUnavailable", "exc_path": "common.errors.UpstreamUnavailable",
+        "exc_args": [upstream, f"{upstream} did not answer"], "value": "x"})
+    resp = client.get(route)
+    assert resp.status_code == 503, resp.text
+    body = resp.json()
+    assert body["code"] == "service_unavailable" and body["service"] == named
+    assert f"({named})" in body["detail"] and "Vui lòng thử lại" in body["detail"]
+
+
 def test_unknown_route_is_404_json(client):
     resp = client.get("/api/v1/khong-co")
     assert resp.status_code == 404 and resp.json()["code"] == "not_found"
@@ -168,12 +188,49 @@ def test_malformed_json_body_is_422_invalid_json(client, fake):
 
 def test_invalid_fields_are_422_invalid_input_with_field_errors(client, fake):
     resp = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
-        "code": "x", "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00", "closes_at": "hôm qua"}]})
+        "code": "cchc-2024", "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00", "closes_at": "hôm qua"}]})
     assert resp.status_code == 422
     body = resp.json()
     assert body["code"] == "invalid_input"
     assert {e["field"] for e in body["errors"]} == {"rounds.0.opens_at", "rounds.0.closes_at"}
     assert fake.calls == []
+
+
+# The one contest-code rule (common/contest_code.py): 2-40 of a-z, 0-9 and "-", not starting with "-".
+MALFORMED_CODES = ["x", "CCHC-2023", "cchc_2023", "-cchc", "a" * 41, "cchc.2023"]
+
+
+@pytest.mark.parametrize("code", MALFORMED_CODES)
+def test_malformed_contest_code_in_a_path_is_422_before_any_service_call(client, fake, code):
+    for path in (f"/api/v1/contests/{code}", f"/api/v1/contests/{code}/rounds/1/leaderboard",
+                 f"/api/v1/contests/{code}/gallery"):
+        resp = client.get(path)
+        assert resp.status_code == 422, (path, resp.text)
+        assert resp.json()["code"] == "invalid_input" and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.post(f"/api/v1/admin/contests/{code}/awards/compute", json={"kind": "video"},
+                       headers=bearer("organizer"))
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.get("/api/v1/judge/clips", params={"contest": code}, headers=bearer("judge"))
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "contest"
+    resp = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
+        "code": code, "title": "t", "rounds": [{"opens_at": "2024-06-01T00:00:00+07:00",
+                                                "closes_at": "2024-06-08T00:00:00+07:00"}]})
+    assert resp.status_code == 422 and [e["field"] for e in resp.json()["errors"]] == ["code"]
+    assert fake.calls == []
+
+
+def test_roles_are_checked_before_the_contest_code(client, fake):
+    resp = client.post("/api/v1/admin/contests/BAD/awards/compute", json={"kind": "video"})
+    assert resp.status_code == 401
+    resp = client.post("/api/v1/admin/contests/BAD/awards/compute", json={"kind": "video"},
+                       headers=bearer("contestant"))
+    assert resp.status_code == 403
+
+
+def test_a_well_formed_contest_code_reaches_the_service(client, fake):
+    fake.answers["quiz.get_contest"] = {"code": "a" * 40, "title": "t", "settings": {}, "rounds": []}
+    assert client.get("/api/v1/contests/" + "a" * 40).status_code == 200
+    assert fake.last("quiz.get_contest")["args"] == ("a" * 40,)
 
 
 def test_wrong_path_parameter_type_is_422_not_500(client, fake):

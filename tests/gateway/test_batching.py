@@ -7,7 +7,7 @@ import pytest
 
 from gateway import context
 from gateway.batching import Coalescer
-from gateway.rpc import RemoteError, ServiceUnavailable
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 pytestmark = pytest.mark.asyncio
 

@@ -3,7 +3,7 @@
 Found by the fault suite (tests/e2e/test_faults_suite.py, PostgreSQL restarted mid-submissions):
 the portal retries a 503, while a 500 tells the contestant something is broken for good.
 """
-from gateway.rpc import RemoteError
+from gateway.rpc_errors import RemoteError
 from tests.gateway.conftest import bearer
 
 

@@ -41,7 +41,7 @@ def test_ordinary_vietnamese_text_passes(client, fake):
 
 
 def test_chunked_body_past_the_cap_is_413(client, fake):
-    too_much = config.MAX_IMPORT_BYTES + 128 * 1024
+    too_much = config.settings.max_import_bytes + 128 * 1024
 
     def chunks():  # a generator body: sent chunked, without Content-Length
         sent = 0

@@ -92,7 +92,7 @@ def test_question_import_sends_the_file_base64(client, fake):
 
 
 def test_import_larger_than_the_cap_is_413_and_not_sent(client, fake, monkeypatch):
-    monkeypatch.setattr(config, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(config.settings, "max_import_bytes", 1000)
     resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"),
                        files={"file": ("units.csv", b"x" * 1001, "text/csv")})
     assert resp.status_code == 413 and resp.json()["code"] == "file_too_large"
@@ -105,7 +105,7 @@ def test_import_larger_than_the_cap_is_413_and_not_sent(client, fake, monkeypatc
 
 
 def test_huge_upload_is_refused_by_its_content_length(client, fake, monkeypatch):
-    monkeypatch.setattr(config, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(config.settings, "max_import_bytes", 1000)
     resp = client.post("/api/v1/admin/units/import", headers=bearer("organizer"),
                        files={"file": ("units.csv", b"x" * 200_000, "text/csv")})
     assert resp.status_code == 413 and resp.json()["code"] == "file_too_large"
@@ -257,7 +257,7 @@ def test_metrics_only_for_the_allowed_networks_when_a_list_is_set(app, monkeypat
     from fastapi.testclient import TestClient
     from gateway import config
 
-    monkeypatch.setattr(config, "METRICS_ALLOW_FROM", [ipaddress.ip_network("10.0.0.0/8"),
+    monkeypatch.setattr(config.settings, "metrics_allow_from", [ipaddress.ip_network("10.0.0.0/8"),
                                                         ipaddress.ip_network("::1/128")])
     for host, status in (("10.1.2.3", 200), ("::1", 200), ("203.0.113.9", 403), ("testclient", 403)):
         with TestClient(app, client=(host, 40000)) as c:
@@ -289,16 +289,16 @@ def test_healthz(client):
 
 
 def test_readyz_200_when_every_service_answers(client, fake):
-    for s in config.SERVICES:
+    for s in config.settings.services:
         fake.answers[f"{s}.health"] = _health()
     resp = client.get("/readyz")
     assert resp.status_code == 200 and all(resp.json()["services"].values())
 
 
 def test_readyz_503_names_what_is_down(client, fake):
-    for s in config.SERVICES:
+    for s in config.settings.services:
         fake.answers[f"{s}.health"] = _health()
-    fake.answers["awards.health"] = __import__("gateway.rpc", fromlist=["x"]).ServiceUnavailable("awards", "timeout")
+    fake.answers["awards.health"] = __import__("gateway.rpc_errors", fromlist=["x"]).ServiceUnavailable("awards", "timeout")
     fake.answers["scoring.health"] = _health("degraded")
     resp = client.get("/readyz")
     assert resp.status_code == 503
@@ -310,8 +310,8 @@ def test_readyz_503_names_what_is_down(client, fake):
 
 def test_admin_system_is_for_monitor_and_organizer(client, fake, monkeypatch):
     # management API unreachable → passive declares of the rpc queues
-    monkeypatch.setattr(config, "RABBIT_API_URL", "http://guest:guest@127.0.0.1:1")
-    for s in config.SERVICES:
+    monkeypatch.setattr(config.settings, "rabbit_api_url", "http://guest:guest@127.0.0.1:1")
+    for s in config.settings.services:
         fake.answers[f"{s}.health"] = _health()
     fake.queues = {"rpc-quiz": (3, 2), "rpc-scoring": (0, 1)}
     assert client.get("/api/v1/admin/system").status_code == 401

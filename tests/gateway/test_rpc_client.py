@@ -8,7 +8,8 @@ import pytest
 import pytest_asyncio
 
 from gateway import context
-from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
+from gateway.rpc import RpcClient
+from gateway.rpc_errors import RemoteError, ServiceUnavailable
 from tests.gateway import rabbit
 
 

@@ -31,7 +31,7 @@ def test_start_and_submit_wait_longer_than_other_calls():
         assert client.post("/api/v1/contests/cchc-2023/rounds/1/attempts", headers=h).status_code == 201
         assert client.post("/api/v1/attempts/a-1/submit", json={"answers": {}}, headers=h).status_code == 202
         assert client.get("/api/v1/attempts/a-1", headers=h).status_code == 200
-    assert config.RUSH_RPC_TIMEOUT_S > config.RPC_TIMEOUT_S
-    assert fake.timeouts["quiz.start_attempt"] == config.RUSH_RPC_TIMEOUT_S
-    assert fake.timeouts["quiz.submit_attempt"] == config.RUSH_RPC_TIMEOUT_S
+    assert config.settings.rush_rpc_timeout_s > config.settings.rpc_timeout_s
+    assert fake.timeouts["quiz.start_attempt"] == config.settings.rush_rpc_timeout_s
+    assert fake.timeouts["quiz.submit_attempt"] == config.settings.rush_rpc_timeout_s
     assert fake.timeouts["quiz.get_attempt"] is None  # the client's default, RPC_TIMEOUT_S
