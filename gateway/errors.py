@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from common import contest_code
 from gateway import context
 from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
@@ -129,11 +130,24 @@ def _field(loc):
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+CONTEST_CODE_MESSAGE = "Mã hội thi chỉ gồm chữ thường, chữ số và dấu gạch ngang (2–40 ký tự)."
+
+
+def _message(error):
+    """Pydantic's message, except for the rules a person meets in a form, which speak Vietnamese."""
+    ctx = error.get("ctx") or {}
+    if ctx.get("pattern") == contest_code.PATTERN or (
+            error.get("type") == "string_too_long" and error.get("loc", ())[-1:] in (("contest",), ("code",))
+            and ctx.get("max_length") == contest_code.MAX_LENGTH):
+        return CONTEST_CODE_MESSAGE
+    return error.get("msg")
+
+
 async def _on_validation_error(request: Request, exc: RequestValidationError):
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return _json(422, "invalid_json", "Nội dung gửi lên không phải JSON hợp lệ.")
-    fields = [{"field": _field(e.get("loc", ())), "message": e.get("msg"), "type": e.get("type")} for e in errors]
+    fields = [{"field": _field(e.get("loc", ())), "message": _message(e), "type": e.get("type")} for e in errors]
     return _json(422, "invalid_input", "Dữ liệu gửi lên không hợp lệ: " +
                  "; ".join(f"{f['field']}: {f['message']}" for f in fields), errors=fields)
 

@@ -59,3 +59,19 @@ def test_openapi_documents_the_422_body_actually_sent(client):
     schema = client.get("/openapi.json").json()["components"]["schemas"]["HTTPValidationError"]
     assert schema["properties"]["detail"]["type"] == "string"
     assert {"detail", "code"} <= set(schema["required"])
+
+
+@pytest.mark.parametrize("code", ["CCHC-2023", "cchc_2023", "x", "a" * 41])
+def test_a_malformed_contest_code_is_refused_in_vietnamese_before_any_call(client, fake, code):
+    """The one contest-code rule (common/contest_code.py): in a path and in the contest form alike,
+    with the message the organizer's form shows, never pydantic's English."""
+    resp = client.get(f"/api/v1/contests/{code}")
+    assert resp.status_code == 422, resp.text
+    assert "Mã hội thi chỉ gồm chữ thường" in resp.json()["errors"][0]["message"]
+    created = client.post("/api/v1/admin/contests", headers=bearer("organizer"), json={
+        "code": code, "title": "Thử", "rounds": [{"n": 1, "opens_at": "2030-01-01T00:00:00+07:00",
+                                                 "closes_at": "2030-01-08T00:00:00+07:00"}]})
+    assert created.status_code == 422, created.text
+    messages = {e["field"]: e["message"] for e in created.json()["errors"]}
+    assert messages["code"].startswith("Mã hội thi chỉ gồm chữ thường"), messages
+    assert not fake.calls
