@@ -8,7 +8,6 @@ MESSAGES = {
     "invalid_contest": "Mã hội thi không hợp lệ.",
     "invalid_round": "Số tuần thi không hợp lệ.",
     "invalid_limit": "Giới hạn số dòng phải từ 1 đến 1000.",
-    "not_graded": "Bài thi chưa được chấm hoặc không tồn tại.",
     "round_not_ranked": "Tuần thi chưa kết thúc hoặc chưa có kết quả xếp hạng chính thức.",
 }
 

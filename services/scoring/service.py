@@ -10,7 +10,7 @@ from common.nameko_deps import RequestContext
 from common.upstream import Upstream
 from common.uow import StoreProvider
 from services.scoring import config, workflow
-from services.scoring.domain import boards, grading
+from services.scoring.domain import boards
 from services.scoring.models import Outbox
 
 
@@ -56,9 +56,6 @@ class ScoringService:
         this order as it is); Conflict `round_not_ranked` until the round is ranked."""
         return self.db.read(boards.round_ranking, contest, n)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def get_grade(self, attempt_id):
-        return self.db.read(grading.get_grade, attempt_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit_stats(self, contest):

@@ -1,9 +1,7 @@
 """Grading: scoring's copy of the answer keys, one grade per submitted attempt."""
 from sqlalchemy import bindparam, select
 
-from common.errors import NotFound
 from common.time import utcnow
-from services.scoring.errors import err
 from services.scoring.models import AnswerKey, GradedAttempt
 
 
@@ -88,10 +86,3 @@ def grade_attempt(uow, event):
         "contestant_id": event.contestant_id, "correct": correct, "total": total,
     }, immediate=True)
     return True
-
-
-def get_grade(session, attempt_id):
-    row = session.get(GradedAttempt, str(attempt_id))
-    if row is None:
-        raise err(NotFound, "not_graded")
-    return {"attempt_id": row.attempt_id, "correct": row.correct, "total": row.total}
