@@ -4,7 +4,7 @@ of spec_rules.py, on SQLite and PostgreSQL; the final board's `actual` equals th
 
 Independent of the product: the expected boards and `actual` come from spec_rules.py (SPEC §3
 restated as a comparison function), never from ranking.order_key / rank / counted_attempts /
-actual_count, which try_finalize itself uses, so a bug there is caught rather than mirrored.
+actual_count, which rounds.rank_round_if_complete itself uses, so a bug there is caught rather than mirrored.
 Mutations of the product seen failing here: keys 2 and 3 swapped; `actual` counting contestants
 instead of attempts (either target) or near-perfect attempts as perfect; the prediction distance
 off by one; a missing prediction taken as nearest; the worst attempt counted; later submission
