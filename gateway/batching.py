@@ -13,7 +13,7 @@ the route sees the same result or RemoteError as without coalescing.
 import asyncio
 import collections
 
-from gateway import context
+from gateway import context, metrics
 from gateway.rpc_errors import RemoteError, ServiceUnavailable
 
 
@@ -27,12 +27,14 @@ class Coalescer:
         self.max_in_flight = max_in_flight
         self._queue = collections.deque()  # (call, future, timeout)
         self._in_flight = 0
+        self._in_flight_calls = 0
         self._flush_scheduled = False
 
     async def call(self, args, kwargs, timeout):
         future = asyncio.get_running_loop().create_future()
         call = {"args": list(args), "kwargs": kwargs, "request_id": context.request_id.get()}
         self._queue.append((call, future, timeout))
+        self._pending_changed()
         self._schedule_flush()
         try:
             async with asyncio.timeout(timeout):
@@ -58,7 +60,12 @@ class Coalescer:
                     batch.append(entry)
             if batch:
                 self._in_flight += 1
+                self._in_flight_calls += len(batch)
                 asyncio.get_running_loop().create_task(self._send(batch))
+        self._pending_changed()
+
+    def _pending_changed(self):
+        metrics.RPC_PENDING.labels(self.service, self.method).set(len(self._queue) + self._in_flight_calls)
 
     async def _send(self, batch):
         futures = [future for _, future, _ in batch]
@@ -86,6 +93,8 @@ class Coalescer:
                     future.set_result(reply.get("result"))
         finally:
             self._in_flight -= 1
+            self._in_flight_calls -= len(batch)
+            self._pending_changed()
             self._schedule_flush()
 
 

@@ -16,6 +16,11 @@ RPC_SECONDS = Histogram(
     "cchc_gateway_rpc_seconds", "RPC call latency by method and outcome", ["service", "method", "outcome"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+RPC_PENDING = Gauge(
+    "cchc_gateway_rpc_pending_calls",
+    "Calls of a coalesced method not answered yet: waiting for a batch slot or in a batch on its way "
+    "(gateway/batching.py)", ["service", "method"],
+)
 
 # Queue depth and consumers of this deployment's vhost, read from RabbitMQ's management API when
 # /metrics is scraped (so `make run`, which has no RabbitMQ prometheus plugin, still shows them).

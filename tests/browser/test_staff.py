@@ -6,6 +6,7 @@ import datetime as dt
 import http.server
 import re
 import threading
+import time
 
 from playwright.sync_api import expect
 
@@ -182,10 +183,17 @@ def test_embed_is_framable_by_agency_sites_and_nothing_else_is(page, cluster):
         # Chromium refuses to show the home page in the frame (CSP frame-ancestors 'self'; older
         # browsers: X-Frame-Options SAMEORIGIN) and says so on the console: that refusal is expected.
         home = page.locator("#home").element_handle().content_frame()
-        page.wait_for_timeout(1000)
+
+        def refused():
+            return [e for e in page.js_errors if "frame-ancestors 'self'" in e and f"'{base}/'" in e]
+
+        # Wait for the refusal itself (console events arrive while Playwright waits), then look.
+        deadline = time.monotonic() + 30
+        while not refused():
+            assert time.monotonic() < deadline, f"no frame-ancestors refusal within 30 s: {page.js_errors}"
+            page.wait_for_timeout(100)
+        refused = refused()
         assert "Vào thi ngay" not in home.content()
-        refused = [e for e in page.js_errors if "frame-ancestors 'self'" in e and f"'{base}/'" in e]
-        assert refused, page.js_errors
         page.js_errors = [e for e in page.js_errors if e not in refused]
         page.screenshot(path=f"{helpers.SCREENSHOTS}/nhung-tren-trang-co-quan-1280.png")
 

@@ -10,7 +10,8 @@ Then every attempt must become `graded` with the right number of correct answers
 the ledger must balance: the quiz's attempts, scoring's graded rows and `attempt_graded` events, and
 the final leaderboard (which scoring only publishes when its graded count equals quiz's submitted
 count). Every real event is then replayed from both outboxes (with the answers altered to all-correct)
-to prove the handlers idempotent. A line `submitted=300 graded=300 lost=0 duplicated=0 wrong=0` is
+to prove the handlers idempotent: the ledger is compared once the consumers' own worker counters
+(their /metrics) show every replayed message handled. A line `submitted=300 graded=300 lost=0 duplicated=0 wrong=0` is
 printed and written to the cluster's log folder.
 
 (b) restarts the broker for the WHOLE machine: it runs only where that is allowed (CI=true or
@@ -21,6 +22,7 @@ import concurrent.futures as cf
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.parse
@@ -29,6 +31,7 @@ import httpx
 import pika
 import psycopg2
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.cluster import AMQP_HOST
 from tests.e2e.quizclient import Client, iso, make_bank, now_utc, sheet, tag, wait_for
@@ -187,19 +190,69 @@ def publish_events(cluster, service, event_type, payloads):
         conn.close()
 
 
-def wait_event_queues_drained(cluster, settle_s=6):
-    """Every event queue of the vhost empty (ready and unacknowledged) on two reads `settle_s`
-    apart (the management API's figures lag a few seconds)."""
-    def drained():
-        queues = [q for q in cluster.rabbit.queues(cluster.vhost) if q["name"].startswith("evt-")]
-        busy = {q["name"]: q.get("messages") for q in queues if q.get("messages")}
-        assert not busy, busy
-        return True
+def handled(cluster, service, entrypoint):
+    """Workers of `service.entrypoint` that ended without an exception, summed over every instance,
+    from each process's own /metrics (common/metrics.py: cchc_worker_seconds counts every finished
+    worker, cchc_worker_errors_total the failed ones, which are requeued and run again)."""
+    total = 0.0
+    for (svc, _n), port in cluster.metrics_ports.items():
+        if svc != service:
+            continue
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.labels.get("service") != service or sample.labels.get("entrypoint") != entrypoint:
+                    continue
+                if sample.name == "cchc_worker_seconds_count":
+                    total += sample.value
+                elif sample.name == "cchc_worker_errors_total":
+                    total -= sample.value
+    return int(total)
 
-    time.sleep(settle_s)
-    wait_for(drained, 60, 1)
-    time.sleep(settle_s)
-    wait_for(drained, 60, 1)
+
+def pending_in_event_queues(cluster):
+    """{queue: messages} of the vhost's event queues that are not done with: ready, or delivered and
+    not yet acknowledged (a nameko event handler acknowledges after its method returned). Counted by
+    the queues themselves at this moment: rabbitmqctl asks the queue processes, while the management
+    API's figures lag. Where rabbitmqctl is not at hand (RabbitMQ in a container), the messages
+    ready, by passive declare."""
+    if shutil.which("rabbitmqctl"):
+        out = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", cluster.vhost, "name", "messages_ready",
+                              "messages_unacknowledged", "--formatter", "json"],
+                             check=True, capture_output=True, text=True, timeout=120).stdout
+        return {q["name"]: q["messages_ready"] + q["messages_unacknowledged"]
+                for q in json.loads(out) if q["name"].startswith("evt-")}
+    names = [q["name"] for q in cluster.rabbit.queues(cluster.vhost) if q["name"].startswith("evt-")]
+    url = f"amqp://{AMQP_HOST}/{urllib.parse.quote(cluster.vhost, safe='')}"
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = conn.channel()
+        return {name: channel.queue_declare(name, passive=True).method.message_count for name in names}
+    finally:
+        conn.close()
+
+
+def replay_and_wait(cluster, replays):
+    """Publish each [(publisher, event_type, payloads, consumer service, handler)] (confirmed: in the
+    queues when this returns) and wait for two facts: the consumers' own counters say they handled
+    at least that many more messages without an error (a handler ends with its transaction
+    committed), and no event queue holds a message not yet acknowledged. The first alone could be
+    met by a stray late redelivery of the faults in place of one of ours; the second alone by a
+    replay that never reached its queue. Returns {handler: handled since the baseline}."""
+    before = {(svc, handler): handled(cluster, svc, handler) for _p, _e, _pl, svc, handler in replays}
+    want = {(svc, handler): len(payloads) for _p, _e, payloads, svc, handler in replays}
+    for publisher, event_type, payloads, _svc, _handler in replays:
+        publish_events(cluster, publisher, event_type, payloads)
+
+    def processed():
+        done = {key: handled(cluster, *key) - before[key] for key in want}
+        assert all(done[key] >= want[key] for key in want), f"handled {done} of {want}"
+        pending = {q: n for q, n in pending_in_event_queues(cluster).items() if n}
+        assert not pending, f"not yet acknowledged: {pending}"
+        return done
+
+    done = wait_for(processed, 120, 0.5)
+    return {f"{svc}.{handler}": n for (svc, handler), n in done.items()}
 
 
 def check_everything(api, admin, cluster, run, accepted, label):
@@ -231,9 +284,12 @@ def check_everything(api, admin, cluster, run, accepted, label):
     for event in submitted:
         paper = next(p for p in run["papers"] if p["attempt_id"] == event["attempt_id"])
         replay.append({**event, "answers": {q["id"]: run["by_text"][q["text"]]["answer"] for q in paper["questions"]}})
-    publish_events(cluster, "quiz", "attempt_submitted", replay)
-    publish_events(cluster, "scoring", "attempt_graded", outbox_events(scoring_url, "attempt_graded", contest))
-    wait_event_queues_drained(cluster)
+    graded_events = outbox_events(scoring_url, "attempt_graded", contest)
+    replayed = replay_and_wait(cluster, [
+        ("quiz", "attempt_submitted", replay, "scoring", "on_attempt_submitted"),
+        ("scoring", "attempt_graded", graded_events, "quiz", "on_attempt_graded"),
+    ])
+    print(f"[{label}] replayed and handled: {replayed}")
     assert ledger(cluster, contest) == book
     again = wait_all_graded(api, admin, run)
     assert {a: (v["status"], v["correct"]) for a, v in again.items()} == {a: ("graded", expected[a]) for a in expected}

@@ -1,5 +1,6 @@
 """A tiny real nameko service the RPC client tests call (started with `nameko run` in a subprocess)."""
 import eventlet
+import eventlet.event
 from nameko.contextdata import ContextDataProvider
 from nameko.rpc import rpc
 
@@ -8,6 +9,11 @@ from common.errors import EXPECTED, Conflict
 
 # Tokens of the `remember` calls this process ran (one process, so a module-level set is enough).
 REMEMBERED = set()
+# `hold` calls by token: started, released (Event) and finished, so a test can tell what happened
+# on the service's side of a call instead of guessing it from the time.
+HELD = {}
+FINISHED = set()
+HOLD_CAP_S = 60  # a call nobody releases still ends (test clean-up)
 
 
 class RequestId(ContextDataProvider):
@@ -28,9 +34,27 @@ class EchoService:
         return {"args": list(args), "kwargs": kwargs}
 
     @rpc
-    def slow(self, seconds):
-        eventlet.sleep(seconds)
-        return "done"
+    def hold(self, token):
+        """Run until `release(token)` (at most HOLD_CAP_S); its caller is kept waiting meanwhile."""
+        released = HELD.setdefault(token, eventlet.event.Event())
+        with eventlet.Timeout(HOLD_CAP_S, False):
+            released.wait()
+        FINISHED.add(token)
+        return "released"
+
+    @rpc
+    def started(self, token):
+        return token in HELD
+
+    @rpc
+    def finished(self, token):
+        return token in FINISHED
+
+    @rpc
+    def release(self, token):
+        released = HELD.setdefault(token, eventlet.event.Event())
+        if not released.ready():
+            released.send(True)
 
     @rpc(expected_exceptions=EXPECTED)
     def fail(self, code):

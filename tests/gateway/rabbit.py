@@ -43,16 +43,30 @@ def connections(vhost):
         return resp.json()
 
 
-def find_connection(vhost, user_provided_name, timeout=15):
-    """The broker's name of our connection (the stats DB lags a few seconds behind)."""
+def connection_key(conn):
+    """What tells one connection from another: the broker's name (peer address and port) can come
+    back after a reconnect, the pair with its opening time cannot."""
+    return conn["name"], conn.get("connected_at")
+
+
+def connection_info(vhost, user_provided_name, timeout=15, exclude=()):
+    """The management API's record of our connection (its stats DB lags a few seconds behind);
+    with `exclude` (connection_key values) wait for another one: the new connection after a cut."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for conn in connections(vhost):
+            if connection_key(conn) in exclude:
+                continue
             if conn.get("user_provided_name") == user_provided_name or \
                     conn.get("client_properties", {}).get("connection_name") == user_provided_name:
-                return conn["name"]
+                return conn
         time.sleep(0.5)
-    raise AssertionError(f"connection {user_provided_name} not found in vhost {vhost}")
+    raise AssertionError(f"connection {user_provided_name} (other than {list(exclude)}) not found in vhost {vhost}")
+
+
+def find_connection(vhost, user_provided_name, timeout=15):
+    """The broker's name of our connection."""
+    return connection_info(vhost, user_provided_name, timeout)["name"]
 
 
 def close_connection(name):

@@ -64,7 +64,12 @@ def test_gateway_recovers_after_its_connection_is_cut(live, vhost_with_echo, mon
     client, rpc = live
     monkeypatch.setattr(config.settings, "services", ["echo"])
     assert client.get("/readyz").status_code == 200
-    rabbit.close_connection(rabbit.find_connection(vhost_with_echo[0], rpc.connection_name))
+    old = rabbit.connection_info(vhost_with_echo[0], rpc.connection_name)
+    rabbit.close_connection(old["name"])
+    # Readiness only counts once the gateway is on a NEW connection: a /readyz answered over the
+    # old one, before the client noticed the cut, proves nothing about recovery.
+    new = rabbit.connection_info(vhost_with_echo[0], rpc.connection_name, exclude={rabbit.connection_key(old)})
+    assert rabbit.connection_key(new) != rabbit.connection_key(old)
     deadline = time.monotonic() + 15
     while client.get("/readyz").status_code != 200:
         assert time.monotonic() < deadline, "gateway did not recover within 15 s"

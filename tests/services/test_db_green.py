@@ -1,13 +1,21 @@
 """Proof that database work is cooperative under eventlet (ARCHITECTURE: "Eventlet is cooperative").
 
 A tiny nameko service using common.nameko_deps.DatabaseProvider on a throwaway PostgreSQL database
-gets 10 concurrent RPC calls, each running `SELECT pg_sleep(0.5)`, in one container (one process).
-With psycogreen (what common.db installs) the ten sleeps overlap, so the whole batch takes about
-0.5 s. Without it psycopg2 blocks the process inside C for every query: the sleeps run one after
-the other (5 s). The second test removes psycogreen's wait callback to show exactly that; it checks
-that the calls' intervals never overlap, a property of the ordering, not of the machine's speed.
+gets 10 concurrent RPC calls in one container (one process). Each call runs one SQL statement, a
+barrier: it counts its arrival and waits inside PostgreSQL until all 10 calls' statements have
+arrived, or until its own bound passes.
+
+With psycogreen (what common.db installs) a worker waiting on PostgreSQL yields to the others, so
+all 10 statements get in and every call sees the barrier complete before its own statement returns:
+a fact about ordering (all 10 were inside the database at one moment), whatever the machine's
+speed. The generous bound only turns a hang into a failure.
+
+Without psycogreen psycopg2 blocks the whole process inside C for each statement: no other worker
+can even send its statement, so each call waits out its (short) bound alone and their intervals
+never overlap. The second test removes psycogreen's wait callback to show exactly that.
 """
 import time
+import uuid
 
 import psycopg2.extensions
 from nameko.rpc import rpc
@@ -17,26 +25,59 @@ from sqlalchemy import text
 from common.nameko_deps import DatabaseProvider
 
 CALLS = 10
-SLEEP_S = 0.5
+GREEN_BOUND_S = 60.0   # only reached if the calls do not overlap: a hang becomes a failure
+BLOCKING_BOUND_S = 0.5  # each call gives up after this when it is alone (blocking case)
+
+# Count this statement's arrival on the batch's sequence (nextval is not transactional: every
+# session sees it at once), then wait (polling every 10 ms) until `want` statements have arrived
+# or `bound_s` passes. Returns whether all had arrived. A statement that sees all arrivals while it
+# is itself still running proves that all `want` were inside PostgreSQL at one moment (the last
+# one arrived before this one returned).
+BARRIER_FUNCTION = """
+CREATE OR REPLACE FUNCTION cchc_barrier(arrivals regclass, want int, bound_s float8) RETURNS boolean AS $$
+DECLARE
+    deadline timestamptz := clock_timestamp() + make_interval(secs => bound_s);
+    arrived bigint := nextval(arrivals);
+BEGIN
+    LOOP
+        EXECUTE format('SELECT last_value FROM %s', arrivals) INTO arrived;
+        IF arrived >= want THEN
+            RETURN true;
+        END IF;
+        IF clock_timestamp() >= deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.01);
+    END LOOP;
+END
+$$ LANGUAGE plpgsql
+"""
 
 
 def make_service(url):
-    class SleepyService:
-        name = "sleepy"
+    class BarrierService:
+        name = "barrier"
         db = DatabaseProvider(lambda: url)
 
         @rpc
-        def sleep(self):
+        def setup(self, arrivals):
+            with self.db.session() as session:
+                session.execute(text(BARRIER_FUNCTION))
+                session.execute(text(f'CREATE SEQUENCE "{arrivals}"'))
+
+        @rpc
+        def wait(self, arrivals, want, bound_s):
             with self.db.session() as session:
                 began = time.monotonic()
-                session.execute(text("SELECT pg_sleep(:s)"), {"s": SLEEP_S})
-                return [began, time.monotonic()]
+                complete = session.execute(text("SELECT cchc_barrier(:arrivals, :want, :bound_s)"),
+                                           {"arrivals": arrivals, "want": want, "bound_s": bound_s}).scalar()
+                return [began, time.monotonic(), complete]
 
-    return SleepyService
+    return BarrierService
 
 
 def run_batch(container_factory, rabbit_config, url, blocking=False):
-    """Start the service, fire CALLS calls at once; return (elapsed seconds, [(start, end)]).
+    """Start the service, fire CALLS barrier calls at once; return [(start, end, barrier complete)].
 
     `blocking` removes psycogreen's wait callback while the batch runs (restored afterwards), which
     is what plain psycopg2 does under eventlet.
@@ -46,23 +87,23 @@ def run_batch(container_factory, rabbit_config, url, blocking=False):
     container.start()  # creates the engine, which installs psycogreen (common.db)
     saved = psycopg2.extensions.get_wait_callback()
     assert saved is not None, "common.db should have installed psycogreen's wait callback"
+    arrivals = f"arrivals_{uuid.uuid4().hex}"
+    bound_s = BLOCKING_BOUND_S if blocking else GREEN_BOUND_S
     with ClusterRpcProxy(config) as cluster:
-        cluster.sleepy.sleep()  # warm up: the engine opens its first connection
+        cluster.barrier.setup(arrivals)  # also warms up: the engine opens its first connection
         if blocking:
             psycopg2.extensions.set_wait_callback(None)
         try:
-            began = time.monotonic()
-            pending = [cluster.sleepy.sleep.call_async() for _ in range(CALLS)]
-            intervals = [tuple(reply.result()) for reply in pending]
-            elapsed = time.monotonic() - began
+            pending = [cluster.barrier.wait.call_async(arrivals, CALLS, bound_s) for _ in range(CALLS)]
+            results = [tuple(reply.result()) for reply in pending]
         finally:
             psycopg2.extensions.set_wait_callback(saved)
-    return elapsed, intervals
+    return results
 
 
-def max_overlap(intervals):
-    """Largest number of queries running at the same moment."""
-    events = sorted([(end, -1) for _, end in intervals] + [(start, 1) for start, _ in intervals])
+def max_overlap(results):
+    """Largest number of statements running at the same moment (by the workers' own clock)."""
+    events = sorted([(end, -1) for _, end, _ in results] + [(start, 1) for start, _, _ in results])
     running = best = 0
     for _, delta in events:
         running += delta
@@ -70,17 +111,22 @@ def max_overlap(intervals):
     return best
 
 
-def test_ten_pg_sleeps_run_concurrently(container_factory, rabbit_config, pg_url):
-    elapsed, intervals = run_batch(container_factory, rabbit_config, pg_url)
-    print(f"\n{CALLS} concurrent pg_sleep({SLEEP_S}) calls, psycogreen: {elapsed:.2f} s, "
-          f"up to {max_overlap(intervals)} queries at once")
-    assert max_overlap(intervals) >= CALLS // 2
-    assert elapsed < 2.5  # one after the other they would need CALLS * SLEEP_S = 5 s
+def test_ten_queries_run_concurrently(container_factory, rabbit_config, pg_url):
+    results = run_batch(container_factory, rabbit_config, pg_url)
+    print(f"\n{CALLS} concurrent barrier calls, psycogreen: up to {max_overlap(results)} at once, "
+          f"{sum(r[2] for r in results)} saw the barrier complete")
+    # Every call's statement saw all CALLS statements running in PostgreSQL before it returned:
+    # the workers of one process were inside the database at the same moment.
+    assert [complete for _, _, complete in results] == [True] * CALLS
+    assert max_overlap(results) == CALLS
 
 
 def test_without_psycogreen_the_queries_run_one_at_a_time(container_factory, rabbit_config, pg_url):
-    elapsed, intervals = run_batch(container_factory, rabbit_config, pg_url, blocking=True)
-    print(f"\n{CALLS} concurrent pg_sleep({SLEEP_S}) calls, plain psycopg2: {elapsed:.2f} s, "
-          f"up to {max_overlap(intervals)} queries at once")
-    # Each query froze the whole process: never two at the same moment.
-    assert max_overlap(intervals) == 1
+    results = run_batch(container_factory, rabbit_config, pg_url, blocking=True)
+    print(f"\n{CALLS} concurrent barrier calls, plain psycopg2: up to {max_overlap(results)} at once, "
+          f"{sum(r[2] for r in results)} saw the barrier complete")
+    # Each statement froze the whole process: never two at the same moment. Each call waited out
+    # its bound alone (only the last one to arrive can find the count complete, after the others
+    # had left): they never all met.
+    assert sum(complete for _, _, complete in results) <= 1
+    assert max_overlap(results) == 1
