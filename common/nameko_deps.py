@@ -1,7 +1,5 @@
-"""Nameko dependency providers shared by the services.
+"""Nameko dependency providers shared by the services (the database is common/uow.py's StoreProvider).
 
-`DatabaseProvider` gives each worker a `Database` (engine shared per container); domain functions
-take a SQLAlchemy session and know nothing about nameko.
 `RequestContext` copies the gateway's request id into the log records of the worker.
 """
 import logging
@@ -9,31 +7,11 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import logs, metrics, nameko_patches
-from common.db import Database
 
 log = logging.getLogger(__name__)
 
 # A broker restart must not kill a busy service (see common/nameko_patches.py).
 nameko_patches.apply()
-
-
-class DatabaseProvider(DependencyProvider):
-    def __init__(self, url_factory, migrations_dir=None, on_start=None):
-        self.url_factory = url_factory
-        self.migrations_dir = migrations_dir
-        self.on_start = on_start
-        self.db = None
-
-    def setup(self):
-        service = self.container.service_name
-        self.db = Database(self.url_factory(), self.migrations_dir, self.on_start, lock_name=f"{service}-startup")
-
-    def stop(self):
-        if self.db:
-            self.db.dispose()
-
-    def get_dependency(self, worker_ctx):
-        return self.db
 
 
 class RequestContext(DependencyProvider):

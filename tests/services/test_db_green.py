@@ -1,6 +1,6 @@
 """Proof that database work is cooperative under eventlet (ARCHITECTURE: "Eventlet is cooperative").
 
-A tiny nameko service using common.nameko_deps.DatabaseProvider on a throwaway PostgreSQL database
+A tiny nameko service using common.uow.StoreProvider (what every service's `db` is) on a throwaway PostgreSQL database
 gets 10 concurrent RPC calls in one container (one process). Each call runs one SQL statement, a
 barrier: it counts its arrival and waits inside PostgreSQL until all 10 calls' statements have
 arrived, or until its own bound passes.
@@ -22,7 +22,8 @@ from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from common.nameko_deps import DatabaseProvider
+from common.uow import StoreProvider
+from services.awards.models import Outbox  # any service's outbox model: this one emits nothing
 
 CALLS = 10
 GREEN_BOUND_S = 60.0   # only reached if the calls do not overlap: a hang becomes a failure
@@ -57,7 +58,7 @@ $$ LANGUAGE plpgsql
 def make_service(url):
     class BarrierService:
         name = "barrier"
-        db = DatabaseProvider(lambda: url)
+        db = StoreProvider(lambda: url, None, Outbox)
 
         @rpc
         def setup(self, arrivals):
