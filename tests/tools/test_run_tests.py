@@ -96,3 +96,13 @@ def test_faults_only_without_any_fault_test_fails(tree, capsys):
     code, out = run(tree, capsys, "--faults-only")
     assert code == 1
     assert "no fault test found" in out
+
+
+def test_the_fault_marker_in_a_string_is_not_a_fault_test(tree, capsys):
+    """This very file writes `@pytest.mark.fault` inside strings: that must not make its layer
+    expect fault tests (whose phase would then collect nothing and fail)."""
+    tree("alpha/test_a.py", 'SOURCE = """\n@pytest.mark.fault\ndef test_x():\n    pass\n"""\n' + textwrap.dedent(PASSING))
+    code, out = run(tree, capsys)
+    assert code == 0, out
+    assert "alpha     fault" not in out
+    assert run_tests.has_fault_tests([__file__]) is False
