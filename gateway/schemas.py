@@ -213,6 +213,14 @@ class AnswersIn(In):
     prediction: int | None = Field(None, ge=0, description="Câu hỏi dự đoán: số nguyên ≥ 0")
 
 
+class SubmitIn(In):
+    # Missing means "what I autosaved" (SPEC 3): a submit never empties the sheet by leaving it out.
+    answers: dict[str, str] | None = Field(None, description="question_id → A, B, C hoặc D; bỏ trống: "
+                                                             "chấm các câu trả lời đã tự động lưu")
+    prediction: int | None = Field(None, ge=0, description="Câu hỏi dự đoán: số nguyên ≥ 0; bỏ trống: "
+                                                           "giữ số đã lưu")
+
+
 class SaveOut(Out):
     attempt_id: str
 

@@ -35,10 +35,10 @@ async def save_answers(body: schemas.AnswersIn, attempt_id: AttemptId,
 
 @router.post("/attempts/{attempt_id}/submit", status_code=202, response_model=schemas.SubmitOut,
              summary="Nộp bài (gửi lại nhiều lần vẫn chỉ một kết quả)")
-async def submit_attempt(body: schemas.AnswersIn, attempt_id: AttemptId,
+async def submit_attempt(body: schemas.SubmitIn, attempt_id: AttemptId,
                          actor: Contestant, rpc: Rpc):
-    # `prediction` may be missing: the quiz service then keeps the autosaved one. A submission is
-    # never refused for it (nothing submitted may be lost).
+    # `answers` or `prediction` may be missing: the quiz service then takes the autosaved ones. A
+    # submission is never refused for it (nothing submitted may be lost).
     return await rpc.call("quiz", "submit_attempt", actor, attempt_id, body.answers, body.prediction,
                           timeout=settings.rush_rpc_timeout_s)
 

@@ -451,6 +451,21 @@ def test_attempt_lifecycle(api, world, admin):
     assert wait_graded(api, me, attempt_id)["correct"] == 3
 
 
+def test_submit_without_answers_grades_the_autosaved_sheet(api, world):
+    """SPEC 3: a submit whose body carries no `answers` grades the autosave, end to end (gateway,
+    quiz, scoring); it never empties the sheet."""
+    person = api.new_contestant(world["units"]["A"])
+    me = person["headers"]
+    resp = api.start(me, world["contest"], 1)
+    assert resp.status_code == 201, resp.text
+    paper = resp.json()
+    assert api.save(me, paper["attempt_id"], sheet(paper, world["by_text"], 2), prediction=4).status_code == 200
+    resp = api.http.post(f"/attempts/{paper['attempt_id']}/submit", json={"prediction": 9}, headers=me)
+    assert resp.status_code == 202, resp.text
+    graded = wait_graded(api, me, paper["attempt_id"])
+    assert (graded["correct"], graded["total"]) == (2, 3), graded
+
+
 def test_options_are_shuffled_across_attempts(api, world):
     orders = {}  # question id -> set of option orders seen
     for _ in range(4):

@@ -182,6 +182,14 @@ def test_submit_without_prediction_is_still_passed_on(client, fake):
     assert fake.last("quiz.submit_attempt")["args"][1:] == ("a-1", {"q1": "A"}, None)
 
 
+def test_submit_without_answers_asks_for_the_autosaved_sheet(client, fake):
+    """No `answers` in the body is passed on as None (the autosaved sheet), never as an empty one."""
+    fake.answers["quiz.submit_attempt"] = {"attempt_id": "a-1", "status": "submitted"}
+    resp = client.post("/api/v1/attempts/a-1/submit", json={"prediction": 50}, headers=bearer("contestant"))
+    assert resp.status_code == 202
+    assert fake.last("quiz.submit_attempt")["args"][1:] == ("a-1", None, 50)
+
+
 def test_negative_prediction_is_422(client, fake):
     resp = client.put("/api/v1/attempts/a-1/answers", json={"answers": {}, "prediction": -1},
                       headers=bearer("contestant"))

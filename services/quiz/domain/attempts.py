@@ -286,6 +286,8 @@ def submit_attempt(uow, actor, attempt_id, answers, prediction=None):
     session = uow.session
     attempt, user = _load_own_with_user(session, actor, attempt_id)
     clean = _check_answers(attempt, answers, prediction)
+    if answers is None:  # no `answers` at all: the sheet autosaved so far (SPEC 3); `{}` is an empty one
+        clean = dict(attempt.answers or {})
     status, auto = attempt.status, attempt.auto_submitted
     if attempt.status == "in_progress":
         now = utcnow()

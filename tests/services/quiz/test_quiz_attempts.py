@@ -204,6 +204,28 @@ def test_resume_save_and_submit(db, contest, contestant):
         db.read(attempts.resume_attempt, contestant, paper["attempt_id"])
 
 
+def test_submit_without_answers_grades_the_autosaved_sheet(db, contest, contestant):
+    """SPEC 3: a submit whose body carries no `answers` grades what was autosaved, never an empty
+    sheet; an explicit empty sheet is still an empty sheet."""
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
+    qids = [q["id"] for q in paper["questions"]]
+    saved = {qid: "B" for qid in qids[:5]}
+    db.run(attempts.save_answers, contestant, paper["attempt_id"], saved, 40)
+    out = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], None, 50)
+    assert out["status"] == "submitted" and out["deadline_passed"] is False
+    (event,) = outbox_rows(db, "attempt_submitted")
+    assert event.payload["answers"] == saved and event.payload["prediction"] == 50
+
+    second = db.run(attempts.start_attempt, contestant, contest, 1)
+    db.run(attempts.save_answers, contestant, second["attempt_id"], {second["questions"][0]["id"]: "A"})
+    db.run(attempts.submit_attempt, contestant, second["attempt_id"], {}, None)
+    last = [e for e in outbox_rows(db, "attempt_submitted") if e.payload["attempt_id"] == second["attempt_id"]]
+    assert last[0].payload["answers"] == {}
+    with pytest.raises(Invalid) as exc:
+        db.run(attempts.submit_attempt, contestant, second["attempt_id"], None, -1)
+    assert exc.value.code == "invalid_prediction"
+
+
 def test_late_submit_grades_the_autosaved_answers(db, contest, contestant):
     paper = db.run(attempts.start_attempt, contestant, contest, 1)
     qids = [q["id"] for q in paper["questions"]]
