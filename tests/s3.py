@@ -44,38 +44,33 @@ def wait_http(url, timeout_s=30.0):
             time.sleep(0.2)
 
 
-def start_moto(port=None, log_file=None):
-    """Start `moto_server` on 127.0.0.1:<port>; returns (Popen, "127.0.0.1:<port>")."""
-    port = port or free_port()
+def _start(command, port, log_file, **popen):
+    """Start `command` (listening on 127.0.0.1:<port>) and wait until it answers HTTP; returns
+    (Popen, "127.0.0.1:<port>"). A server that never answers is killed, not left behind."""
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [os.path.join(BIN_DIR, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **MOTO_ENV},
-    )
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
     try:
         wait_http(f"http://127.0.0.1:{port}/")
     except Exception:
         proc.kill()
         raise
     return proc, f"127.0.0.1:{port}"
+
+
+def start_moto(port=None, log_file=None):
+    """Start `moto_server` on 127.0.0.1:<port>; returns (Popen, "127.0.0.1:<port>")."""
+    port = port or free_port()
+    return _start([os.path.join(BIN_DIR, "moto_server"), "-H", "127.0.0.1", "-p", str(port)], port, log_file,
+                  env={**os.environ, **MOTO_ENV})
 
 
 def start_verifier(upstream, port=None, log_file=None, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
                    region=REGION):
     """Start tests/s3verify.py on 127.0.0.1:<port> in front of `upstream`; returns (Popen, "127.0.0.1:<port>")."""
     port = port or free_port()
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.s3verify", "--port", str(port), "--upstream", upstream,
-         "--access-key", access_key, "--secret-key", secret_key, "--region", region],
-        stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT},
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/")
-    except Exception:
-        proc.kill()
-        raise
-    return proc, f"127.0.0.1:{port}"
+    return _start([sys.executable, "-m", "tests.s3verify", "--port", str(port), "--upstream", upstream,
+                   "--access-key", access_key, "--secret-key", secret_key, "--region", region],
+                  port, log_file, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
 
 
 class Store:

@@ -7,6 +7,7 @@ import pytest
 from nameko.constants import AMQP_URI_CONFIG_KEY
 
 from common.backpressure import Backpressure, CallRate, Pressure, QueueDepth
+from tests.fakes import Clock, Queue
 
 
 @pytest.fixture
@@ -20,22 +21,6 @@ def fill(amqp_uri, queue, n):
         producer = conn.Producer()
         for i in range(n):
             producer.publish({"i": i}, routing_key=queue, declare=[q])
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-class Queue:
-    def __init__(self, waiting=0):
-        self.waiting = waiting
-
-    def ready(self):
-        return self.waiting
 
 
 def test_counts_the_messages_waiting_and_caches_the_reading(amqp_uri):

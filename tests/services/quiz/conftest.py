@@ -17,6 +17,7 @@ from common.uow import Store
 from services.quiz import config
 from services.quiz.domain import accounts, contests, questions, units
 from services.quiz.models import Attempt, AuditEntry, Outbox
+from tests.fakes import Clock, Queue
 
 ORG = {"id": "org-test", "role": "organizer", "unit_code": None}
 DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "data")
@@ -122,26 +123,6 @@ def audit(db, action=None):
         if action:
             query = query.where(AuditEntry.action == action)
         return s.scalars(query).all()
-
-
-class Queue:
-    """Stands in for the depth of rpc-quiz (common.backpressure.QueueDepth): `waiting` requests."""
-
-    def __init__(self, waiting=0):
-        self.waiting = waiting
-
-    def ready(self):
-        return self.waiting
-
-
-class Clock:
-    """A monotonic clock that moves only when a test says so."""
-
-    def __init__(self, now=1000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 def pressure(threshold=None):
