@@ -25,7 +25,7 @@ from nameko.events import EventDispatcher
 from sqlalchemy import JSON, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from common import nameko_patches
+from common import nameko_patches, prod_secrets
 from common.db import Database
 from common.outbox import EventOutbox
 from common.time import utcnow
@@ -224,9 +224,12 @@ class StoreProvider(EventDispatcher):
         self.database = self.outbox = None
 
     def setup(self):
-        super().setup()
         service = self.container.service_name
-        self.database = Database(self.url_factory(), self.migrations_dir, self.on_start,
+        url = self.url_factory()
+        # Before anything connects: a production start with a published password stops here.
+        prod_secrets.check_service(service, self.container.config.get("AMQP_URI"), url)
+        super().setup()
+        self.database = Database(url, self.migrations_dir, self.on_start,
                                  lock_name=f"{service}-startup")
         self.outbox = EventOutbox(self.outbox_model)
 

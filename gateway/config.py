@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from common import prod_secrets
 from common.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class Settings(ServiceSettings):
 
     # The broker the services listen on (the path is the vhost).
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
-    # "production" refuses the built-in JWT secret.
+    # "production" refuses known or weak secrets (common/prod_secrets.py).
     app_env: str = "local"
     # rpc_timeout_s (ServiceSettings, RPC_TIMEOUT_S): seconds a call to a service may take before the
     # gateway answers 503; also the call's message expiration.
@@ -87,8 +88,18 @@ settings = Settings()
 
 
 def check_secrets():
-    """Refuse the dev JWT secret in production; warn about it anywhere else."""
-    if settings.jwt_secret == DEV_JWT_SECRET:
-        if settings.app_env == "production":
+    """Production refuses a JWT secret anyone knows or could guess (the built-in one, .env.example's,
+    anything under 32 bytes) and broker credentials from .env.example; elsewhere the built-in secret
+    is used with a warning (`make run` needs no configuration)."""
+    if settings.app_env == "production":
+        bad = prod_secrets.problems(secrets=[("JWT_SECRET", settings.jwt_secret)],
+                                    urls=[("AMQP_URI", settings.amqp_uri), ("RABBIT_API_URL", settings.rabbit_api_url)])
+        if len(settings.jwt_secret.encode()) < prod_secrets.MIN_JWT_SECRET_BYTES and "JWT_SECRET" not in bad:
+            bad.insert(0, f"JWT_SECRET (under {prod_secrets.MIN_JWT_SECRET_BYTES} bytes)")
+        if settings.jwt_secret == DEV_JWT_SECRET:
             raise RuntimeError("JWT_SECRET must be set when APP_ENV=production")
+        if bad:
+            raise RuntimeError("APP_ENV=production refuses the gateway's secrets: " + ", ".join(bad)
+                               + " (a value from .env.example, a built-in default, or too weak; set your own)")
+    elif settings.jwt_secret == DEV_JWT_SECRET:
         log.warning("JWT_SECRET is not set: using the built-in development secret (never in production)")

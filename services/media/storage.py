@@ -16,6 +16,7 @@ from minio.error import S3Error
 from minio.helpers import md5sum_hash
 from nameko.extensions import DependencyProvider
 
+from common import prod_secrets
 from services.media import config
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,8 @@ class ObjectStorage(DependencyProvider):
         self.store = None
 
     def setup(self):
+        prod_secrets.refuse_in_production("the object store's secret key", prod_secrets.problems(
+            secrets=[("S3_SECRET_KEY", config.settings.s3_secret_key)]))
         self.store = self.factory()
 
     def start(self):

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from common import prod_secrets
 from common.auth import STAFF_ROLES, require
 from common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from common.time import utcnow
@@ -194,6 +195,27 @@ def prune_login_failures(uow, now=None):
     return uow.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff)).rowcount
 
 
+def _refuse_weak_bootstrap_password(username, password):
+    """Production: the first organizer's password passes the rules every password does, and is no
+    value anyone can read (.env.example's, admin, its own username). Checked on every start, also
+    when the account exists, so that a weak value in the environment is noticed and changed."""
+    weak = [f"BOOTSTRAP_ADMIN_PASSWORD: {why}" for why, bad in (
+        ("fails the password rules", not _password_ok(password)),
+        ("the same as the username", password.strip().lower() == username.strip().lower()),
+        ("a published value (.env.example or a built-in default)", prod_secrets.known_secret(password)),
+    ) if bad]
+    if weak:
+        raise RuntimeError("APP_ENV=production refuses " + "; ".join(weak))
+
+
+def _password_ok(password):
+    try:
+        _password({"password": password})
+    except Invalid:
+        return False
+    return True
+
+
 def bootstrap_admin(uow):
     """Create the first organizer from BOOTSTRAP_ADMIN_* (admin/admin outside production)."""
     settings = config.current()
@@ -203,6 +225,8 @@ def bootstrap_admin(uow):
             raise RuntimeError("APP_ENV=production: set BOOTSTRAP_ADMIN_USERNAME and BOOTSTRAP_ADMIN_PASSWORD")
         log.warning("BOOTSTRAP_ADMIN_USERNAME/PASSWORD not set: using admin/admin (never in production)")
         username, password = username or "admin", password or "admin"
+    if settings.app_env == "production":
+        _refuse_weak_bootstrap_password(username, password)
     if uow.session.scalar(select(User.id).where(User.username == username.lower())):
         return None
     return create_staff(uow, None, {"username": username, "password": password, "role": "organizer",
