@@ -21,7 +21,7 @@ Rpc = Annotated[RpcClient, Depends(get_rpc)]
 def client_ip(request: Request) -> str | None:
     """The caller's address, for quiz's login throttling.
 
-    Behind a reverse proxy run uvicorn with --proxy-headers / FORWARDED_ALLOW_IPS so this is the
-    real client and not the proxy.
+    uvicorn's proxy-headers middleware has already replaced it with X-Forwarded-For's client when, and
+    only when, the connection came from a trusted proxy (FORWARDED_ALLOW_IPS, docker-compose.yml).
     """
     return request.client.host if request.client else None

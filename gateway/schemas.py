@@ -100,6 +100,15 @@ class StaffIn(In):
     unit_code: str | None = Field(None, max_length=50)
 
 
+class UnlockIn(In):
+    reason: str | None = Field(None, max_length=500, description="Lý do mở khóa (ghi vào nhật ký)")
+
+
+class UnlockOut(Out):
+    id: str
+    cleared: int = Field(description="Số lần đăng nhập sai đã xóa")
+
+
 class StaffOut(Out):
     id: str
     username: str

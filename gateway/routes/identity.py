@@ -65,3 +65,10 @@ async def me(actor: Actor, rpc: Rpc):
              summary="Tạo tài khoản cán bộ (Ban Tổ chức)")
 async def create_staff(body: schemas.StaffIn, actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "create_staff", actor, body.model_dump(mode="json"))
+
+
+@router.post("/admin/accounts/{user_id}/unlock", response_model=schemas.UnlockOut,
+             summary="Mở khóa đăng nhập của một tài khoản (Ban Tổ chức)")
+async def unlock_account(user_id: str, actor: Organizer, rpc: Rpc, body: schemas.UnlockIn | None = None):
+    """Clears the account's failed logins from every address; recorded in the audit log."""
+    return await rpc.call("quiz", "unlock_account", actor, user_id, body.reason if body else None)

@@ -87,7 +87,8 @@ class JuryMember(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, counted per `key` ('acct:<login>' or 'ip:<address>') over a window."""
+    """One failed login, counted per `key` ('acct:user:<id>@<address>' or,
+    for a name that finds nobody, 'acct:<name>@<address>'; and 'ip:<address>') over a window."""
 
     __tablename__ = "login_failures"
 

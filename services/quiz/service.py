@@ -44,6 +44,10 @@ class QuizService:
     def create_staff(self, actor, data):
         return self.db.run(accounts.create_staff, actor, data)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def unlock_account(self, actor, user_id, reason=None):
+        return self.db.run(accounts.unlock_account, actor, user_id, reason)
+
     # units
     @rpc(expected_exceptions=EXPECTED)
     def import_units(self, actor, file):

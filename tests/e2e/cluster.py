@@ -168,7 +168,11 @@ class Cluster:
         env.pop("DATABASE_URL", None)
         for svc, (_name, url) in self.databases.items():
             env[f"{svc.upper()}_DATABASE_URL"] = url
-        if service != "gateway":
+        if service == "gateway":
+            # The proxy the gateway trusts for X-Forwarded-For (uvicorn's own default, set so that an
+            # outside value cannot change what tests/security/test_login_throttle.py checks).
+            env["FORWARDED_ALLOW_IPS"] = "127.0.0.1,::1"
+        else:
             port = self.metrics_ports.get((service, n)) or s3.free_port()
             self.metrics_ports[(service, n)] = port
             env["METRICS_PORT"] = str(port)

@@ -40,6 +40,7 @@ MATRIX = {
     ("POST", "/api/v1/contestants"): PUBLIC,
     ("GET", "/api/v1/me"): ANY,
     ("POST", "/api/v1/admin/staff"): ORG,
+    ("POST", "/api/v1/admin/accounts/{user_id}/unlock"): ORG,
     # contests, units, questions
     ("GET", "/api/v1/contests"): PUBLIC,
     ("GET", "/api/v1/contests/{contest}"): PUBLIC,
@@ -90,7 +91,8 @@ MATRIX = {
 
 # Made-up values: nothing of these exists, so an allowed call finds nothing to change.
 PATH_VALUES = {"contest": "khong-ton-tai-sec", "n": "1", "attempt_id": str(uuid.uuid4()),
-               "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1"}
+               "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1",
+               "user_id": str(uuid.uuid4())}
 
 
 def _routes(routes):

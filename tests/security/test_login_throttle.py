@@ -101,3 +101,57 @@ def test_password_spraying_from_one_address_is_throttled(api, other_address, use
     # ...while the same account still logs in from every other address.
     resp = api.token(contestant["username"], contestant["password"])
     assert resp.status_code == 200, resp.text
+
+
+def test_hammering_from_one_address_does_not_lock_the_owner_out(api, other_address, users, unit_code, secrets):
+    # Anyone could otherwise lock the organizer out forever: five wrong passwords every 15 minutes.
+    username, password = new_staff(api, users, unit_code, secrets)
+    for i in range(MAX_PER_ACCOUNT):
+        assert other_address.token(username, f"sai-{i}").status_code == 401
+    resp = other_address.token(username, password)
+    assert resp.status_code == 429 and resp.json()["code"] == "too_many_attempts", resp.text
+    # The owner, from their own address, logs in.
+    resp = api.token(username, password)
+    assert resp.status_code == 200, resp.text
+    # Still locked from the hammering address until an organizer unlocks the account.
+    assert other_address.token(username, password).status_code == 429
+    me = api.me({"Authorization": f"Bearer {resp.json()['access_token']}"}).json()
+    resp = api.http.post(f"/admin/accounts/{me['id']}/unlock", headers=users["organizer"]["headers"],
+                         json={"reason": "Chủ tài khoản gọi điện xác nhận"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {"id": me["id"], "cleared": MAX_PER_ACCOUNT}
+    resp = other_address.token(username, password)
+    assert resp.status_code == 200, resp.text
+
+
+def test_unlock_needs_an_organizer_and_an_existing_account(api, users):
+    contestant = users["contestant"]
+    resp = api.http.post(f"/admin/accounts/{contestant['id']}/unlock", headers=users["monitor"]["headers"])
+    assert resp.status_code == 403, resp.text
+    resp = api.http.post("/admin/accounts/khong-ton-tai/unlock", headers=users["organizer"]["headers"])
+    assert resp.status_code == 404 and resp.json()["code"] == "user_not_found", resp.text
+
+
+def test_forwarded_for_counts_only_from_the_trusted_proxy(api, other_address, users, unit_code, secrets):
+    """FORWARDED_ALLOW_IPS (127.0.0.1 here) is the proxy: its X-Forwarded-For is the client; anyone
+    else's header is ignored, so an attacker cannot pick a fresh address for each guess."""
+    username, password = new_staff(api, users, unit_code, secrets)
+    for i in range(MAX_PER_ACCOUNT):
+        resp = other_address.http.post("/auth/token", json={"username": username, "password": f"sai-{i}"},
+                                       headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+        assert resp.status_code == 401, resp.text
+    resp = other_address.http.post("/auth/token", json={"username": username, "password": password},
+                                   headers={"X-Forwarded-For": "198.51.100.200"})
+    assert resp.status_code == 429, resp.text
+    # Through the trusted proxy: one client hammers, another client behind the same proxy logs in.
+    victim, victim_password = new_staff(api, users, unit_code, secrets)
+    for i in range(MAX_PER_ACCOUNT):
+        resp = api.http.post("/auth/token", json={"username": victim, "password": f"sai-{i}"},
+                             headers={"X-Forwarded-For": "203.0.113.7"})
+        assert resp.status_code == 401, resp.text
+    resp = api.http.post("/auth/token", json={"username": victim, "password": victim_password},
+                         headers={"X-Forwarded-For": "203.0.113.7"})
+    assert resp.status_code == 429, resp.text
+    resp = api.http.post("/auth/token", json={"username": victim, "password": victim_password},
+                         headers={"X-Forwarded-For": "203.0.113.8"})
+    assert resp.status_code == 200, resp.text

@@ -164,29 +164,64 @@ def _failures(session, key, since):
                           .where(LoginFailure.key == key, LoginFailure.at >= since))
 
 
+def _account_key(user, login):
+    return f"user:{user.id}" if user is not None else login
+
+
+def _pair_prefix(account):
+    """Key prefix of one account's failures from every address (an unlock clears them all)."""
+    return f"acct:{account[:80]}@"
+
+
 def authenticate(uow, username, password, source_ip):
-    """Check credentials. Failed logins are counted (and committed even though we raise)."""
+    """Check credentials. Failed logins are counted (and committed even though we raise).
+
+    Failures are counted per account *and* address: hammering an account from one address locks
+    that address out of it, never its owner logging in from elsewhere (five wrong passwords for
+    `admin` from anywhere would otherwise lock the organizer out, again and again). Failures per
+    address over every account stop password spraying. The address is the gateway's client address
+    (a proxy's header counts only when the proxy is trusted: FORWARDED_ALLOW_IPS).
+    """
     session, limits = uow.session, config.current()
     now = utcnow()
     since = now - dt.timedelta(seconds=limits.login_window_s)
     login = _login_key(username or "")
-    acct_key, ip_key = f"acct:{login}"[:128], f"ip:{source_ip or '-'}"[:128]
-    if (_failures(session, acct_key, since) >= limits.login_max_failures_per_account
+    # Looked up before the counters (a cheap query, no hash): an account is counted as one whether
+    # it is named by its phone or its CCCD; a name that finds nobody is counted by that name.
+    user = _find_login(session, login) if login else None
+    address = (source_ip or "-")[:45]
+    pair_key, ip_key = _pair_prefix(_account_key(user, login)) + address, f"ip:{address}"
+    if (_failures(session, pair_key, since) >= limits.login_max_failures_per_account
             or _failures(session, ip_key, since) >= limits.login_max_failures_per_ip):
         raise err(RateLimited, "too_many_attempts")
-    user = _find_login(session, login) if login else None
     password = password if isinstance(password, str) else ""
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
     if user is None or not ok:
-        session.add_all([LoginFailure(key=acct_key, at=now), LoginFailure(key=ip_key, at=now)])
+        session.add_all([LoginFailure(key=pair_key, at=now), LoginFailure(key=ip_key, at=now)])
         # Commit before raising: the caller's transaction rolls back on the exception, and the
         # failure must still count.
         session.commit()
         raise err(Unauthorized, "invalid_credentials")
-    # A success clears the account's counter; successes are never counted (a whole agency may
-    # share one address).
-    session.execute(delete(LoginFailure).where(LoginFailure.key == acct_key))
+    # A success clears this address's failures on the account (the user's own typos); successes
+    # are never counted (a whole agency may share one address). Another address's count stays.
+    session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key))
     return user_out(user)
+
+
+def unlock_account(uow, actor, user_id, reason=None):
+    """An organizer clears an account's failed logins from every address (a user locked out at
+    their agency's shared address, say); recorded in the audit log."""
+    require(actor, "organizer")
+    session = uow.session
+    user = session.get(User, str(user_id)) if user_id else None
+    if user is None:
+        raise err(NotFound, "user_not_found")
+    prefix = _pair_prefix(_account_key(user, None))
+    cleared = session.execute(delete(LoginFailure).where(
+        LoginFailure.key.startswith(prefix, autoescape=True))).rowcount
+    uow.record(actor, "account.unlock", f"user:{user.id}", {"failed_logins": cleared}, {"failed_logins": 0},
+               nfc(reason) or None)
+    return {"id": user.id, "cleared": cleared}
 
 
 def prune_login_failures(uow, now=None):

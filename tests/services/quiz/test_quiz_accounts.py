@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from services.quiz.domain import accounts, contests
-from services.quiz.models import LoginFailure, User
+from services.quiz.models import AuditEntry, LoginFailure, User
 from tests.services.quiz.conftest import ORG, make_contest, register
 
 BASE = {"full_name": "Trần Thị Bình", "id_number": "046123456789", "phone": "+84 912 345 678",
@@ -116,7 +116,7 @@ def test_authenticate_by_username_phone_or_cccd(with_units):
         db.run(accounts.authenticate, None, 12345, None)
 
 
-def test_throttle_per_account_and_success_clears(with_units, monkeypatch):
+def test_throttle_per_account_and_address_and_success_clears(with_units, monkeypatch):
     db = with_units
     db.run(accounts.register_contestant, BASE)
     for _ in range(4):
@@ -128,17 +128,55 @@ def test_throttle_per_account_and_success_clears(with_units, monkeypatch):
         with pytest.raises(Unauthorized):
             db.run(accounts.authenticate, "0912 345 678", "wrong-pw", "10.0.0.2")
     with pytest.raises(RateLimited) as exc:
-        db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")  # even the right password
+        db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.2")  # even the right password
     assert exc.value.code == "too_many_attempts"
-    # Another account from the same addresses is not blocked.
-    other = register(db)
-    assert db.run(accounts.authenticate, "046123456789", "matkhau1", "10.0.0.2")
+    # The same account by its CCCD from the hammering address: still locked (one account, any name).
+    with pytest.raises(RateLimited):
+        db.run(accounts.authenticate, "046123456789", "matkhau1", "10.0.0.2")
+    # The owner from another address is not locked out by whoever hammers from 10.0.0.2.
+    assert db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")["role"] == "contestant"
+    # ... and that success does not reopen the hammering address.
+    with pytest.raises(RateLimited):
+        db.run(accounts.authenticate, "0912345678", "wrong-pw", "10.0.0.2")
+    # Another account from the same address is not blocked.
+    other = register(db, phone="0977123123")
+    assert db.run(accounts.authenticate, "0977123123", "matkhau1", "10.0.0.2")
     assert db.read(accounts.get_user, other["id"])["role"] == "contestant"
     # Failures age out of the window.
     with db.session() as s:
         for row in s.scalars(select(LoginFailure)):
             row.at = row.at - dt.timedelta(hours=1)
-    assert db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.3")
+    assert db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.2")
+
+
+def test_organizer_unlocks_an_account_with_an_audit_record(with_units):
+    db = with_units
+    user = db.run(accounts.register_contestant, BASE)
+    for address in ("10.0.0.5", "10.0.0.6"):
+        for _ in range(5):
+            with pytest.raises(Unauthorized):
+                db.run(accounts.authenticate, "0912345678", "wrong-pw", address)
+    # Failures on another account stay.
+    for _ in range(5):
+        with pytest.raises(Unauthorized):
+            db.run(accounts.authenticate, "ai_do_khac", "wrong-pw", "10.0.0.5")
+    with pytest.raises(RateLimited):
+        db.run(accounts.authenticate, "0912345678", "matkhau1", "10.0.0.5")
+    with pytest.raises(Forbidden):
+        db.run(accounts.unlock_account, {"id": "e", "role": "expert"}, user["id"])
+    with pytest.raises(NotFound):
+        db.run(accounts.unlock_account, ORG, "khong-co")
+    out = db.run(accounts.unlock_account, ORG, user["id"], "Người dùng gọi điện xác nhận")
+    assert out == {"id": user["id"], "cleared": 10}
+    for address in ("10.0.0.5", "10.0.0.6"):
+        assert db.run(accounts.authenticate, "0912345678", "matkhau1", address)["role"] == "contestant"
+    with pytest.raises(RateLimited):
+        db.run(accounts.authenticate, "ai_do_khac", "wrong-pw", "10.0.0.5")
+    with db.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "account.unlock")).one()
+        assert (entry.target, entry.actor_id, entry.reason) == (f"user:{user['id']}", "org-test",
+                                                                 "Người dùng gọi điện xác nhận")
+        assert (entry.before, entry.after) == ({"failed_logins": 10}, {"failed_logins": 0})
 
 
 def test_throttle_per_source_address(with_units, monkeypatch):
