@@ -13,6 +13,17 @@
     P.showError(P.$("[data-form-error]"), { detail: "Tài khoản đang đăng nhập không có quyền xem trang này. Vui lòng đăng nhập bằng tài khoản phù hợp." });
   }
 
+  // `next` as the browser reads it: "/\example.org" or "/\t/example.org" start with one slash yet
+  // lead to another site. Only an address of this origin is followed, and as the absolute URL the
+  // browser parsed: its bare path could itself start with "//" ("/.//example.org").
+  function sameOrigin(next) {
+    if (!next) return null;
+    var url;
+    try { url = new URL(next, location.origin); } catch (e) { return null; }
+    if (url.origin !== location.origin || (url.protocol !== "http:" && url.protocol !== "https:")) return null;
+    return url.href;
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var username = form.elements.username.value.trim(), password = form.elements.password.value;
@@ -23,9 +34,7 @@
     P.api("/auth/token", { body: { username: username, password: password }, auth: false }).then(function (out) {
       P.Auth.set(out.access_token, out.role);
       return P.api("/me").then(function (me) { P.Auth.setName(me.full_name); }, function () {}).then(function () {
-        var next = params.get("next");
-        // Only a path on this site (never an outside address) is followed after login.
-        location.href = next && next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : (HOME[out.role] || "/");
+        location.href = sameOrigin(params.get("next")) || HOME[out.role] || "/";
       });
     }).catch(function (err) {
       P.showError(P.$("[data-form-error]"), err);
