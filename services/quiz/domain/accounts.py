@@ -71,12 +71,15 @@ def register_contestant(uow, data):
         except ValueError:
             raise err(Invalid, "invalid_input", "Ngày sinh không hợp lệ (định dạng YYYY-MM-DD).")
     _unit_exists(session, unit_code)
-    if is_excluded(session, id_number):
-        raise err(Forbidden, "excluded")
+    # 409 before 403 (API.md's order): were exclusion checked first, a CCCD sent with a phone that
+    # is already taken would answer 403 `excluded` for a staff member and 409 for anyone else, telling
+    # who sits on the jury without registering anybody.
     taken = select(User.id).where(
         User.kind == "contestant", or_(User.id_number == id_number, User.phone == phone))
     if session.scalar(taken.limit(1)):
         raise err(Conflict, "already_registered")
+    if is_excluded(session, id_number):
+        raise err(Forbidden, "excluded")
     user = User(kind="contestant", role="contestant", full_name=full_name, id_number=id_number,
                 phone=phone, unit_code=unit_code, position=position, email=email,
                 date_of_birth=date_of_birth, password_hash=hash_password(password))

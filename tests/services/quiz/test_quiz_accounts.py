@@ -77,6 +77,24 @@ def test_excluded_by_contest_list_or_staff_cccd(with_units):
     assert exc.value.code == "excluded"
 
 
+def test_a_taken_phone_answers_409_whoever_the_cccd_is(with_units):
+    """No free oracle for who is staff or listed: a CCCD sent with a phone already registered answers
+    409 `already_registered` as for any CCCD, and registers nobody."""
+    db = with_units
+    make_contest(db)
+    db.run(accounts.register_contestant, BASE)
+    db.run(accounts.create_staff, ORG, {"username": "giamkhao2", "password": "secret12", "role": "judge",
+                                         "full_name": "Lê Văn Cường", "id_number": "046000000778",
+                                         "unit_code": "SNV"})
+    db.run(contests.add_exclusions, ORG, "t-2026", ["046000000779"])
+    for cccd in ("046000000778", "046000000779", "046000000780"):  # staff, listed, nobody
+        with pytest.raises(Conflict) as exc:
+            db.run(accounts.register_contestant, dict(BASE, id_number=cccd))  # BASE's phone: taken
+        assert exc.value.code == "already_registered", cccd
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.kind == "contestant")) == 1
+
+
 def test_create_staff_rules(with_units):
     db = with_units
     staff = {"username": "ChuyenVien1", "password": "secret12", "role": "expert",
