@@ -5,6 +5,7 @@ import os
 import re
 
 from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 from common import contest_code
@@ -93,3 +94,37 @@ async def embed(request: Request):
     # X-Frame-Options (its frame-ancestors is not 'self').
     response.headers["content-security-policy"] = config.content_security_policy(config.settings.portal_embed_ancestors)
     return response
+
+
+ICONS_DIR = os.path.join(os.path.dirname(__file__), "static", "icons")
+# A day: the icons change with a release, not during a contest.
+_ICON_CACHE = {"cache-control": "public, max-age=86400"}
+
+# The web app manifest: what a phone shows when the portal is added to its home screen.
+MANIFEST = {
+    "name": "Hội thi trực tuyến tìm hiểu công tác cải cách hành chính",
+    "short_name": "Hội thi CCHC",
+    "description": "Hội thi trực tuyến tìm hiểu công tác cải cách hành chính tỉnh Thừa Thiên Huế",
+    "lang": "vi",
+    "dir": "ltr",
+    "start_url": "/",
+    "scope": "/",
+    "display": "standalone",
+    "background_color": "#f6f5f2",
+    "theme_color": "#b3261e",
+    "icons": [
+        {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+        {"src": "/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+    ],
+}
+
+
+@router.get("/favicon.ico")
+async def favicon():
+    """Browsers ask for it on every page, linked or not: without it every page logged a 404."""
+    return FileResponse(os.path.join(ICONS_DIR, "favicon.ico"), media_type="image/x-icon", headers=_ICON_CACHE)
+
+
+@router.get("/manifest.webmanifest")
+async def manifest():
+    return JSONResponse(MANIFEST, media_type="application/manifest+json", headers=_ICON_CACHE)
