@@ -129,6 +129,8 @@ class ContestSettings(In):
     prediction_target: Literal["submitted_attempts", "perfect_attempts"] | None = None
     one_weekly_prize_per_person: bool | None = None
     collective_weights: CollectiveWeights | None = None
+    # SPEC 2: "roster" = while the contest is open, only CCCDs on their unit's roster register.
+    registration: Literal["open", "roster"] | None = None
 
 
 class ContestIn(In):
@@ -158,6 +160,9 @@ class UnitOut(Out):
     kind: str | None
     parent_code: str | None
     headcount: int | None
+    # The imported figure, and the roster's size when the unit uploaded one (then the headcount).
+    declared_headcount: int | None = None
+    roster_size: int | None = None
 
 
 class RowError(Out):
@@ -168,6 +173,15 @@ class RowError(Out):
 class UnitImportOut(Out):
     created: int
     updated: int
+    errors: list[RowError]
+
+
+class RosterOut(Out):
+    unit_code: str
+    added: int
+    updated: int
+    removed: int
+    headcount: int
     errors: list[RowError]
 
 
