@@ -272,6 +272,11 @@ class LeaderboardOut(Out):
     rows: list[LeaderboardRow]
 
 
+class UnitFlag(Out):
+    code: Literal["no_headcount", "over_headcount"]
+    message: str
+
+
 class UnitStatsOut(Out):
     unit_code: str
     headcount: int | None
@@ -279,6 +284,9 @@ class UnitStatsOut(Out):
     participation: float | None
     quality: float | None
     zero_results: int
+    # Why the participation rate is not what it seems (SPEC 4): no headcount, or more participants
+    # than headcount (the rate capped at 100%); empty when the figures agree.
+    flags: list[UnitFlag] = []
 
 
 # ---- operations ----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import random
 import pytest
 
 from tests.e2e.cluster import REGISTRATION_MAX_PER_ADDRESS
-from tests.e2e.quizclient import Client, Ids, csv_bytes, make_bank, open_rounds, tag, xlsx_bytes
+from tests.e2e.quizclient import (Client, Ids, csv_bytes, make_bank, open_rounds, sheet, tag, wait_for, wait_graded,
+                                  xlsx_bytes)
 
 ROSTER_COLUMNS = ("id_number", "full_name", "position")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -157,3 +158,49 @@ def test_a_flood_of_registrations_from_one_address_gets_429(api, admin_headers, 
         flood.close()
     # Another address is not affected.
     assert api.register(**body(unit)).status_code == 201
+
+
+# ---- units whose participation rate is not a real rate ------------------------------------------
+
+def test_units_without_headcount_or_over_it_are_flagged_in_stats_and_collective_breakdown(api, admin_headers):
+    t = tag()
+    units = {"none": f"HC{t}-KHONG", "over": f"HC{t}-VUOT", "fine": f"HC{t}-DU"}
+    api.setup_units(admin_headers, [(units["none"], "UBND xã chưa khai báo số CBCCVC", "commune", "", 0),
+                                    (units["over"], "Phòng Tư pháp huyện (kiểm thử)", "district", "", 1),
+                                    (units["fine"], "Sở Công Thương (kiểm thử)", "province_dept", "", 10)])
+    code = f"e2e-hc-{t}"
+    bank = make_bank(code, 5)
+    api.setup_contest(admin_headers, code, open_rounds()[:1], {"questions_per_attempt": 3}, bank)
+    by_text = {q["text"]: q for q in bank}
+    for unit in ("none", "over", "over", "fine"):
+        person = api.new_contestant(units[unit])
+        resp = api.start(person["headers"], code, 1)
+        assert resp.status_code == 201, resp.text
+        paper = resp.json()
+        assert api.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, 2), 4).status_code == 202
+        wait_graded(api, person["headers"], paper["attempt_id"])
+    assert api.close_round(admin_headers, code, 1).status_code == 200
+    wait_for(lambda: api.contest(code).json()["rounds"][0]["status"] == "finalized", 60)
+
+    resp = api.unit_stats(code)
+    assert resp.status_code == 200, resp.text
+    stats = {s["unit_code"]: s for s in resp.json()}
+    none, over, fine = (stats[units[k]] for k in ("none", "over", "fine"))
+    assert (none["headcount"], none["participants"], none["participation"]) == (0, 1, 0.0)
+    assert [f["code"] for f in none["flags"]] == ["no_headcount"]
+    assert (over["headcount"], over["participants"], over["participation"]) == (1, 2, 1.0)
+    assert [f["code"] for f in over["flags"]] == ["over_headcount"]
+    assert "(2)" in over["flags"][0]["message"] and "(1)" in over["flags"][0]["message"]
+    assert "100%" in over["flags"][0]["message"]
+    assert fine["flags"] == [] and fine["participation"] == pytest.approx(0.1)
+
+    # The collective prize's breakdown carries the same flags beside the figures (no clips here:
+    # nobody is eligible, but the breakdown still lists every unit and why).
+    resp = api.http.post(f"/admin/contests/{code}/awards/compute", json={"kind": "collective"},
+                         headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+    breakdown = {u["unit_code"]: u for u in resp.json()["breakdown"]["units"]}
+    assert [f["code"] for f in breakdown[units["none"]]["flags"]] == ["no_headcount"]
+    assert [f["code"] for f in breakdown[units["over"]]["flags"]] == ["over_headcount"]
+    assert breakdown[units["over"]]["flags"][0]["message"] == over["flags"][0]["message"]
+    assert breakdown[units["fine"]]["flags"] == []
