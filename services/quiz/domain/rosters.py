@@ -13,7 +13,7 @@ from common.time import utcnow
 from services.quiz import config
 from services.quiz.domain.files import read_table
 from services.quiz.errors import err, message
-from services.quiz.models import Contest, Round, RosterEntry, Unit
+from services.quiz.models import Contest, Round, RosterEntry, Unit, User
 from services.quiz.schemas import nfc, normalize_id_number
 
 COLUMNS = ("id_number", "full_name", "position")
@@ -60,8 +60,13 @@ def check_registration(session, unit_code, id_number):
 
 def _check_row(row):
     """(entry, None) or (None, a Vietnamese message of what is wrong with the row)."""
+    raw = row["id_number"]
+    if raw.isdigit() and 10 <= len(raw) <= 11:
+        # A CCCD starts with its province code (001–096): a spreadsheet that stored it as a number
+        # dropped the leading zeros (Huế's 046... arrives as 46...).
+        raw = raw.zfill(12)
     try:
-        id_number = normalize_id_number(row["id_number"])
+        id_number = normalize_id_number(raw)
     except Invalid:
         return None, f"Số CCCD «{row['id_number'][:20]}» không hợp lệ (cần đúng 12 chữ số)."
     full_name = nfc(row["full_name"])
@@ -112,5 +117,9 @@ def upload_roster(uow, actor, unit_code, file):
                {"roster": len(before), "headcount": before_headcount},
                {"roster": len(valid), "headcount": len(valid), "added": len(added), "removed": len(removed),
                 "bad_rows": len(errors), "file": str(file.get("filename") or "")[:255]})
-    return {"unit_code": unit_code, "added": len(added), "updated": len(kept), "removed": len(removed),
+    # Accounts registered for the unit before it had this roster and not on it: the organizer
+    # checks them (a fake account registered earlier is not removed by a roster).
+    outside = session.scalar(select(func.count()).select_from(User).where(
+        User.kind == "contestant", User.unit_code == unit_code, User.id_number.not_in(list(valid))))
+    return {"unit_code": unit_code, "added": len(added), "registered_outside_roster": int(outside or 0), "updated": len(kept), "removed": len(removed),
             "headcount": len(valid), "errors": errors[:MAX_ERRORS]}
