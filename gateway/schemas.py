@@ -182,6 +182,8 @@ class RosterOut(Out):
     updated: int
     removed: int
     headcount: int
+    # Contestants already registered for the unit whose CCCD is not on this roster (to check).
+    registered_outside_roster: int = 0
     errors: list[RowError]
 
 

@@ -42,3 +42,44 @@ def test_stats_page_shows_why_a_unit_is_flagged(page, api, admin):
     expect(row.locator('[data-unit-flag="over_headcount"]')).to_contain_text(
         "Số người tham gia (2) nhiều hơn số cán bộ, công chức, viên chức đã khai báo (1)")
     expect(page.locator("[data-stats] tr.warn")).to_have_count(2)
+
+    # Staff statistics list the flagged units with the reason too.
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/quan-tri/thong-ke?contest={code}")
+    expect(page.locator('[data-unit-flags] [data-unit-flag="no_headcount"]', has_text=none)).to_contain_text(
+        "tỷ lệ tham gia không tính được")
+    expect(page.locator('[data-unit-flags] [data-unit-flag="over_headcount"]', has_text=over)).to_contain_text(
+        "tối đa 100%")
+
+
+def test_organizer_uploads_a_roster_and_sees_the_bad_rows(page, api, admin):
+    t = helpers.tag()
+    unit = f"WR{t}-SO"
+    units = helpers.csv_bytes([(unit, f"Sở Ngoại vụ {t} (kiểm thử)", "province_dept", "", 40)],
+                              header=("code", "name", "kind", "parent_code", "headcount"))
+    assert api.http.post("/admin/units/import", headers=admin,
+                         files={"file": ("units.csv", units, "text/csv")}).status_code == 200
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto("/quan-tri/nhap-du-lieu")
+    form = page.locator('[data-import="roster"]')
+    form.get_by_label("Đơn vị").select_option(unit)
+    rows = [(helpers.new_ids()[0], "Nguyễn Thị Thanh Tâm", "Chuyên viên"), ("0123", "Số CCCD thiếu", ""),
+            (helpers.new_ids()[0], "Lê Văn Tùng", "Trưởng phòng")]
+    form.get_by_label("Tệp danh sách cán bộ").set_input_files(
+        {"name": "danh-sach.csv", "mimeType": "text/csv",
+         "buffer": helpers.csv_bytes(rows, header=("id_number", "full_name", "position"))})
+    form.get_by_role("button", name="Gửi danh sách").click()
+    report = form.locator("[data-report]")
+    expect(report).to_contain_text("Đã thêm 2")
+    expect(report).to_contain_text("số CBCCVC của đơn vị nay là 2")
+    expect(report.locator("tbody tr td").first).to_have_text("3")
+    expect(report.locator("tbody tr td").nth(1)).to_contain_text("không hợp lệ")
+    assert next(u for u in api.http.get("/units").json() if u["code"] == unit)["headcount"] == 2
+
+
+def test_experts_do_not_see_the_roster_form(page, api, admin):
+    username, password = api.staff(admin, "expert")
+    helpers.login(page, username, password, "/quan-tri")
+    page.goto("/quan-tri/nhap-du-lieu")
+    expect(page.locator('[data-import="units"]')).to_be_visible()
+    expect(page.locator('[data-import="roster"]')).to_be_hidden()
