@@ -83,3 +83,21 @@ def test_experts_do_not_see_the_roster_form(page, api, admin):
     page.goto("/quan-tri/nhap-du-lieu")
     expect(page.locator('[data-import="units"]')).to_be_visible()
     expect(page.locator('[data-import="roster"]')).to_be_hidden()
+
+
+def test_organizer_creates_a_roster_mode_contest(page, api, admin):
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto("/quan-tri/hoi-thi")
+    code = f"ds-{helpers.tag()}"
+    form = page.locator("[data-create-contest]")
+    form.get_by_label("Mã hội thi").fill(code)
+    form.get_by_label("Tên hội thi").fill("Hội thi theo danh sách cán bộ")
+    form.get_by_label("Đăng ký dự thi").select_option("roster")
+    # Next month: a roster contest that is open would close registration for the other tests' units.
+    vn = dt.timezone(dt.timedelta(hours=7))
+    start = dt.datetime.now(vn).replace(second=0, microsecond=0) + dt.timedelta(days=30)
+    form.get_by_label("Tuần 1: bắt đầu").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_label("Tuần 1: kết thúc").fill((start + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"))
+    form.get_by_role("button", name="Tạo hội thi").click()
+    expect(form.locator("[data-created]")).to_contain_text("Đã tạo hội thi")
+    assert api.http.get(f"/contests/{code}").json()["settings"]["registration"] == "roster"
