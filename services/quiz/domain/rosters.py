@@ -87,10 +87,7 @@ def upload_roster(uow, actor, unit_code, file):
     unit = session.get(Unit, unit_code) if isinstance(unit_code, str) else None
     if unit is None:
         raise err(NotFound, "unit_not_found")
-    rows = read_table(file, COLUMNS)
-    limit = config.current().roster_max_rows
-    if len(rows) > limit:
-        raise err(Invalid, "roster_too_large", message("roster_too_large", max=limit, rows=len(rows)))
+    rows = read_table(file, COLUMNS, max_rows=config.current().roster_max_rows, too_many="roster_too_large")
     errors, valid = [], {}
     for number, row in rows:
         entry, problem = _check_row(row)

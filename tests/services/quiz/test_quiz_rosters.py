@@ -61,7 +61,13 @@ def test_roster_limits_and_roles(with_units, monkeypatch):
     rows = [(f"0460000000{i:02d}", "Người", "") for i in range(3)]
     with pytest.raises(Invalid) as exc:
         db.run(rosters.upload_roster, ORG, "SNV", roster_file(*rows))
+    assert exc.value.code == "roster_too_large" and "2" in exc.value.detail
+    # Reading stops early: a sheet of blank rows is not read to its end either.
+    with pytest.raises(Invalid) as exc:
+        db.run(rosters.upload_roster, ORG, "SNV", b64file("r.csv", HEADER + "046000000001,A,\n" + ",,\n" * 5000))
     assert exc.value.code == "roster_too_large"
+    monkeypatch.setenv("ROSTER_MAX_ROWS", "3")
+    assert db.run(rosters.upload_roster, ORG, "SNV", roster_file(*rows))["headcount"] == 3
     with pytest.raises(NotFound):
         db.run(rosters.upload_roster, ORG, "KHONG", roster_file(rows[0]))
     with pytest.raises(Forbidden):
