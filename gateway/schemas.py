@@ -138,6 +138,8 @@ class ContestSettings(In):
     prediction_target: Literal["submitted_attempts", "perfect_attempts"] | None = None
     one_weekly_prize_per_person: bool | None = None
     collective_weights: CollectiveWeights | None = None
+    # SPEC 2: "roster" = while the contest is open, only CCCDs on their unit's roster register.
+    registration: Literal["open", "roster"] | None = None
 
 
 class ContestIn(In):
@@ -167,6 +169,9 @@ class UnitOut(Out):
     kind: str | None
     parent_code: str | None
     headcount: int | None
+    # The imported figure, and the roster's size when the unit uploaded one (then the headcount).
+    declared_headcount: int | None = None
+    roster_size: int | None = None
 
 
 class RowError(Out):
@@ -177,6 +182,17 @@ class RowError(Out):
 class UnitImportOut(Out):
     created: int
     updated: int
+    errors: list[RowError]
+
+
+class RosterOut(Out):
+    unit_code: str
+    added: int
+    updated: int
+    removed: int
+    headcount: int
+    # Contestants already registered for the unit whose CCCD is not on this roster (to check).
+    registered_outside_roster: int = 0
     errors: list[RowError]
 
 
@@ -267,6 +283,11 @@ class LeaderboardOut(Out):
     rows: list[LeaderboardRow]
 
 
+class UnitFlag(Out):
+    code: Literal["no_headcount", "over_headcount"]
+    message: str
+
+
 class UnitStatsOut(Out):
     unit_code: str
     headcount: int | None
@@ -274,6 +295,9 @@ class UnitStatsOut(Out):
     participation: float | None
     quality: float | None
     zero_results: int
+    # Why the participation rate is not what it seems (SPEC 4): no headcount, or more participants
+    # than headcount (the rate capped at 100%); empty when the figures agree.
+    flags: list[UnitFlag] = []
 
 
 # ---- operations ----------------------------------------------------------------------------

@@ -52,8 +52,10 @@ async def login(request: Request, rpc: Rpc):
 
 @router.post("/contestants", status_code=201, response_model=schemas.ContestantOut,
              summary="Đăng ký dự thi (CBCCVC)")
-async def register(body: schemas.RegisterIn, rpc: Rpc):
-    return await rpc.call("quiz", "register_contestant", body.model_dump(mode="json", exclude_none=True))
+async def register(body: schemas.RegisterIn, request: Request, rpc: Rpc):
+    # The address is counted by quiz's registration throttle (same address logic as the login's).
+    return await rpc.call("quiz", "register_contestant", body.model_dump(mode="json", exclude_none=True),
+                          client_ip(request))
 
 
 @router.get("/me", response_model=schemas.MeOut, summary="Thông tin người đang đăng nhập")

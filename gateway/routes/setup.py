@@ -3,7 +3,7 @@ also expert)."""
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Path, UploadFile
 
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas, schemas_jury
@@ -13,6 +13,9 @@ from gateway.deps import Rpc
 from gateway.errors import ApiError
 
 router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
+
+# The unit codes quiz accepts at import (services/quiz/domain/units.py CODE_RE).
+UnitCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,32}$", examples=["SNV"])]
 
 
 async def file_payload(file: UploadFile):
@@ -43,6 +46,13 @@ async def get_contest(contest: ContestCode, rpc: Rpc):
              summary="Nhập danh sách đơn vị (CSV/XLSX: code,name,kind,parent_code,headcount)")
 async def import_units(file: Annotated[UploadFile, File()], actor: SetupStaff, rpc: Rpc):
     return await rpc.call("quiz", "import_units", actor, await file_payload(file))
+
+
+@router.post("/admin/units/{code}/roster", response_model=schemas.RosterOut,
+             summary="Gửi danh sách cán bộ của đơn vị (CSV/XLSX: id_number,full_name,position); "
+                     "thay danh sách cũ, đặt số CBCCVC của đơn vị")
+async def upload_roster(code: UnitCode, file: Annotated[UploadFile, File()], actor: Organizer, rpc: Rpc):
+    return await rpc.call("quiz", "upload_roster", actor, code, await file_payload(file))
 
 
 @router.get("/units", response_model=list[schemas.UnitOut], summary="Danh sách đơn vị")

@@ -26,6 +26,15 @@ class Settings(ServiceSettings):
     login_window_s: int = 900
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 100
+    # Registration throttling (SPEC 2, fake accounts): requests to register counted per source
+    # address over a window, in every registration mode. Addresses or networks listed in
+    # REGISTRATION_EXEMPT_ADDRESSES (comma-separated, e.g. an agency's NAT "203.0.113.7,10.0.0.0/8")
+    # are not counted.
+    registration_window_s: int = 3600
+    registration_max_per_address: int = 30
+    registration_exempt_addresses: str = ""
+    # The most rows one roster upload may hold (a province's largest unit is far below it).
+    roster_max_rows: int = 20000
 
 
 # Read at import: nameko's timer and the Backpressure dependency take their values when the

@@ -21,6 +21,9 @@ MESSAGES = {
     "invalid_settings": "Cấu hình hội thi không hợp lệ.",
     "invalid_answers": "Câu trả lời không hợp lệ: chỉ nhận câu hỏi của lượt thi này và đáp án A, B, C hoặc D.",
     "invalid_prediction": "Số dự đoán phải là số nguyên không âm.",
+    "roster_too_large": "Danh sách vượt quá giới hạn {max} người cho một đơn vị.",
+    "too_many_rows": "Tệp có quá nhiều dòng: tối đa {max} dòng dữ liệu.",
+    "invalid_roster": "Danh sách cán bộ không có dòng hợp lệ nào; danh sách cũ được giữ nguyên. {rows}",
     "invalid_jury": "Cần danh sách tên đăng nhập của giám khảo (từ 1 đến {max} tên).",
     "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
     # who
@@ -28,6 +31,9 @@ MESSAGES = {
     "too_many_attempts": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
     "excluded": "Thành viên Ban Tổ chức, Ban Giám khảo, Tổ Chuyên viên và bộ phận giúp việc không được tham gia dự thi.",
     "not_your_attempt": "Bạn không có quyền xem lượt thi này.",
+    "not_on_roster": "Số CCCD này không có trong danh sách cán bộ mà đơn vị đã đăng ký với Ban Tổ chức. Vui lòng liên hệ đơn vị của bạn.",
+    "no_roster": "Hội thi {contests} chỉ nhận đăng ký theo danh sách cán bộ của đơn vị, và đơn vị này chưa gửi danh sách. Vui lòng liên hệ đơn vị của bạn.",
+    "too_many_registrations": "Có quá nhiều lượt đăng ký từ cùng một địa chỉ mạng. Vui lòng thử lại sau.",
     "contestants_only": "Chỉ thí sinh mới được dự thi.",
     # state
     "already_registered": "Số CCCD hoặc số điện thoại này đã được đăng ký.",
@@ -40,6 +46,7 @@ MESSAGES = {
     "deadline_passed": "Đã hết thời gian làm bài: hệ thống đã nộp các câu trả lời được lưu trước khi hết giờ.",
     "bank_too_small": "Ngân hàng câu hỏi của hội thi chưa đủ câu hỏi cho một lượt thi.",
     # not found
+    "unit_not_found": "Không tìm thấy đơn vị.",
     "user_not_found": "Không tìm thấy tài khoản.",
     "contest_not_found": "Không tìm thấy hội thi.",
     "round_not_found": "Không tìm thấy tuần thi.",

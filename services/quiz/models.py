@@ -99,6 +99,30 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
 
 
+class RosterEntry(Base):
+    """One person on a unit's staff roster (SPEC 2). A unit with rows here accepts registrations
+    only from these CCCDs and takes its headcount from their number; an upload replaces them."""
+
+    __tablename__ = "roster_entries"
+
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(12), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class RegistrationHit(Base):
+    """One registration request, counted per source address over a window (fake-account floods)."""
+
+    __tablename__ = "registration_hits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_registration_hits_key_at", "key", "at"),)
+
+
 class Contest(Base):
     __tablename__ = "contests"
 

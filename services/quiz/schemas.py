@@ -54,9 +54,12 @@ def user_out(user):
     return {"id": user.id, "role": user.role, "full_name": user.full_name, "unit_code": user.unit_code}
 
 
-def unit_out(unit):
+def unit_out(unit, roster_size=None):
+    """`headcount` is the roster's size when the unit has a roster, else the imported figure
+    (`declared_headcount`); `roster_size` is None for a unit without a roster."""
     return {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent_code": unit.parent_code,
-            "headcount": unit.headcount}
+            "headcount": unit.headcount if roster_size is None else roster_size,
+            "declared_headcount": unit.headcount, "roster_size": roster_size}
 
 
 def round_status(rnd, now):

@@ -10,7 +10,7 @@ from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
 from common.uow import StoreProvider
 from services.quiz import config, workflow
-from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, stats, units
+from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, rosters, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
@@ -37,8 +37,8 @@ class QuizService:
         return self.db.read(accounts.get_user, user_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def register_contestant(self, data):
-        return self.db.run(accounts.register_contestant, data)
+    def register_contestant(self, data, source_ip=None):
+        return self.db.run(accounts.register_contestant, data, source_ip)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_staff(self, actor, data):
@@ -52,6 +52,10 @@ class QuizService:
     @rpc(expected_exceptions=EXPECTED)
     def import_units(self, actor, file):
         return self.db.run(units.import_units, actor, file)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def upload_roster(self, actor, unit_code, file):
+        return self.db.run(rosters.upload_roster, actor, unit_code, file)
 
     @rpc
     def list_units(self):

@@ -32,6 +32,9 @@ INSTANCES = {"quiz": 2, "scoring": 1, "media": 1, "awards": 1}
 # Short enough to keep the "service down" checks quick, long enough for a busy 2-core machine.
 RPC_TIMEOUT_S = 5
 READY_TIMEOUT_S = 2
+# Registrations one address may make an hour here (the default is 30): small, so that the
+# throttle's test floods quickly.
+REGISTRATION_MAX_PER_ADDRESS = 10
 START_TIMEOUT_S = float(os.environ.get("E2E_START_TIMEOUT_S", "120"))
 
 
@@ -162,6 +165,10 @@ class Cluster:
             # S3's smallest part size, so that a test clip of a few MiB spans several parts.
             CLIP_PART_SIZE=str(5 * 1024 * 1024),
             DATA_DIR=os.path.join(self.log_dir, "var"),  # nothing should land there: PostgreSQL is set
+            # Every test registers from 127.0.0.1; the registration throttle's own test is a caller
+            # on another loopback address (tests/e2e/test_rosters.py).
+            REGISTRATION_EXEMPT_ADDRESSES="127.0.0.1",
+            REGISTRATION_MAX_PER_ADDRESS=str(REGISTRATION_MAX_PER_ADDRESS),
             PYTHONUNBUFFERED="1",
             PYTHONWARNINGS="ignore::Warning:nameko.cli.commands",
         )

@@ -25,11 +25,14 @@ def test_register_is_201_and_sends_the_data(client, fake):
     resp = client.post("/api/v1/contestants", json={**REGISTRATION, "date_of_birth": "1990-02-03"})
     assert resp.status_code == 201
     assert resp.json() == {"id": "c-9", "full_name": "Trần Văn An", "unit_code": "SNV"}
-    assert fake.last("quiz.register_contestant")["args"] == ({**REGISTRATION, "date_of_birth": "1990-02-03"},)
+    # The caller's address goes along for quiz's registration throttle (TestClient's is "testclient").
+    assert fake.last("quiz.register_contestant")["args"] == ({**REGISTRATION, "date_of_birth": "1990-02-03"},
+                                                             "testclient")
 
 
 @pytest.mark.parametrize("exc_type,code,status", [
-    ("Conflict", "already_registered", 409), ("Forbidden", "excluded", 403), ("Invalid", "invalid_id_number", 422)])
+    ("Conflict", "already_registered", 409), ("Forbidden", "excluded", 403), ("Invalid", "invalid_id_number", 422),
+    ("Forbidden", "not_on_roster", 403), ("RateLimited", "too_many_registrations", 429)])
 def test_register_refusals(client, fake, exc_type, code, status):
     fake.answers["quiz.register_contestant"] = remote(exc_type, code, "Thông báo.")
     resp = client.post("/api/v1/contestants", json=REGISTRATION)
@@ -220,7 +223,9 @@ def test_leaderboard_and_unit_stats(client, fake):
     assert fake.last("scoring.get_leaderboard")["kwargs"] == {"limit": 50}
 
     stats = [{"unit_code": "SNV", "headcount": 100, "participants": 40, "participation": 0.4, "quality": 0.8,
-              "zero_results": 0}]
+              "zero_results": 0, "flags": []},
+             {"unit_code": "SGD", "headcount": 0, "participants": 3, "participation": 0.0, "quality": 0.5,
+              "zero_results": 0, "flags": [{"code": "no_headcount", "message": "Đơn vị chưa khai báo số CBCCVC."}]}]
     fake.answers["scoring.get_unit_stats"] = stats
     assert client.get("/api/v1/contests/cchc-2023/stats/units").json() == stats
 

@@ -19,6 +19,8 @@ import pytest
 from tests.e2e.cluster import ARTIFACTS
 
 MAX_EXAMPLES = os.environ.get("FUZZ_MAX_EXAMPLES", "10")
+# No generated contest in roster registration mode: see fuzz_hooks.py.
+HOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_hooks.py")
 ST = os.path.join(os.path.dirname(sys.executable), "st")
 
 
@@ -42,7 +44,7 @@ def run_schemathesis(cluster, name, phases, *extra):
     with open(report, "w", encoding="utf-8") as out:
         # cwd: schemathesis keeps a crash cache in ./.schemathesis; under tests/artifacts, not the repo.
         proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, timeout=1200, cwd=ARTIFACTS,
-                              env=dict(os.environ, NO_COLOR="1", SCHEMATHESIS_HOOKS=""))
+                              env=dict(os.environ, NO_COLOR="1", SCHEMATHESIS_HOOKS=HOOKS))
     with open(report, encoding="utf-8") as fh:
         text = fh.read()
     return proc.returncode, text

@@ -47,6 +47,7 @@ MATRIX = {
     ("GET", "/api/v1/units"): PUBLIC,
     ("POST", "/api/v1/admin/contests"): ORG,
     ("POST", "/api/v1/admin/units/import"): SETUP,
+    ("POST", "/api/v1/admin/units/{code}/roster"): ORG,  # sets a headcount: collective prizes move
     ("POST", "/api/v1/admin/contests/{contest}/questions/import"): SETUP,
     ("POST", "/api/v1/admin/contests/{contest}/exclusions"): ORG,
     ("POST", "/api/v1/admin/contests/{contest}/rounds/{n}/close"): ORG,
@@ -92,7 +93,8 @@ MATRIX = {
 # Made-up values: nothing of these exists, so an allowed call finds nothing to change.
 PATH_VALUES = {"contest": "khong-ton-tai-sec", "n": "1", "attempt_id": str(uuid.uuid4()),
                "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1",
-               "user_id": str(uuid.uuid4())}
+               "user_id": str(uuid.uuid4()),
+               "code": "KHONG-TON-TAI-SEC"}
 
 
 def _routes(routes):
@@ -130,7 +132,7 @@ def test_every_api_route_has_a_matrix_entry():
 def request(cluster, method, path, headers):
     url = path.format(**PATH_VALUES)
     kwargs = {"headers": headers}
-    if path.endswith("/import"):
+    if path.endswith(("/import", "/roster")):
         kwargs["files"] = {"file": ("kiem-thu.csv", b"code,name\n", "text/csv")}
     elif method in ("POST", "PUT"):
         kwargs["json"] = {}

@@ -205,6 +205,9 @@ def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=C
             "unit_code": code, "unit_name": unit_names.get(code), "headcount": row.get("headcount"),
             "participants": participants, "participation": participation, "quality": quality,
             "zero_results": zeros,
+            # scoring's flags (no headcount, more participants than headcount): shown beside the
+            # figures so that a 0% or a capped 100% is never taken for a real rate.
+            "flags": list(row.get("flags") or []),
             "best_clip_id": clip["clip_id"] if clip else None,
             "best_clip_score": float(clip["score"]) if clip else None,
             "best_clip_rank": ranks.get(code),
@@ -219,7 +222,7 @@ def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=C
             prize, amount = slots[len(winners)]
             details = {k: unit[k] for k in ("unit_name", "rank", "score", "participation", "quality",
                                             "participants", "headcount", "best_clip_id", "best_clip_score",
-                                            "best_clip_rank")}
+                                            "best_clip_rank", "flags")}
             winners.append(_winner(prize, amount, unit["unit_code"], details))
     ordered = eligible + [u for u in units if not u["eligible"]]
     breakdown = {"weights": {"participation": w_p, "quality": w_q}, "top_units": top_units,

@@ -166,13 +166,19 @@ def _breakdown_sheet(sheet, award, info):
                       f"điều kiện: video clip cao nhất trong {breakdown.get('top_units')} đơn vị dẫn đầu"])
         xlsx.append(sheet, ["Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia",
                       "Chất lượng", "Điểm tổng hợp", "Điểm video clip cao nhất", "Thứ hạng video clip",
-                      "Kết quả 0 điểm", "Đủ điều kiện", "Lý do không đủ điều kiện"])
+                      "Kết quả 0 điểm", "Đủ điều kiện", "Lý do không đủ điều kiện", "Lưu ý về số CBCCVC"])
         for u in breakdown.get("units", []):
             xlsx.append(sheet, [u.get("rank"), u["unit_code"], u.get("unit_name"), u.get("headcount"), u["participants"],
                           u["participation"], u["quality"], u["score"], u.get("best_clip_score"),
                           u.get("best_clip_rank"), u["zero_results"], "Có" if u["eligible"] else "Không",
-                          " ".join(u["reasons"])])
+                          " ".join(u["reasons"]), _flag_text(u)])
     _bold_row(sheet, 1)
+
+
+def _flag_text(unit):
+    """Scoring's headcount flags of a unit (no headcount, more participants than headcount), so that
+    a 0% or a capped 100% in the table is never read as a real rate."""
+    return " ".join(f["message"] for f in unit.get("flags") or [] if isinstance(f, dict) and f.get("message"))
 
 
 # --- PDF -----------------------------------------------------------------------------------------
@@ -432,10 +438,10 @@ def report_xlsx(data):
 
     sheet = book.create_sheet("Theo đơn vị")
     xlsx.append(sheet, ["Mã đơn vị", "Tên đơn vị", "Số CBCCVC", "Số người dự thi", "Tỷ lệ tham gia", "Chất lượng",
-                  "Kết quả 0 điểm"])
+                  "Kết quả 0 điểm", "Lưu ý về số CBCCVC"])
     for u in data.unit_stats:
         xlsx.append(sheet, [u["unit_code"], data.unit_names.get(u["unit_code"]), u.get("headcount"), u["participants"],
-                      u.get("participation"), u.get("quality"), u.get("zero_results")])
+                      u.get("participation"), u.get("quality"), u.get("zero_results"), _flag_text(u)])
     _bold_row(sheet, 1)
 
     sheet = book.create_sheet("Video clip")

@@ -1,5 +1,6 @@
 """Contestants and staff: registration, staff accounts, exclusion checks, login with throttling."""
 import datetime as dt
+import ipaddress
 import logging
 import re
 
@@ -13,7 +14,8 @@ from common.time import utcnow
 from services.quiz import config
 from services.quiz.domain.passwords import DUMMY_HASH, hash_password, verify_password
 from services.quiz.errors import err
-from services.quiz.models import Exclusion, LoginFailure, Unit, User
+from services.quiz.domain import rosters
+from services.quiz.models import Exclusion, LoginFailure, RegistrationHit, Unit, User
 from services.quiz.schemas import nfc, normalize_id_number, normalize_phone, user_out
 
 log = logging.getLogger(__name__)
@@ -51,8 +53,53 @@ def _unit_exists(session, code):
         raise err(Invalid, "unknown_unit")
 
 
-def register_contestant(uow, data):
+def _exempt(address, listed):
+    """Whether `address` is in REGISTRATION_EXEMPT_ADDRESSES (addresses or networks, comma-separated)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for item in (x.strip() for x in listed.split(",")):
+        try:
+            if item and ip in ipaddress.ip_network(item, strict=False):
+                return True
+        except ValueError:
+            log.warning("REGISTRATION_EXEMPT_ADDRESSES: %r is not an address or network", item)
+    return False
+
+
+def throttle_registration(uow, source_ip):
+    """Count this request to register against its source address; RateLimited
+    `too_many_registrations` once REGISTRATION_MAX_PER_ADDRESS were made in the window.
+
+    Every request counts, whatever its outcome, and the count is committed before the
+    registration runs: a refused one (a malformed CCCD, a CCCD not on the roster) still costs the
+    sender, and a flood of fake accounts from one address stops at the limit in every mode.
+    A caller without an address (a service, a test calling quiz directly) is not counted.
+    """
+    limits = config.current()
+    if not source_ip or _exempt(source_ip, limits.registration_exempt_addresses):
+        return
+    session, now = uow.session, utcnow()
+    key = f"ip:{source_ip}"[:128]
+    since = now - dt.timedelta(seconds=limits.registration_window_s)
+    made = session.scalar(select(func.count()).select_from(RegistrationHit)
+                          .where(RegistrationHit.key == key, RegistrationHit.at >= since))
+    if made >= limits.registration_max_per_address:
+        raise err(RateLimited, "too_many_registrations")
+    session.add(RegistrationHit(key=key, at=now))
+    session.commit()  # counted even when the registration below is refused (it rolls back)
+
+
+def prune_registration_hits(uow, now=None):
+    """Drop counted registrations older than the window (run by the sweep)."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=config.current().registration_window_s)
+    return uow.session.execute(delete(RegistrationHit).where(RegistrationHit.at < cutoff)).rowcount
+
+
+def register_contestant(uow, data, source_ip=None):
     session = uow.session
+    throttle_registration(uow, source_ip)
     if not isinstance(data, dict):
         raise err(Invalid, "invalid_input")
     full_name = _required_text(data, "full_name")
@@ -78,6 +125,7 @@ def register_contestant(uow, data):
         User.kind == "contestant", or_(User.id_number == id_number, User.phone == phone))
     if session.scalar(taken.limit(1)):
         raise err(Conflict, "already_registered")
+    rosters.check_registration(session, unit_code, id_number)
     if is_excluded(session, id_number):
         raise err(Forbidden, "excluded")
     user = User(kind="contestant", role="contestant", full_name=full_name, id_number=id_number,

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from common.auth import require
 from common.errors import Conflict
 from common.time import iso, utcnow
-from services.quiz.domain.accounts import prune_login_failures
+from services.quiz.domain.accounts import prune_login_failures, prune_registration_hits
 from services.quiz.domain.attempts import auto_submit, auto_submit_expired
 from services.quiz.domain.contests import load_contest, load_round, submitted_count
 from services.quiz.errors import err
@@ -62,6 +62,7 @@ def sweep(uow, now=None):
     uow.session.flush()
     closed = emit_due_round_closed(uow, now)
     prune_login_failures(uow, now)
+    prune_registration_hits(uow, now)
     return {"auto_submitted": submitted, "rounds_closed": closed}
 
 

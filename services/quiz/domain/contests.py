@@ -24,7 +24,12 @@ DEFAULT_SETTINGS = {
     "prediction_target": "submitted_attempts",
     "one_weekly_prize_per_person": True,
     "collective_weights": {"participation": 0.5, "quality": 0.5},
+    # SPEC 2: "open" (any CCCD; a unit with a roster still takes only its people) or "roster"
+    # (while the contest is open, a unit without a roster takes no registrations).
+    "registration": "open",
 }
+
+REGISTRATION_MODES = ("open", "roster")
 
 # Inclusive ranges of the integer settings.
 RANGES = {
@@ -56,6 +61,8 @@ def validate_settings(given):
         raise _bad_settings("«prediction_target» là submitted_attempts hoặc perfect_attempts.")
     if not isinstance(settings["one_weekly_prize_per_person"], bool):
         raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
+    if settings["registration"] not in REGISTRATION_MODES:
+        raise _bad_settings("«registration» là open hoặc roster.")
     weights = settings["collective_weights"]
     if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())

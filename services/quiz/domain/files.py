@@ -17,7 +17,27 @@ def _cell(value):
     return str(value).strip()
 
 
-def _xlsx_rows(content):
+class _TooManyRows(Exception):
+    pass
+
+
+def _bounded(rows, max_rows):
+    """The rows, stopping with _TooManyRows past `max_rows` non-blank rows (header included), or
+    past four times as many rows scanned at all (a sheet formatted down to row 1,048,576): a file
+    within the byte cap can still unpack to millions of rows."""
+    if max_rows is None:
+        yield from rows
+        return
+    filled = 0
+    for scanned, row in enumerate(rows, start=1):
+        if any(row):
+            filled += 1
+        if filled > max_rows or scanned > 4 * max_rows + 1000:
+            raise _TooManyRows()
+        yield row
+
+
+def _xlsx_rows(content, max_rows=None):
     from openpyxl import load_workbook
 
     try:
@@ -28,19 +48,19 @@ def _xlsx_rows(content):
         raise err(Invalid, "invalid_file") from exc
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return list(_bounded(([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)), max_rows))
     finally:
         workbook.close()
 
 
-def _csv_rows(content):
+def _csv_rows(content, max_rows=None):
     try:
         text = content.decode("utf-8-sig")  # with or without BOM
     except UnicodeDecodeError as exc:
         raise err(Invalid, "invalid_file") from exc
     if "\x00" in text:
         raise err(Invalid, "invalid_file")
-    return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
+    return list(_bounded(([_cell(v) for v in row] for row in csv.reader(io.StringIO(text))), max_rows))
 
 
 def decode(file):
@@ -53,14 +73,19 @@ def decode(file):
         raise err(Invalid, "invalid_file") from exc
 
 
-def read_table(file, columns):
-    """Return [(row_number, {column: value})] of the non-blank rows; Invalid for a bad file/header."""
+def read_table(file, columns, max_rows=None, too_many="too_many_rows"):
+    """Return [(row_number, {column: value})] of the non-blank rows; Invalid for a bad file/header,
+    Invalid `too_many` (stopped while reading) for more than `max_rows` data rows."""
     content = decode(file)
     if not content.strip():
         raise err(Invalid, "empty_file")
     filename = str(file.get("filename") or "").lower()
     is_xlsx = filename.endswith(".xlsx") or content[:2] == b"PK"
-    rows = _xlsx_rows(content) if is_xlsx else _csv_rows(content)
+    limit = None if max_rows is None else max_rows + 1  # the header row
+    try:
+        rows = _xlsx_rows(content, limit) if is_xlsx else _csv_rows(content, limit)
+    except _TooManyRows:
+        raise err(Invalid, too_many, message(too_many, max=max_rows)) from None
     # Row numbers are kept as the spreadsheet shows them, so blank rows are skipped, not renumbered.
     numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(row)]
     if not numbered:

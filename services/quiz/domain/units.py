@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from common.auth import require
 from services.quiz.domain.files import read_table
+from services.quiz.domain.rosters import roster_sizes
 from services.quiz.models import Unit
 from services.quiz.schemas import nfc, unit_out
 
@@ -80,4 +81,6 @@ def import_units(uow, actor, file):
 
 
 def list_units(session):
-    return [unit_out(u) for u in session.scalars(select(Unit).order_by(Unit.code))]
+    """Every unit; a unit with a roster has the roster's size as its headcount (SPEC 2)."""
+    sizes = roster_sizes(session)
+    return [unit_out(u, sizes.get(u.code)) for u in session.scalars(select(Unit).order_by(Unit.code))]

@@ -25,13 +25,33 @@ def load_units(session):
     return [{"code": u.code, "headcount": u.headcount} for u in session.scalars(select(Unit).order_by(Unit.code))]
 
 
+def headcount_flags(headcount, participants):
+    """Why a unit's participation rate cannot be taken at face value, as [{code, message}] (Vietnamese):
+    no headcount (the rate would read 0 whatever happened), or more participants than the
+    headcount (the rate is capped at 100%, SPEC 4). Empty when the figures agree, or when the
+    headcount is unknown (quiz unreachable: nothing to say yet)."""
+    if headcount is None:
+        return []
+    if headcount <= 0:
+        return [{"code": "no_headcount",
+                 "message": "Đơn vị chưa khai báo số cán bộ, công chức, viên chức (số CBCCVC bằng 0): "
+                            "tỷ lệ tham gia không tính được và được ghi là 0%."}]
+    if participants > headcount:
+        return [{"code": "over_headcount",
+                 "message": f"Số người tham gia ({participants}) nhiều hơn số cán bộ, công chức, viên chức "
+                            f"đã khai báo ({headcount}): tỷ lệ tham gia được tính tối đa 100%. "
+                            "Đơn vị cần kiểm tra lại số CBCCVC hoặc danh sách cán bộ."}]
+    return []
+
+
 def unit_stats(session, contest, units):
     """Participation and quality per unit.
 
     participants: distinct contestants of the unit with a graded attempt in the contest;
     participation: participants / headcount, capped at 1 (0 for a headcount of 0);
     quality: mean over those contestants of (mean over the rounds each took of counted correct /
-    total); zero_results: (contestant, round) pairs whose counted result is 0 correct.
+    total); zero_results: (contestant, round) pairs whose counted result is 0 correct; flags: why
+    the participation rate is not what it seems (headcount_flags).
     `units` None means headcounts unknown (quiz down, no copy yet): the units seen in attempts are
     listed with headcount and participation None.
     A contestant belongs to the unit of their latest attempt. The counted attempt of a final round
@@ -61,6 +81,7 @@ def unit_stats(session, contest, units):
             "participation": participation,
             "quality": quality,
             "zero_results": zero_results,
+            "flags": headcount_flags(headcount, participants),
         })
     return result
 

@@ -94,7 +94,8 @@ def test_decision_pdf_and_xlsx(db, upstream, approved):
 def test_collective_and_video_documents(db, upstream):
     upstream.clips = {"complete": True, "clips": [clip("v1", "SNV", 91.5, "2023-07-01T00:00:00+00:00", title="Một cửa thân thiện"),
                                                   clip("v2", "STP", 80.0, "2023-07-01T00:01:00+00:00")]}
-    upstream.stats = [unit_stat("SNV", 10, 5, 0.8), unit_stat("STP", 10, 0, 0.0)]
+    over = {"code": "over_headcount", "message": "Số người tham gia (12) nhiều hơn số CBCCVC đã khai báo (10)."}
+    upstream.stats = [dict(unit_stat("SNV", 10, 10, 0.8), flags=[over]), unit_stat("STP", 10, 0, 0.0)]
     video = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
     collective = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     db.run(sets.approve, ORG, video["award_set_id"])
@@ -106,11 +107,15 @@ def test_collective_and_video_documents(db, upstream):
     by_unit = {r[1]: r for r in detail[2:]}
     assert by_unit["SNV"][11] == "Có" and by_unit["STP"][11] == "Không"
     assert "Không có người nào" in by_unit["STP"][12]
+    # The headcount flag goes into the decision's table beside the figures it qualifies.
+    assert detail[1][13] == "Lưu ý về số CBCCVC"
+    assert by_unit["SNV"][13] == over["message"] and by_unit["STP"][13] in ("", None)
 
 
 def test_closing_report(db, upstream, approved):
     upstream.rankings[2] = ROWS[:2]
-    upstream.stats = [unit_stat("SNV", 10, 1, 1.0), unit_stat("STP", 10, 2, 0.9)]
+    none = {"code": "no_headcount", "message": "Đơn vị chưa khai báo số CBCCVC."}
+    upstream.stats = [unit_stat("SNV", 10, 1, 1.0), dict(unit_stat("STP", 0, 2, 0.9), flags=[none])]
     upstream.clips = {"complete": True, "received": 3, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
     book = load_workbook(io.BytesIO(decode(workflow.report(db, upstream, upstream, upstream, ORG, CONTEST, "xlsx"))))
     rounds = list(book["Theo tuần"].iter_rows(values_only=True))
@@ -119,6 +124,8 @@ def test_closing_report(db, upstream, approved):
     assert rounds[3][5] == "Chưa có xếp hạng chung cuộc"
     dist = {r[0]: r[1:] for r in list(book["Phân bố điểm"].iter_rows(values_only=True))[1:]}
     assert dist[20][:2] == (1, 1) and dist[18][:2] == (1, 0) and dist[0][:2] == (0, 0)
+    units = {r[0]: r for r in list(book["Theo đơn vị"].iter_rows(values_only=True))[1:]}
+    assert units["STP"][7] == none["message"] and units["SNV"][7] in ("", None)
     clips = list(book["Video clip"].iter_rows(values_only=True))
     assert clips[0][:2] == ("Số video clip nhận được", 3) and clips[1][:2] == ("Số video clip được chấp nhận", 1)
     prizes = list(book["Giải thưởng"].iter_rows(values_only=True))

@@ -118,6 +118,15 @@ def test_collective_each_condition_and_the_tie_breaks():
     assert breakdown["prizes_left_unawarded"] == 2  # five prizes, three eligible units
 
 
+def test_collective_breakdown_and_winners_carry_scorings_headcount_flags():
+    over = {"code": "over_headcount", "message": "Số người tham gia (12) nhiều hơn số CBCCVC (4)."}
+    stats = [dict(row, flags=[over]) if row["unit_code"] == "U2" else row for row in COLLECTIVE_STATS]
+    winners, breakdown = collective(stats=stats)
+    units = {u["unit_code"]: u for u in breakdown["units"]}
+    assert units["U2"]["flags"] == [over] and units["U1"]["flags"] == []
+    assert next(w for w in winners if w["unit_code"] == "U2")["details"]["flags"] == [over]
+
+
 def test_collective_weights_from_settings_change_the_order():
     winners, breakdown = collective(weights={"participation": 0.2, "quality": 0.8})
     # U1: 0.2·0.5 + 0.8·0.8 = 0.74; U2 and U3: 0.2·1.0 + 0.8·0.3 = 0.44.

@@ -18,7 +18,7 @@ def test_fixture_units_import_with_tree(db):
     communes = [u for u in listed.values() if u["kind"] == "commune"]
     assert communes and all(u["parent_code"] in listed for u in communes)
     assert listed["SNV"] == {"code": "SNV", "name": "Sở Nội vụ", "kind": "province_dept",
-                             "parent_code": None, "headcount": 72}
+                             "parent_code": None, "headcount": 72, "declared_headcount": 72, "roster_size": None}
 
 
 def test_row_errors_do_not_block_good_rows_and_reimport_updates(db):

@@ -267,6 +267,9 @@ def test_unit_stats_on_a_hand_computed_case(service):
 
     stats = {s["unit_code"]: s for s in service.get_unit_stats(CONTEST)}
     assert list(stats) == ["U1", "U2", "U3", "U4"]
+    # U2 has more participants than headcount (rate capped), U3 no headcount: each says so.
+    flags = {code: [f["code"] for f in s.pop("flags")] for code, s in stats.items()}
+    assert flags == {"U1": [], "U2": ["over_headcount"], "U3": ["no_headcount"], "U4": []}
     assert stats["U1"] == {"unit_code": "U1", "headcount": 4, "participants": 3, "participation": 0.75,
                            "quality": pytest.approx((0.7 + 0.0 + 1.0) / 3), "zero_results": 1}
     assert stats["U2"] == {"unit_code": "U2", "headcount": 1, "participants": 2, "participation": 1.0,
@@ -278,7 +281,9 @@ def test_unit_stats_on_a_hand_computed_case(service):
 
     # quiz down: the last known headcounts are used
     service.quiz.list_units.side_effect = RuntimeError("quiz down")
-    assert {s["unit_code"]: s for s in service.get_unit_stats(CONTEST)} == stats
+    again = {s["unit_code"]: s for s in service.get_unit_stats(CONTEST)}
+    assert {code: [f["code"] for f in s.pop("flags")] for code, s in again.items()} == flags
+    assert again == stats
 
 
 def test_unit_stats_check_the_contest_before_asking_quiz(service):
@@ -293,7 +298,7 @@ def test_unit_stats_without_quiz_or_copy_show_unknown_headcounts(db):
     service.on_attempt_submitted(attempt("a1", "A", 10, unit="U1"))
     assert service.get_unit_stats(CONTEST) == [{
         "unit_code": "U1", "headcount": None, "participants": 1, "participation": None,
-        "quality": 0.5, "zero_results": 0}]
+        "quality": 0.5, "zero_results": 0, "flags": []}]  # unknown headcount: nothing to flag yet
 
 
 def test_two_instances_ranking_at_once_rank_once(service, db):

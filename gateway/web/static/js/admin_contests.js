@@ -59,7 +59,7 @@
       questions_per_attempt: parseInt(f.questions_per_attempt.value, 10),
       time_limit_s: Math.round(parseFloat(f.time_limit_min.value) * 60),
       max_attempts_per_round: parseInt(f.max_attempts.value, 10),
-      prediction_target: f.prediction_target.value } };
+      prediction_target: f.prediction_target.value, registration: f.registration.value } };
     P.api("/admin/contests", { body: body }).then(function (c) {
       var ok = P.$("[data-created]");
       ok.textContent = "Đã tạo hội thi “" + c.title + "” với " + c.rounds.length + " tuần thi.";

@@ -4,13 +4,26 @@
   var P = window.Portal, el = P.el;
   if (!P.requireRole(["organizer", "expert"])) return;
   P.contestSelects().catch(function () {});
+  // Rosters set a unit's headcount (collective prizes): organizers only, as the API says.
+  if (P.Auth.role() === "organizer") {
+    P.$all("[data-organizer-only]").forEach(function (n) { n.hidden = false; });
+    P.api("/units").then(function (units) {
+      P.fill(P.$("[data-unit-select]"), units.map(function (u) {
+        return el("option", { value: u.code }, u.name + " (" + u.code + ")" +
+          (u.roster_size != null ? " – đã có danh sách " + u.roster_size + " người" : ""));
+      }));
+    }).catch(function () {});
+  }
 
   function report(box, result) {
     var parts = [];
     var counts = [];
     if (result.created != null) counts.push("Đã thêm " + result.created);
+    if (result.added != null) counts.push("Đã thêm " + result.added);
     if (result.updated != null) counts.push("cập nhật " + result.updated);
     if (result.excluded != null) counts.push("Danh sách hiện có " + result.excluded + " người không được dự thi");
+    if (result.removed != null) counts.push("bỏ " + result.removed + "; số CBCCVC của đơn vị nay là " + result.headcount);
+    if (result.registered_outside_roster) counts.push(result.registered_outside_roster + " thí sinh đã đăng ký cho đơn vị nhưng không có trong danh sách (cần kiểm tra)");
     var errors = result.errors || [];
     parts.push(el("p", { class: errors.length ? "notice warning" : "notice success" },
       counts.join(", ") + (errors.length ? ". Có " + errors.length + " dòng lỗi, không được nhập:" : ". Không có dòng lỗi.")));
@@ -49,6 +62,7 @@
         var data = new FormData();
         data.append("file", file);
         var path = kind === "units" ? "/admin/units/import"
+          : kind === "roster" ? "/admin/units/" + encodeURIComponent(form.elements.unit.value) + "/roster"
           : "/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/questions/import";
         request = P.api(path, { form: data });
       }

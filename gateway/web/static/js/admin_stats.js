@@ -8,6 +8,13 @@
 
   function participation(code) {
     P.api("/contests/" + encodeURIComponent(code) + "/stats/units").then(function (rows) {
+      // Units whose rate is not a real rate (no headcount, more participants than headcount),
+      // each with the reason: they weigh in the collective prize.
+      var flagged = rows.filter(function (r) { return (r.flags || []).length; });
+      P.fill(P.$("[data-unit-flags]"), flagged.map(function (r) {
+        return el("div", { class: "notice warning", "data-unit-flag": r.flags[0].code },
+          el("strong", {}, r.unit_code + ": "), r.flags.map(function (f) { return f.message; }).join(" "));
+      }));
       rows = rows.filter(function (r) { return r.participants; })
         .sort(function (a, b) { return (b.participation || 0) - (a.participation || 0); }).slice(0, 20);
       P.barChart(P.$("[data-chart-participation]"), rows.map(function (r) {

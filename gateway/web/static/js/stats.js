@@ -10,7 +10,12 @@
       var tbody = P.$("[data-stats]");
       if (!rows.length) P.emptyRow(tbody, 5, "Chưa có số liệu.");
       else P.fill(tbody, rows.map(function (r) {
-        return el("tr", {}, el("td", {}, names[r.unit_code] || r.unit_code), el("td", { class: "num" }, P.fmt.int(r.headcount)),
+        // A flagged unit (no headcount, more participants than headcount) says why its rate is
+        // not a real rate, in the row itself.
+        var flags = r.flags || [];
+        var unit = el("td", {}, names[r.unit_code] || r.unit_code);
+        flags.forEach(function (f) { unit.appendChild(el("div", { class: "hint", "data-unit-flag": f.code }, "⚠ " + f.message)); });
+        return el("tr", flags.length ? { class: "warn" } : {}, unit, el("td", { class: "num" }, P.fmt.int(r.headcount)),
           el("td", { class: "num" }, P.fmt.int(r.participants)), el("td", { class: "num" }, P.fmt.pct(r.participation)),
           el("td", { class: "num" }, P.fmt.pct(r.quality)));
       }));
