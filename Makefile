@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 QUIZ_INSTANCES ?= 2
-CONCURRENCY := quiz=$(QUIZ_INSTANCES)
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
@@ -28,10 +27,9 @@ install-test: $(VENV)/.installed-test
 check-infra: install
 	$(BIN)/python scripts/check_infra.py
 
+# Every process under supervisord (scripts/supervise.py): a crashed one is restarted, Ctrl-C stops all.
 run: install check-infra
-	mkdir -p var
-	HONCHO_CONCURRENCY=$(CONCURRENCY) HONCHO_BASE_PORT=5000 \
-	$(BIN)/honcho -e deploy/run.env -f deploy/Procfile -d . start -p 5000 -c $(CONCURRENCY)
+	QUIZ_INSTANCES=$(QUIZ_INSTANCES) $(BIN)/python scripts/supervise.py
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
