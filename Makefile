@@ -6,7 +6,7 @@ QUIZ_INSTANCES ?= 2
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean lock
+.PHONY: run test faults security install install-test check-infra clean lock backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ check-infra: install
 # Every process under supervisord (scripts/supervise.py): a crashed one is restarted, Ctrl-C stops all.
 run: install check-infra
 	QUIZ_INSTANCES=$(QUIZ_INSTANCES) $(BIN)/python scripts/supervise.py
+
+# Backup and restore (scripts/backup.py, scripts/restore.py): the service databases (pg_dump or SQLite's
+# backup API) and the clips bucket, with a manifest of counts and sha256 checksums. Same variables as
+# the services (deploy/run.env under the shell's). `make restore DIR=backups/cchc-... [FORCE=1]
+# [RESTORE_OPTS=--databases-only|--bucket-only]` refuses a non-empty target unless FORCE=1.
+backup: install
+	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/backup.py
+
+restore: install
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=backups/cchc-YYYYmmdd-HHMMSS [FORCE=1]"; exit 2; }
+	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/restore.py "$(DIR)" $(if $(FORCE),--force) $(RESTORE_OPTS)
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
