@@ -198,6 +198,27 @@ def _alive(pid):
     return True
 
 
+def check_clip_upload_cors(api, admin, origin):
+    """The portal's clip upload works against make run's moto (no verifying proxy; MOTO_DISABLE_GLOBAL_CORS
+    from deploy/run.env): the browser's preflight is allowed for the portal's origin only, and the
+    PUT's answer exposes ETag (the page completes the upload with it)."""
+    resp = api.http.post("/contests/cchc-demo/clips", headers=admin, json={
+        "unit_code": "SNV", "title": "Kiểm tra CORS", "filename": "cors.mp4", "size_bytes": 1024,
+        "content_type": "video/mp4"})
+    assert resp.status_code == 201, resp.text
+    clip_id, url = resp.json()["clip_id"], resp.json()["upload"]["parts"][0]["url"]
+    preflight = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"}
+    ok = httpx.options(url, headers={"Origin": origin, **preflight})
+    assert ok.status_code == 200 and ok.headers.get("access-control-allow-origin") == origin, ok.headers
+    foreign = httpx.options(url, headers={"Origin": "http://evil.example", **preflight})
+    assert foreign.headers.get("access-control-allow-origin") in (None, ""), foreign.headers
+    put = httpx.put(url, content=b"\0" * 1024, headers={"Origin": origin, "Content-Type": "video/mp4"})
+    assert put.status_code == 200 and put.headers.get("etag"), put.headers
+    assert "etag" in put.headers.get("access-control-expose-headers", "").lower(), put.headers
+    assert put.headers.get("access-control-allow-origin") == origin, put.headers
+    assert api.http.delete(f"/clips/{clip_id}", headers=admin).status_code == 204
+
+
 @pytest.fixture(scope="module")
 def supervised():
     run = SupervisedRun()
@@ -241,6 +262,7 @@ def test_make_run_restarts_killed_processes_and_loses_nothing(supervised):
     final = run.pids()
     for name in ("s3", "gateway", "quiz-2", "media", "awards"):
         assert final[name] == started[name], (name, started, final)
+    check_clip_upload_cors(api, admin, run.base_url)
     api.close()
 
     # Ctrl-C stops everything, nothing left behind.
