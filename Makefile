@@ -37,14 +37,14 @@ run: install check-infra
 
 # Backup and restore (scripts/backup.py, scripts/restore.py): the service databases (pg_dump or SQLite's
 # backup API) and the clips bucket, with a manifest of counts and sha256 checksums. Same variables as
-# the services (deploy/run.env under the shell's). `make restore DIR=backups/cchc-... [FORCE=1]
+# the services, defaults as make run's (./var, moto on 127.0.0.1:9000). `make restore DIR=backups/cchc-... [FORCE=1]
 # [RESTORE_OPTS=--databases-only|--bucket-only]` refuses a non-empty target unless FORCE=1.
 backup: install
-	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/backup.py
+	$(BIN)/python scripts/backup.py
 
 restore: install
 	@test -n "$(DIR)" || { echo "usage: make restore DIR=backups/cchc-YYYYmmdd-HHMMSS [FORCE=1]"; exit 2; }
-	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/restore.py "$(DIR)" $(if $(FORCE),--force) $(RESTORE_OPTS)
+	$(BIN)/python scripts/restore.py "$(DIR)" $(if $(FORCE),--force) $(RESTORE_OPTS)
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
