@@ -3,23 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 QUIZ_INSTANCES ?= 2
-CONCURRENCY := quiz=$(QUIZ_INSTANCES)
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean
+.PHONY: run test faults security install install-test check-infra clean lock backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
 
-# Re-install only when the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e .
+# Re-install only when the dependency list changes. Versions and sha256 hashes come from the lock
+# files (`make lock` refreshes them from pyproject.toml); the project itself then goes in without
+# resolving anything (--no-deps).
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --require-hashes -r requirements.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml requirements-test.lock $(VENV)/.installed
+	$(BIN)/pip install --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,10 +31,20 @@ install-test: $(VENV)/.installed-test
 check-infra: install
 	$(BIN)/python scripts/check_infra.py
 
+# Every process under supervisord (scripts/supervise.py): a crashed one is restarted, Ctrl-C stops all.
 run: install check-infra
-	mkdir -p var
-	HONCHO_CONCURRENCY=$(CONCURRENCY) HONCHO_BASE_PORT=5000 \
-	$(BIN)/honcho -e deploy/run.env -f deploy/Procfile -d . start -p 5000 -c $(CONCURRENCY)
+	QUIZ_INSTANCES=$(QUIZ_INSTANCES) $(BIN)/python scripts/supervise.py
+
+# Backup and restore (scripts/backup.py, scripts/restore.py): the service databases (pg_dump or SQLite's
+# backup API) and the clips bucket, with a manifest of counts and sha256 checksums. Same variables as
+# the services, defaults as make run's (./var, moto on 127.0.0.1:9000). `make restore DIR=backups/cchc-... [FORCE=1]
+# [RESTORE_OPTS=--databases-only|--bucket-only]` refuses a non-empty target unless FORCE=1.
+backup: install
+	$(BIN)/python scripts/backup.py
+
+restore: install
+	@test -n "$(DIR)" || { echo "usage: make restore DIR=backups/cchc-YYYYmmdd-HHMMSS [FORCE=1]"; exit 2; }
+	$(BIN)/python scripts/restore.py "$(DIR)" $(if $(FORCE),--force) $(RESTORE_OPTS)
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
@@ -49,13 +62,28 @@ security: install-test
 clean:
 	rm -rf var tests/artifacts
 
+# Hash-pinned lock files from pyproject.toml (after changing a dependency there; commit all three).
+# One resolution: the bench lock (every extra) first, the others constrained to its versions, so the
+# three agree. --universal: markers for every platform, so one lock serves any machine and the image.
+# uv keeps the versions already in a lock; `make lock LOCK_UPGRADE=--upgrade` moves everything to the
+# newest versions pyproject.toml allows (`--upgrade-package NAME` for one).
+UV_VERSION ?= 0.13.9
+LOCK_UPGRADE ?=
+LOCK_OPTS := --generate-hashes --universal --python-version 3.11 --index-url https://pypi.org/simple --quiet
+lock: | $(BIN)/python
+	$(BIN)/pip install uv==$(UV_VERSION)
+	UV_NO_CONFIG=1 $(BIN)/uv pip compile pyproject.toml --extra test --extra bench $(LOCK_OPTS) $(LOCK_UPGRADE) -o requirements-bench.lock
+	UV_NO_CONFIG=1 $(BIN)/uv pip compile pyproject.toml --extra test -c requirements-bench.lock $(LOCK_OPTS) -o requirements-test.lock
+	UV_NO_CONFIG=1 $(BIN)/uv pip compile pyproject.toml -c requirements-bench.lock $(LOCK_OPTS) -o requirements.lock
+
 # Load benchmarks (bench/RESULTS.md): round opening, deadline rush + single-process baseline, quiz
 # ×1/×2/×4. Like `make test` they need RabbitMQ (management API) and PostgreSQL; BENCH_N contestants.
 BENCH_N ?= 3000
 .PHONY: bench install-bench
 # The benchmarks start the platform with the end-to-end harness (tests/e2e/cluster.py): test extra too.
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
-	$(BIN)/pip install -e '.[test,bench]'
+$(VENV)/.installed-bench: pyproject.toml requirements-bench.lock $(VENV)/.installed-test
+	$(BIN)/pip install --require-hashes -r requirements-bench.lock
+	$(BIN)/pip install --no-deps -e .
 	touch $@
 
 install-bench: $(VENV)/.installed-bench

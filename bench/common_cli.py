@@ -22,7 +22,7 @@ def parser(description):
     p.add_argument("--login", choices=("mint", "http"), default="mint",
                    help="how contestants get their token before the waves (not measured)")
     p.add_argument("--scoring-nice", type=int, default=int(os.environ.get("SCORING_NICE", "10")),
-                   help="run scoring at this niceness: grading yields the CPU to submissions (SCORING_NICE, 10, as deploy/Procfile)")
+                   help="run scoring at this niceness: grading yields the CPU to submissions (SCORING_NICE, 10, as make run: scripts/supervise.py)")
     p.add_argument("--profile", default="", help="py-spy these processes during each wave, e.g. quiz-1,gateway-1")
     return p
 

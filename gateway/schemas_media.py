@@ -23,6 +23,14 @@ class ClipIn(In):
                               description="video/mp4, video/quicktime, video/x-matroska, video/x-msvideo hoặc video/webm")
 
 
+class ClipFileIn(In):
+    """The file chosen again for a clip whose upload failed (POST /clips/{id}/upload)."""
+    filename: str = Field(min_length=1, max_length=255)
+    size_bytes: int = Field(gt=0, description="Dung lượng tệp (byte); tối đa MAX_CLIP_BYTES (mặc định 2 GiB)")
+    content_type: str = Field(min_length=1, max_length=100,
+                              description="video/mp4, video/quicktime, video/x-matroska, video/x-msvideo hoặc video/webm")
+
+
 class UploadPartOut(Out):
     part_number: int
     url: str

@@ -1,37 +1,21 @@
-"""Part of `make run`: wait until the gateway is ready, print the URLs and logins, then idle.
+"""Part of `make run`: wait until the gateway is ready, print the URLs and logins, then exit.
 
-It must keep running: honcho stops every process as soon as one of them exits.
+supervisord (scripts/supervise.py) starts it once and does not restart it; the metrics ports come from
+the same rule supervise.py gives the services (`metrics_ports`).
 """
 import os
-import signal
 import sys
 import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GATEWAY = "http://127.0.0.1:8000"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import supervise  # noqa: E402
+
+ENV = supervise.run_env()
+GATEWAY = f"http://127.0.0.1:{ENV['GATEWAY_PORT']}"
 WAIT_S = float(os.environ.get("ANNOUNCE_WAIT_S", "180"))
-
-
-def metrics_ports(procfile, base_port, concurrency):
-    """Each process's PORT, computed the way honcho assigns it: +100 per Procfile line, +1 per instance."""
-    ports = {}
-    port = base_port
-    with open(procfile, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line or line.startswith("#") or ":" not in line:
-                continue
-            name = line.split(":", 1)[0].strip()
-            ports[name] = [port + i for i in range(concurrency.get(name, 1))]
-            port += 100
-    return ports
-
-
-def parse_concurrency(text):
-    pairs = (item.split("=") for item in text.split(",") if "=" in item)
-    return {name.strip(): int(num) for name, num in pairs}
 
 
 def wait_ready():
@@ -54,9 +38,7 @@ def main():
     ready, last = wait_ready()
     if not ready:
         print(f"⚠ Gateway chưa sẵn sàng sau {WAIT_S:.0f} s / gateway not ready: {last}", flush=True)
-    base = int(os.environ.get("HONCHO_BASE_PORT", "5000"))
-    ports = metrics_ports(os.path.join(ROOT, "deploy", "Procfile"), base,
-                          parse_concurrency(os.environ.get("HONCHO_CONCURRENCY", "")))
+    ports = supervise.metrics_ports(ENV)
     lines = [
         "",
         "=" * 64,
@@ -72,20 +54,17 @@ def main():
             label = f"{name}.{i}"
             lines.append(f" Metrics {label:<16} http://127.0.0.1:{port}/metrics")
     lines += [
-        " S3 (moto_server)         http://127.0.0.1:9000",
+        f" S3 (moto_server)         http://{ENV['S3_ENDPOINT']}",
         " RabbitMQ management      http://127.0.0.1:15672  (guest/guest)",
         "",
         " Đăng nhập / login: ban tổ chức (organizer) admin / admin",
         "   (BOOTSTRAP_ADMIN_USERNAME / BOOTSTRAP_ADMIN_PASSWORD; đổi mật khẩu khi dùng thật)",
-        " Dữ liệu SQLite / data: ./var    Dừng / stop: Ctrl-C",
+        f" Dữ liệu SQLite, nhật ký / data, logs: {os.path.relpath(ENV['DATA_DIR'])}"
+        f" (log/<tiến trình>.log)    Dừng / stop: Ctrl-C",
         "=" * 64,
         "",
     ]
     print("\n".join(lines), flush=True)
-    # Idle until honcho stops us (SIGTERM on Ctrl-C).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    while True:
-        signal.pause()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import settings  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import supervise  # noqa: E402
+
 
 def reachable(host, port, timeout_s=3.0):
     try:
@@ -54,8 +57,10 @@ def main():
                 "to use SQLite files under ./var.",
                 file=sys.stderr,
             )
-    for port, what in ((8000, "gateway"), (9000, "S3 (moto_server)")):
-        if reachable("127.0.0.1", port, 0.5):
+    run = supervise.run_env()  # the ports `make run` is about to listen on (GATEWAY_PORT, S3_ENDPOINT)
+    s3_host, s3_port = run["S3_ENDPOINT"].rsplit(":", 1)
+    for host, port, what in (("127.0.0.1", int(run["GATEWAY_PORT"]), "gateway"), (s3_host, int(s3_port), "S3 (moto_server)")):
+        if reachable(host, port, 0.5):
             ok = False
             print(
                 f"\nCổng {port} ({what}) đang bị chiếm: có thể `make run` khác đang chạy.\n"

@@ -6,7 +6,7 @@ clip, the public only published ones), so GET /clips/{id} takes an optional toke
 """
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from gateway import schemas_media as schemas
 from gateway.auth import ActorOrPublic, Judge, Organizer, SetupStaff, Staff
@@ -32,6 +32,19 @@ async def complete_clip(body: schemas.CompleteIn, clip_id: ClipId,
                         actor: SetupStaff, rpc: Rpc):
     parts = [p.model_dump() for p in body.parts]
     return await rpc.call("media", "complete_clip", actor, clip_id, parts)
+
+
+@router.post("/clips/{clip_id}/upload", response_model=schemas.ClipUploadOut,
+             summary="Tải lại tệp của video clip chưa tải lên xong (nhận các URL tải mới)")
+async def restart_upload(body: schemas.ClipFileIn, clip_id: ClipId, actor: SetupStaff, rpc: Rpc):
+    return await rpc.call("media", "restart_upload", actor, clip_id, body.model_dump(mode="json"))
+
+
+@router.delete("/clips/{clip_id}", status_code=204, response_class=Response,
+               summary="Xoá video clip chưa tải lên xong (đang tải lên)")
+async def delete_upload(clip_id: ClipId, actor: SetupStaff, rpc: Rpc):
+    await rpc.call("media", "delete_upload", actor, clip_id)
+    return Response(status_code=204)
 
 
 @router.get("/clips/{clip_id}", response_model=schemas.ClipOut,

@@ -28,6 +28,7 @@ MESSAGES = {
     "invalid_rubric": "Thang điểm không hợp lệ: cần điểm tối đa (số dương) cho các tiêu chí content, message, creativity, technique.",
     # lookups and state
     "clip_not_found": "Không tìm thấy video clip.",
+    "clip_not_uploading": "Video clip không còn ở trạng thái đang tải lên (đã gửi đi kiểm tra hoặc đã có kết quả): không thể tải lại hay xoá.",
     "upload_abandoned": "Phiên tải lên đã quá hạn và bị hủy. Vui lòng tạo lượt tải lên mới.",
 }
 

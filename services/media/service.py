@@ -44,6 +44,14 @@ class MediaService:
     def complete_clip(self, actor, clip_id, parts):
         return workflow.complete_clip(self.db, self.storage, actor, clip_id, parts)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def restart_upload(self, actor, clip_id, data):
+        return workflow.restart_upload(self.db, self.storage, actor, clip_id, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def delete_upload(self, actor, clip_id):
+        return workflow.delete_upload(self.db, self.storage, actor, clip_id)
+
     # --- probing: off the request path, on our own event (requeued on any failure) ---
     @event_handler(config.SERVICE_NAME, "clip_uploaded", requeue_on_error=True)
     def on_clip_uploaded(self, payload):

@@ -101,7 +101,7 @@ class ObjectStore:
     def wait_ready(self, wait_s):
         """At start: try to ensure the bucket for up to `wait_s` seconds, then give up quietly.
 
-        The object store may start after us (honcho, compose without health ordering); the
+        The object store may start after us (make run's supervisord, compose without health ordering); the
         service still starts and `health` keeps retrying and reports the store as down meanwhile.
         """
         deadline = time.monotonic() + wait_s

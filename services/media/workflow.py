@@ -68,6 +68,49 @@ def create_clip(db, store, quiz, actor, contest, data):
     }
 
 
+def restart_upload(db, store, actor, clip_id, data):
+    """New presigned part URLs for a clip still `uploading` (the browser's upload failed): the file
+    is chosen again (`{filename, size_bytes, content_type}`), the old multipart upload is aborted."""
+    require(actor, *clip_domain.UPLOADERS)
+    with db.session() as session:
+        clip = clip_domain.get(session, clip_id)
+        status, contest, old_key, old_upload = clip.status, clip.contest, clip.object_key, clip.upload_id
+        fields = {"unit_code": clip.unit_code, "title": clip.title, "category": clip.category}
+    if status != "uploading":
+        raise err(Conflict, "clip_not_uploading")
+    if not isinstance(data, dict):
+        raise err(Invalid, "invalid_input")
+    form = schemas.parse_clip({**fields, **{k: data.get(k) for k in ("filename", "size_bytes", "content_type")}})
+    clip_domain.check_size(form.size_bytes)
+    part_size, part_count = clip_domain.plan_parts(form.size_bytes)
+    key = clip_domain.object_key(contest, clip_id, form.content_type)
+    upload_id = _store_call(store.start_upload, key, form.content_type)
+    try:
+        clip = db.run(clip_domain.restart_upload, actor, clip_id, old_upload, form, upload_id, part_size, part_count)
+        created_at = clip.created_at
+    except BaseException:
+        _abort_quietly(store, key, upload_id)
+        raise
+    if old_upload:
+        _abort_quietly(store, old_key, old_upload)
+    return {
+        "clip_id": clip_id, "status": "uploading",
+        "upload": {"parts": store.part_urls(key, upload_id, part_count, settings.clip_upload_ttl_s),
+                   "part_size": part_size, "part_count": part_count,
+                   "expires_at": (created_at + _ttl()).isoformat()},
+    }
+
+
+def delete_upload(db, store, actor, clip_id):
+    """Delete a clip whose upload never finished; its multipart upload is aborted afterwards (the row
+    goes first, so a racing `complete` finds nothing; a store failure leaves an orphan upload that
+    S3 lifecycle rules can expire)."""
+    key, upload_id = db.run(clip_domain.delete_upload, actor, clip_id)
+    if upload_id:
+        _abort_quietly(store, key, upload_id)
+    return {"clip_id": clip_id, "deleted": True}
+
+
 def _ttl():
     # The part URLs live as long as the upload, up to SigV4's 7 days.
     return dt.timedelta(seconds=min(settings.clip_upload_ttl_s, 7 * 24 * 3600))

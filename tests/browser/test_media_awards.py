@@ -144,3 +144,47 @@ def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
     expect(awards.locator("tbody tr").first).to_contain_text("Sở Nội vụ")
     helpers.shoot(page, "bang-xep-hang-chung-cuoc")
 
+
+
+def test_failed_clip_upload_retried_or_deleted_from_the_page(page, api, admin, tmp_path):
+    """The store cannot be reached during an upload: the clip stays "Đang tải lên" with "Tải lại"
+    (choose the file again, sent with new part URLs) and "Xoá". A contest of its own, so that the
+    demo contest's video prizes never wait for these clips."""
+    now = helpers.now_utc()
+    code = api.contest(admin, [{"opens_at": (now + dt.timedelta(days=30)).isoformat(),
+                                "closes_at": (now + dt.timedelta(days=37)).isoformat()}], {}, helpers.bank("clip", 2))
+    clip = make_clip(str(tmp_path / "tai-lai.mp4"))
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/quan-tri/video?contest={code}")
+    form = page.locator("[data-upload]")
+    rows = page.locator("[data-clips] tr")
+
+    def failed_upload(title):
+        # Every request to the object store fails, as on a dropped connection.
+        page.route(re.compile(r"/cchc-clips[^/]*/clips/"), lambda route: route.abort("connectionfailed"))
+        form.get_by_label("Đơn vị").select_option("SNV")
+        form.get_by_label("Tên video clip").fill(title)
+        form.get_by_label("Tệp video").set_input_files(clip)
+        form.get_by_role("button", name="Tải lên").click()
+        expect(form.locator("[data-form-error]")).to_contain_text("Mất kết nối khi tải tệp lên kho lưu trữ")
+        page.unroute(re.compile(r"/cchc-clips[^/]*/clips/"))
+        row = rows.filter(has_text=title)
+        expect(row).to_contain_text("Đang tải lên")
+        return row
+
+    retried = failed_upload(f"Tiểu phẩm: Bộ phận một cửa {helpers.tag()}")
+    with page.expect_file_chooser() as chooser:
+        retried.get_by_role("button", name="Tải lại").click()
+    chooser.value.set_files(clip)
+    expect(page.locator("[data-progress-text]")).to_contain_text("Đã tải lên xong", timeout=30_000)
+    expect(retried).to_contain_text("Hợp lệ", timeout=60_000)
+    expect(retried).to_contain_text("4 giây")
+    expect(retried.get_by_role("button", name="Tải lại")).to_have_count(0)
+
+    deleted = failed_upload(f"Phóng sự: Dịch vụ công trực tuyến {helpers.tag()}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    deleted.get_by_role("button", name="Xoá").click()
+    expect(deleted).to_have_count(0)
+    expect(rows).to_have_count(1)
+    clips = api.http.get(f"/contests/{code}/clips", headers=admin).json()
+    assert [c["status"] for c in clips] == ["accepted"], clips

@@ -13,6 +13,7 @@ import pytest
 
 from services.media import probe
 from tests.e2e.quizclient import Client, Ids, tag, wait_for
+from tests.e2e.test_quiz_faults import db_rows
 
 API = "/api/v1"
 MiB = 1024 ** 2
@@ -161,6 +162,46 @@ def test_four_second_clip_accepted_with_its_duration(cluster, world, videos):
     assert clip["unit_code"] == world["units"]["A"]
     thumb = httpx.get(clip["thumbnail_url"], timeout=30)
     assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+
+
+def test_failed_upload_restarted_or_deleted(cluster, world, videos):
+    """A clip stuck `uploading` (the browser's upload failed): the file is sent again with new part
+    URLs (the old upload is aborted), or the clip is deleted; both audited, both refused once the
+    upload is complete, neither open to a judge."""
+    expert, judge = world["people"]["expert"]["headers"], world["people"]["judge_a"]["headers"]
+    size = os.path.getsize(videos["ok"])
+    first = create(cluster.http, expert, world["contest"], videos["ok"], world["units"]["A"]).json()
+    clip_id = first["clip_id"]
+    body = {"filename": "gui-lai.mp4", "size_bytes": size, "content_type": "video/mp4"}
+    assert cluster.http.post(f"{API}/clips/{clip_id}/upload", json=body, headers=judge).status_code == 403
+    assert cluster.http.post(f"{API}/clips/{clip_id}/upload", json={**body, "size_bytes": 0},
+                             headers=expert).status_code == 422
+    resp = cluster.http.post(f"{API}/clips/{clip_id}/upload", json=body, headers=expert)
+    assert resp.status_code == 200, resp.text
+    again = resp.json()
+    assert again["clip_id"] == clip_id and again["upload"]["parts"][0]["url"] != first["upload"]["parts"][0]["url"]
+    # The first upload was aborted: its URLs lead nowhere (MinIO answers 404 NoSuchUpload, moto 500).
+    with httpx.Client(timeout=30) as s3:
+        assert s3.put(first["upload"]["parts"][0]["url"], content=b"x").status_code >= 400
+    parts = put_parts(again["upload"], file_parts(videos["ok"]))
+    assert cluster.http.post(f"{API}/clips/{clip_id}/complete", json={"parts": parts},
+                             headers=expert).status_code == 202
+    clip = verdict(cluster, world["admin"], clip_id)
+    assert clip["status"] == "accepted", clip
+    for method, path, kwargs in (("POST", f"/clips/{clip_id}/upload", {"json": body}), ("DELETE", f"/clips/{clip_id}", {})):
+        resp = cluster.http.request(method, API + path, headers=expert, **kwargs)
+        assert resp.status_code == 409 and resp.json()["code"] == "clip_not_uploading", resp.text
+
+    stuck = create(cluster.http, expert, world["contest"], videos["ok"], world["units"]["B"]).json()
+    assert cluster.http.delete(f"{API}/clips/{stuck['clip_id']}", headers=judge).status_code == 403
+    assert cluster.http.delete(f"{API}/clips/{stuck['clip_id']}", headers=expert).status_code == 204
+    assert cluster.http.get(f"{API}/clips/{stuck['clip_id']}", headers=world["admin"]).status_code == 404
+    assert cluster.http.delete(f"{API}/clips/{stuck['clip_id']}", headers=expert).status_code == 404
+    with httpx.Client(timeout=30) as s3:
+        assert s3.put(stuck["upload"]["parts"][0]["url"], content=b"x").status_code >= 400
+    rows = db_rows(cluster.databases["media"][1], "SELECT action, target FROM audit_log WHERE target IN (%s, %s) "
+                   "ORDER BY seq", f"clip:{clip_id}", f"clip:{stuck['clip_id']}")
+    assert rows == [("clip.upload_restart", f"clip:{clip_id}"), ("clip.upload_delete", f"clip:{stuck['clip_id']}")]
 
 
 def test_clip_over_300_seconds_rejected(cluster, world, videos):

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 import urllib.parse
@@ -144,6 +145,12 @@ def wait_all_graded(api, admin, run):
 
 
 def db_rows(url, sql, *args):
+    if url.startswith("sqlite:///"):  # `make run`'s databases (tests/e2e/test_supervised_run.py)
+        conn = sqlite3.connect(url[len("sqlite:///"):])
+        try:
+            return conn.execute(sql.replace("%s", "?"), args).fetchall()
+        finally:
+            conn.close()
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:

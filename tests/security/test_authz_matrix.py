@@ -66,6 +66,8 @@ MATRIX = {
     # video clips
     ("POST", "/api/v1/contests/{contest}/clips"): SETUP,
     ("POST", "/api/v1/clips/{clip_id}/complete"): SETUP,
+    ("POST", "/api/v1/clips/{clip_id}/upload"): SETUP,
+    ("DELETE", "/api/v1/clips/{clip_id}"): SETUP,
     ("GET", "/api/v1/clips/{clip_id}"): PUBLIC,  # published clips are public; the service hides the rest
     ("GET", "/api/v1/contests/{contest}/clips"): STAFF,
     ("POST", "/api/v1/clips/{clip_id}/scores"): JUDGE,

@@ -67,6 +67,45 @@ def create(session, actor, contest, form, clip_id, upload_id, part_size, part_co
     return clip
 
 
+def restart_upload(uow, actor, clip_id, old_upload_id, form, upload_id, part_size, part_count):
+    """A clip still `uploading` (the browser's upload failed or was left) gets a new multipart upload
+    for the file chosen again: new part plan, key and TTL (created_at restarts). Audited. Conditional
+    on the upload the caller saw, so two retries or a racing `complete` cannot both win."""
+    require(actor, *UPLOADERS)
+    session = uow.session
+    clip = get(session, clip_id)
+    before = {"filename": clip.filename, "size_bytes": clip.declared_size, "upload_id": clip.upload_id}
+    changed = session.execute(
+        update(Clip).where(Clip.id == clip_id, Clip.status == "uploading", Clip.upload_id == old_upload_id)
+        .values(filename=form.filename, content_type=form.content_type, declared_size=form.size_bytes,
+                part_size=part_size, part_count=part_count, upload_id=upload_id, created_at=utcnow(),
+                object_key=object_key(clip.contest, clip_id, form.content_type))
+    ).rowcount
+    if not changed:
+        raise err(Conflict, "clip_not_uploading")
+    session.expire(clip)
+    uow.record(actor, "clip.upload_restart", f"clip:{clip_id}", before,
+               {"filename": form.filename, "size_bytes": form.size_bytes, "upload_id": upload_id},
+               "tải lại tệp video")
+    return get(session, clip_id)
+
+
+def delete_upload(uow, actor, clip_id):
+    """Remove a clip whose upload never finished (still `uploading`): it no longer holds up the
+    video award set (`clips_pending`). Audited. Returns (object_key, upload_id) for the store's
+    clean-up; a clip already sent for checking is refused (409 clip_not_uploading)."""
+    require(actor, *UPLOADERS)
+    session = uow.session
+    clip = get(session, clip_id)
+    before = {"title": clip.title, "unit_code": clip.unit_code, "contest": clip.contest, "status": clip.status,
+              "filename": clip.filename}
+    key, upload_id = clip.object_key, clip.upload_id
+    if not session.execute(delete(Clip).where(Clip.id == clip_id, Clip.status == "uploading")).rowcount:
+        raise err(Conflict, "clip_not_uploading")
+    uow.record(actor, "clip.upload_delete", f"clip:{clip_id}", before, None, "xoá lượt tải lên chưa hoàn tất")
+    return key, upload_id
+
+
 def get(session, clip_id, lock=False):
     query = select(Clip).where(Clip.id == str(clip_id))
     if lock and session.bind.dialect.name == "postgresql":
