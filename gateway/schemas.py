@@ -129,6 +129,9 @@ class ContestSettings(In):
     prediction_target: Literal["submitted_attempts", "perfect_attempts"] | None = None
     one_weekly_prize_per_person: bool | None = None
     collective_weights: CollectiveWeights | None = None
+    live_board: Literal["scores", "full", "hidden"] | None = Field(
+        None, description="Bảng xếp hạng khi tuần thi đang mở: scores (mặc định, ẩn dự đoán), "
+                          "full (hiện tất cả) hoặc hidden (không hiện)")
 
 
 class ContestIn(In):

@@ -24,7 +24,11 @@ DEFAULT_SETTINGS = {
     "prediction_target": "submitted_attempts",
     "one_weekly_prize_per_person": True,
     "collective_weights": {"participation": 0.5, "quality": 0.5},
+    # SPEC 6: what the live board of an open round shows (the final board always shows everything).
+    "live_board": "scores",
 }
+
+LIVE_BOARD_MODES = ("scores", "full", "hidden")
 
 # Inclusive ranges of the integer settings.
 RANGES = {
@@ -56,6 +60,8 @@ def validate_settings(given):
         raise _bad_settings("«prediction_target» là submitted_attempts hoặc perfect_attempts.")
     if not isinstance(settings["one_weekly_prize_per_person"], bool):
         raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
+    if settings["live_board"] not in LIVE_BOARD_MODES:
+        raise _bad_settings("«live_board» là scores, full hoặc hidden.")
     weights = settings["collective_weights"]
     if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
