@@ -22,6 +22,10 @@ MESSAGES = {
     "invalid_answers": "Câu trả lời không hợp lệ: chỉ nhận câu hỏi của lượt thi này và đáp án A, B, C hoặc D.",
     "invalid_prediction": "Số dự đoán phải là số nguyên không âm.",
     "invalid_jury": "Cần danh sách tên đăng nhập của giám khảo (từ 1 đến {max} tên).",
+    "confirm_required": ("Việc chấm video clip của hội thi đã bắt đầu. Nếu thay đổi Ban Giám khảo, điểm của giám khảo "
+                         "bị bớt sẽ không còn được tính và điểm cuối cùng của các video clip phải chờ giám khảo được "
+                         "thêm chấm xong. Gửi lại với confirm: true để xác nhận thay đổi."),
+    "unit_required": "Tài khoản giám khảo phải có đơn vị (unit_code): giám khảo không được chấm video clip của đơn vị mình.",
     "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
     # who
     "invalid_credentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
