@@ -49,9 +49,11 @@ def get_clip(session, actor, clip_id, sign, juries):
         raise err(NotFound, "clip_not_found")
     prog = judging.progress(session, [clip], juries)[clip.id]
     out = clip_out(clip, sign, prog)
-    if not is_staff(actor):
-        return _public(out)
     locked = judging.scores_locked(session, clip.contest)
+    if not is_staff(actor):
+        # A published clip's score is public only once final (SPEC 5): before that it would tell a
+        # judge (who needs no token to read it) the standings.
+        return dict(_public(out), score=out["score"] if locked else None)
     if actor.get("role") == "judge" and not locked:
         return _blind(out)
     out["scores_locked"] = locked

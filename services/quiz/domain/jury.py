@@ -140,6 +140,10 @@ def record_judging_started(uow, event):
         return False
     scored_at = _scored_at(event.get("scored_at")) or utcnow()
     session = uow.session
+    # Every later score finds the start already recorded: answered without a row lock.
+    known = session.scalar(select(Contest.judging_started_at).where(Contest.code == event["contest"]))
+    if known is not None and as_utc(known) <= scored_at:
+        return False
     contest = session.scalar(select(Contest).where(Contest.code == event["contest"]).with_for_update())
     if contest is None:
         return False  # a contest quiz does not know has no jury to fix

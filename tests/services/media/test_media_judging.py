@@ -387,3 +387,15 @@ def test_score_lock_is_audited_once(service, db):
     locks = [row for row in audit(db) if row[1] == "scores.lock"]
     assert locks == [(None, "scores.lock", f"contest:{CONTEST}", {"locked": False},
                       {"locked": True, "award_set_id": "set-v1", "approved_by": "org-1"})]
+
+
+def test_a_published_clip_shows_its_score_to_the_public_only_once_final(service, db):
+    clip_id = make_clip(db, unit_code="UBND-HUE")
+    for j in ("j-snv", "j-stp", "j-free"):
+        service.score_clip(judge(j), clip_id, scores(30, 15, 15, 15))
+    service.publish_clip(ORG, clip_id)
+    assert service.get_clip(ORG, clip_id)["score"] == 75
+    # No token needed: a judge reading it as the public learns nothing before the approval.
+    assert service.get_clip(None, clip_id)["score"] is None
+    service.on_award_set_approved(VIDEO_APPROVED)
+    assert service.get_clip(None, clip_id)["score"] == 75
