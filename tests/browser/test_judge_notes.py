@@ -1,6 +1,7 @@
 """The judge's page tells a judge why they cannot score (SPEC 5, issue 14 finding 2): judging is
 blind, their own unit's clips are not on their list, and once the video award set is approved the
 clip's scores are locked (the form cannot be sent)."""
+import re
 import subprocess
 
 from playwright.sync_api import expect
@@ -49,3 +50,24 @@ def test_judge_sees_blind_own_unit_and_locked_notes(page, cluster, api, admin, t
     expect(page.locator("[data-locked-note]")).to_contain_text("điểm đã khóa")
     expect(page.get_by_role("button", name="Lưu điểm")).to_be_disabled()
     expect(page.get_by_label("Nội dung (tối đa 40)")).to_be_disabled()
+
+    # The organizer adds a judge after judging began: the page explains and asks for confirmation.
+    late_user, _ = api.staff(admin, "judge", unit_code="SNV")
+    organizer = page.context.new_page()
+    helpers.login(organizer, "admin", "admin", "/quan-tri")
+    organizer.goto("/quan-tri/video")
+    jury = organizer.locator("[data-jury]")
+    jury.get_by_label("Hội thi của Ban Giám khảo").select_option(code)
+    expect(jury.locator("[data-jury-status]")).to_contain_text("Việc chấm đã bắt đầu")
+    jury.get_by_label(re.compile(re.escape(late_user))).check()
+    jury.get_by_role("button", name="Lưu Ban Giám khảo").click()
+    confirm = jury.locator("[data-jury-confirm]")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("điểm cuối cùng của các video clip phải chờ giám khảo được thêm chấm xong")
+    jury.get_by_label("Lý do thay đổi (ghi vào nhật ký)").fill("Bổ sung giám khảo theo quyết định của Ban Tổ chức")
+    jury.get_by_role("button", name="Xác nhận thay đổi Ban Giám khảo").click()
+    expect(jury.locator("[data-jury-saved]")).to_have_text("Đã lưu Ban Giám khảo (2 giám khảo).")
+    expect(confirm).to_be_hidden()
+    names = [j["username"] for j in api.http.get(f"/admin/contests/{code}/jury", headers=admin).json()["judges"]]
+    assert sorted(names) == sorted([judge_user, late_user])
+    organizer.close()

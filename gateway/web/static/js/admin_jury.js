@@ -29,10 +29,13 @@
     }));
   }
 
+  var asked = 0;
   function load() {
     confirmBox.hidden = true; saved.hidden = true; P.showError(errorBox, null);
     if (!select.value) return;
-    P.api(url()).then(show).catch(function (err) { P.showError(errorBox, err); });
+    var mine = ++asked;  // only the answer for the contest chosen last is shown
+    P.api(url()).then(function (jury) { if (mine === asked) show(jury); })
+      .catch(function (err) { if (mine === asked) P.showError(errorBox, err); });
   }
 
   function send(confirm) {
@@ -58,8 +61,10 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); send(false); });
   P.$("[data-jury-confirm-button]").addEventListener("click", function () { send(true); });
   select.addEventListener("change", load);
-  P.api("/contests").then(function (list) {
-    P.fill(select, list.map(function (c) { return el("option", { value: c.code }, c.title + " (" + c.code + ")"); }));
-    return P.currentContest().then(function (c) { if (c) select.value = c.code; }, function () {});
-  }).then(load).catch(function (err) { P.showError(errorBox, err); });
+  // The list and the current contest together: the choice is set once, before anyone can change it.
+  Promise.all([P.api("/contests"), P.currentContest().catch(function () { return null; })]).then(function (res) {
+    P.fill(select, res[0].map(function (c) { return el("option", { value: c.code }, c.title + " (" + c.code + ")"); }));
+    if (res[1]) select.value = res[1].code;
+    load();
+  }).catch(function (err) { P.showError(errorBox, err); });
 })();
