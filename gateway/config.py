@@ -65,6 +65,9 @@ class Settings(ServiceSettings):
     # Who may read /metrics: networks (CIDR), e.g. the monitoring network; empty = anyone (the
     # single-machine default). docker-compose.yml sets the private ranges Prometheus scrapes from.
     metrics_allow_from: Networks = []
+    # The live board of an open round (live_board: scores) shows at most this many rows: the top of
+    # the round, never how many took part (SPEC 6: no public running count of an open round).
+    live_board_max_rows: int = Field(10, ge=1, le=1000)
 
     @field_validator("services", "cors_origins", mode="before")
     @classmethod

@@ -140,6 +140,9 @@ class ContestSettings(In):
     collective_weights: CollectiveWeights | None = None
     # SPEC 2: "roster" = while the contest is open, only CCCDs on their unit's roster register.
     registration: Literal["open", "roster"] | None = None
+    live_board: Literal["scores", "full", "hidden"] | None = Field(
+        None, description="Bảng xếp hạng khi tuần thi đang mở: scores (mặc định, ẩn dự đoán), "
+                          "full (hiện tất cả) hoặc hidden (không hiện)")
 
 
 class ContestIn(In):

@@ -69,7 +69,9 @@ class ClipOut(Out):
     reject_reason: str | None
     playback_url: str | None
     thumbnail_url: str | None
-    score: float | None
+    score: float | None = Field(description="Điểm cuối cùng (trung bình điểm các giám khảo được phân công). "
+                                            "Giám khảo và công chúng chỉ thấy sau khi bộ giải video clip được "
+                                            "phê duyệt; từ đó điểm được khóa (scores_locked: true)")
 
 
 class GalleryClipOut(Out):

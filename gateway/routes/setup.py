@@ -84,7 +84,9 @@ async def get_jury(contest: ContestCode, actor: Staff, rpc: Rpc):
              summary="Chỉ định Ban Giám khảo của hội thi (theo tên đăng nhập; thay danh sách cũ)")
 async def set_jury(body: schemas_jury.JuryIn, contest: ContestCode,
                    actor: Organizer, rpc: Rpc):
-    return await rpc.call("quiz", "set_jury", actor, contest, body.usernames)
+    # After judging began a change needs confirm: true (SPEC 5); quiz decides and audits.
+    return await rpc.call("quiz", "set_jury", actor, contest, body.usernames, confirm=body.confirm,
+                          reason=body.reason)
 
 
 @router.post("/admin/contests/{contest}/rounds/{n}/close", response_model=schemas.RoundOut,

@@ -24,6 +24,7 @@ MESSAGES = {
     "own_unit": "Giám khảo không được chấm video clip của đơn vị mình.",
     "not_on_jury": "Bạn không có tên trong Ban Giám khảo của hội thi này nên không được chấm video clip của hội thi.",
     "clip_not_accepted": "Video clip chưa được chấp nhận (đang tải lên, đang kiểm tra hoặc đã bị từ chối).",
+    "scores_locked": "Kết quả giải video clip đã được phê duyệt nên điểm chấm đã khóa, không thể chấm hoặc sửa điểm nữa.",
     "rubric_locked": "Đã có giám khảo chấm điểm nên không thể thay đổi thang điểm của hội thi này.",
     "invalid_rubric": "Thang điểm không hợp lệ: cần điểm tối đa (số dương) cho các tiêu chí content, message, creativity, technique.",
     # lookups and state

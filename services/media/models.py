@@ -99,3 +99,14 @@ class Rubric(Base):
     contest: Mapped[str] = mapped_column(String(64), primary_key=True)
     maxima: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScoreLock(Base):
+    """Scores of a contest are final (SPEC 5): the video award set was approved. Written once, from
+    the awards service's `award_set_approved` event (idempotent: a duplicate finds the row)."""
+
+    __tablename__ = "score_locks"
+
+    contest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    award_set_id: Mapped[str] = mapped_column(String(64))
+    locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -59,6 +59,11 @@ class MediaService:
         if clip_id:
             workflow.probe_clip(self.db, self.storage, clip_id)
 
+    # --- scores become final when the video award set is approved (SPEC 5) ---
+    @event_handler("awards", "award_set_approved", requeue_on_error=True)
+    def on_award_set_approved(self, payload):
+        self.db.run(judging.lock_scores, payload)
+
     # --- housekeeping ---
     @timer(interval=settings.clip_sweep_interval_s)
     def relay(self):

@@ -365,7 +365,7 @@ def list_clips(db, store, quiz, actor, contest, status=None):
     clip_domain.check_contest(contest)
     juries = _juries_or_none(quiz, [contest])
     with db.session() as session:
-        return views.list_clips(session, contest, _sign(store), juries, status)
+        return views.list_clips(session, contest, _sign(store), juries, status, actor)
 
 
 def judge_clips(db, store, quiz, actor, contest=None):

@@ -25,6 +25,10 @@ MESSAGES = {
     "too_many_rows": "Tệp có quá nhiều dòng: tối đa {max} dòng dữ liệu.",
     "invalid_roster": "Danh sách cán bộ không có dòng hợp lệ nào; danh sách cũ được giữ nguyên. {rows}",
     "invalid_jury": "Cần danh sách tên đăng nhập của giám khảo (từ 1 đến {max} tên).",
+    "confirm_required": ("Việc chấm video clip của hội thi đã bắt đầu. Nếu thay đổi Ban Giám khảo, điểm của giám khảo "
+                         "bị bớt sẽ không còn được tính và điểm cuối cùng của các video clip phải chờ giám khảo được "
+                         "thêm chấm xong. Gửi lại với confirm: true để xác nhận thay đổi."),
+    "unit_required": "Tài khoản giám khảo phải có đơn vị (unit_code): giám khảo không được chấm video clip của đơn vị mình.",
     "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
     # who
     "invalid_credentials": "Tên đăng nhập hoặc mật khẩu không đúng.",

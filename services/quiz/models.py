@@ -130,6 +130,9 @@ class Contest(Base):
     title: Mapped[str] = mapped_column(String(255))
     settings: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the first clip of the contest was scored (media's clip_scored): from then on a jury
+    # change needs the organizer's confirmation (SPEC 5, domain/jury.py).
+    judging_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Round(Base):

@@ -92,8 +92,8 @@ class QuizService:
         return self.db.read(jury.get_jury, actor, contest)
 
     @rpc(expected_exceptions=EXPECTED)
-    def set_jury(self, actor, contest, usernames):
-        return self.db.run(jury.set_jury, actor, contest, usernames)
+    def set_jury(self, actor, contest, usernames, confirm=False, reason=None):
+        return self.db.run(jury.set_jury, actor, contest, usernames, confirm, reason)
 
     @rpc(expected_exceptions=EXPECTED)
     def close_round(self, actor, contest, n):
@@ -159,6 +159,11 @@ class QuizService:
     @event_handler("scoring", "round_ranked", requeue_on_error=True)
     def on_round_ranked(self, payload):
         workflow.on_round_ranked(self.db, payload)
+
+    # events from media: judging of a contest has begun (its jury is fixed, SPEC 5)
+    @event_handler("media", "clip_scored", requeue_on_error=True)
+    def on_clip_scored(self, payload):
+        self.db.run(jury.record_judging_started, payload)
 
     # periodic work
     @timer(interval=0.5)

@@ -58,5 +58,5 @@ class ScoringService:
 
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_unit_stats(self, contest):
-        return workflow.unit_stats(self.db, self.quiz, contest)
+    def get_unit_stats(self, contest, final_only=False):
+        return workflow.unit_stats(self.db, self.quiz, contest, final_only)

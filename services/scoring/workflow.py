@@ -122,10 +122,10 @@ def tick(db):
         rank_round(db, contest, n)
 
 
-def unit_stats(db, quiz, contest):
+def unit_stats(db, quiz, contest, final_only=False):
     inputs.check_contest(contest)  # before asking quiz anything
     known = units_with_fallback(db, quiz)
-    return db.read(units.unit_stats, contest, known)
+    return db.read(units.unit_stats, contest, known, final_only=bool(final_only))
 
 
 def units_with_fallback(db, quiz):

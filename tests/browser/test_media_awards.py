@@ -26,6 +26,10 @@ def make_clip(path, seconds=4):
 
 def test_clip_upload_judging_and_gallery(page, context, api, admin, tmp_path):
     judge_user, judge_password = api.staff(admin, "judge", unit_code="STP")
+    # The demo contest's jury is this judge alone, whatever judges other tests made (a default
+    # jury, every judge, would wait for all of them).
+    resp = api.http.post(f"/admin/contests/{DEMO}/jury", headers=admin, json={"usernames": [judge_user]})
+    assert resp.status_code == 200, resp.text
     title = f"Phóng sự: Một cửa liên thông ở phường Phú Hội {helpers.tag()}"
     helpers.login(page, "admin", "admin", "/quan-tri")
     page.goto(f"/quan-tri/video?contest={DEMO}")

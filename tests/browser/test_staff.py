@@ -129,16 +129,26 @@ def test_public_pages(page, cluster, demo_activity):
 
     page.goto(f"/bang-xep-hang?contest={DEMO}")
     expect(page.locator("[data-board-note]")).to_contain_text("Bảng xếp hạng tạm thời")
-    expect(page.locator("[data-board] tr").nth(19)).to_be_visible()
+    # SPEC 6 (live_board: scores): an open round shows its top rows, never everyone's predictions
+    # nor how many took part.
+    expect(page.locator("[data-board] tr")).to_have_count(10)
     correct = [int(t) for t in page.locator("[data-board] tr td:nth-child(4)").all_inner_texts()]
-    assert len(correct) >= 20 and correct == sorted(correct, reverse=True), correct
+    assert len(correct) == 10 and correct == sorted(correct, reverse=True), correct
+    assert set(page.locator("[data-board] tr td:nth-child(5)").all_inner_texts()) == {"—"}
     assert page.locator("[data-board] tr td").first.inner_text() == "1"
     helpers.shoot(page, "bang-xep-hang")
 
+    # The public figures of an open round wait for its close; staff see them live.
     page.goto(f"/thong-ke?contest={DEMO}")
+    expect(page.locator("[data-stats-note]")).to_be_visible()
     expect(page.locator("[data-stats] tr", has_text="Sở Thông tin và Truyền thông")).to_have_count(1)
+    expect(page.locator("[data-chart] svg rect.bar")).to_have_count(0)
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/thong-ke?contest={DEMO}")
     expect(page.locator("[data-chart] svg rect.bar")).to_have_count(8)  # the eight units that took part
+    expect(page.locator("[data-stats-note]")).to_be_hidden()
     helpers.shoot(page, "thong-ke")
+    page.evaluate("sessionStorage.clear()")  # the public again
 
     page.goto("/dang-nhap")
     helpers.shoot(page, "dang-nhap")

@@ -227,7 +227,44 @@ def test_leaderboard_and_unit_stats(client, fake):
              {"unit_code": "SGD", "headcount": 0, "participants": 3, "participation": 0.0, "quality": 0.5,
               "zero_results": 0, "flags": [{"code": "no_headcount", "message": "Đơn vị chưa khai báo số CBCCVC."}]}]
     fake.answers["scoring.get_unit_stats"] = stats
+    fake.answers["quiz.get_contest"] = CONTEST  # no round open: the whole contest
     assert client.get("/api/v1/contests/cchc-2023/stats/units").json() == stats
+    assert fake.last("scoring.get_unit_stats")["kwargs"] == {}
+
+
+def _open_contest(live_board=None):
+    settings = {"questions_per_attempt": 20, **({"live_board": live_board} if live_board else {})}
+    return dict(CONTEST, settings=settings, rounds=[dict(CONTEST["rounds"][0], status="open")])
+
+
+LIVE_ROWS = [{"rank": i, "contestant_id": f"c-{i}", "full_name": "Nguyễn Thị Hương", "unit_code": "SNV",
+              "correct": 20 - i, "prediction": 1000 + i, "prediction_diff": None, "duration_ms": 60000,
+              "submitted_at": "2023-06-01T00:01:00+00:00"} for i in range(1, 31)]
+
+
+@pytest.mark.parametrize("live_board,rows", [
+    (None, [dict(r, prediction=None) for r in LIVE_ROWS[:10]]),   # SPEC 6 default: scores
+    ("scores", [dict(r, prediction=None) for r in LIVE_ROWS[:10]]),
+    ("hidden", []),
+    ("full", LIVE_ROWS),
+])
+def test_live_board_follows_the_contest_setting(client, fake, live_board, rows):
+    fake.answers["scoring.get_leaderboard"] = {"final": False, "actual_attempts": None, "rows": LIVE_ROWS}
+    fake.answers["quiz.get_contest"] = _open_contest(live_board)
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard?limit=50")
+    assert resp.status_code == 200 and resp.json() == {"final": False, "actual_attempts": None, "rows": rows}
+
+
+def test_unit_stats_of_an_open_round_count_ranked_rounds_only_for_the_public(client, fake):
+    fake.answers["scoring.get_unit_stats"] = []
+    fake.answers["quiz.get_contest"] = _open_contest()
+    client.get("/api/v1/contests/cchc-2023/stats/units")
+    assert fake.last("scoring.get_unit_stats")["kwargs"] == {"final_only": True}
+    client.get("/api/v1/contests/cchc-2023/stats/units", headers=bearer("monitor"))
+    assert fake.last("scoring.get_unit_stats")["kwargs"] == {}
+    fake.answers["quiz.get_contest"] = _open_contest("full")
+    client.get("/api/v1/contests/cchc-2023/stats/units")
+    assert fake.last("scoring.get_unit_stats")["kwargs"] == {}
 
 
 # ---- cross-cutting -------------------------------------------------------------------------

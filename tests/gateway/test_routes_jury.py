@@ -4,7 +4,7 @@ import pytest
 
 from tests.gateway.conftest import bearer, remote
 
-JURY = {"contest": "cchc-2023", "default": False,
+JURY = {"contest": "cchc-2023", "default": False, "judging_started": False,
         "judges": [{"id": "s-1", "username": "gk1", "full_name": "Lê Bình", "unit_code": "SNV"}],
         "candidates": [{"id": "s-1", "username": "gk1", "full_name": "Lê Bình", "unit_code": "SNV"},
                        {"id": "s-2", "username": "gk2", "full_name": "Hồ Thị Hoa", "unit_code": None}]}
@@ -52,3 +52,15 @@ def test_quiz_refusals_passed_on(client, fake, exc_type, code, status):
     fake.answers["quiz.set_jury"] = remote(exc_type, code, "Không phải tài khoản giám khảo: cv1.")
     resp = client.post(URL, json={"usernames": ["cv1"]}, headers=bearer("organizer"))
     assert resp.status_code == status and resp.json()["code"] == code
+
+
+def test_set_jury_passes_the_confirmation_and_answers_409_without_it(client, fake):
+    fake.answers["quiz.set_jury"] = remote("Conflict", "confirm_required", "Việc chấm video clip đã bắt đầu.")
+    resp = client.post(URL, json={"usernames": ["gk1"]}, headers=bearer("organizer"))
+    assert resp.status_code == 409 and resp.json()["code"] == "confirm_required"
+    assert fake.last("quiz.set_jury")["kwargs"] == {"confirm": False, "reason": None}
+    fake.answers["quiz.set_jury"] = JURY
+    resp = client.post(URL, json={"usernames": ["gk1"], "confirm": True, "reason": "Bổ sung giám khảo"},
+                       headers=bearer("organizer"))
+    assert resp.status_code == 200
+    assert fake.last("quiz.set_jury")["kwargs"] == {"confirm": True, "reason": "Bổ sung giám khảo"}

@@ -6,6 +6,11 @@ A clip's assigned judges are the judges of its contest's jury (quiz.list_jury(co
 jury the organizers named, or every judge when they named none) who are not of the clip's unit;
 only they may score it. The final score exists only once each of them has scored, and before that
 no judge sees another's.
+
+Blind and final (SPEC 5): until the contest's video award set is approved a judge sees only their
+own scores (views.py hides every final score and every other judge's points from them); once it
+is approved (awards' `award_set_approved`, kept here as a ScoreLock row) the scores are final and
+scoring answers 409 `scores_locked`.
 """
 import math
 from fractions import Fraction
@@ -17,7 +22,7 @@ from common.auth import require
 from common.time import iso, utcnow
 from services.media.domain.clips import check_contest, get
 from services.media.errors import Conflict, Forbidden, Invalid, err
-from services.media.models import Clip, Rubric, Score
+from services.media.models import Clip, Rubric, Score, ScoreLock
 
 CRITERIA = ("content", "message", "creativity", "technique")
 DEFAULT_MAXIMA = {"content": 40, "message": 20, "creativity": 20, "technique": 20}
@@ -93,6 +98,8 @@ def score_clip(uow, actor, clip_id, scores, jury):
     clip = get(session, clip_id)
     if clip.status != "accepted":
         raise err(Conflict, "clip_not_accepted")
+    if scores_locked(session, clip.contest):
+        raise err(Conflict, "scores_locked")
     if actor.get("unit_code") and actor["unit_code"] == clip.unit_code:
         raise err(Forbidden, "own_unit")
     if str(actor["id"]) not in {str(j["id"]) for j in jury}:
@@ -148,6 +155,36 @@ def _points_out(points, total):
 
 def own_score_out(clip_id, points, total, updated_at):
     return {"clip_id": clip_id, **_points_out(points, total), "updated_at": iso(updated_at)}
+
+
+# --- locking ----------------------------------------------------------------------------------
+def scores_locked(session, contest):
+    """True once the contest's video award set was approved (its scores are final)."""
+    return session.get(ScoreLock, contest) is not None
+
+
+def locked_contests(session, contests):
+    contests = list(contests)
+    if not contests:
+        return set()
+    return set(session.scalars(select(ScoreLock.contest).where(ScoreLock.contest.in_(contests))))
+
+
+def lock_scores(uow, event):
+    """awards' `award_set_approved`: a video set makes its contest's scores final. Idempotent (a
+    duplicate event finds the lock and changes nothing); other kinds are not ours. Audited."""
+    if not isinstance(event, dict) or event.get("kind") != "video" or not isinstance(event.get("contest"), str):
+        return False
+    session, contest = uow.session, event["contest"]
+    if scores_locked(session, contest):
+        return False
+    award_set_id = str(event.get("award_set_id") or "")
+    session.add(ScoreLock(contest=contest, award_set_id=award_set_id, locked_at=utcnow()))
+    session.flush()
+    uow.record(None, "scores.lock", f"contest:{contest}", {"locked": False},
+               {"locked": True, "award_set_id": award_set_id, "approved_by": event.get("approved_by")},
+               "Bộ giải video clip đã được phê duyệt: điểm chấm được khóa (SPEC 5).")
+    return True
 
 
 # --- final scores -----------------------------------------------------------------------------

@@ -33,6 +33,15 @@ def is_staff(actor):
     return bool(actor and actor.get("id") and actor.get("role") in STAFF_ROLES)
 
 
+def _blind(out):
+    """What a judge sees of a clip before its contest's scores are final (SPEC 5): no final score
+    and no other judge's points (their own score comes with their work list)."""
+    out["score"] = None
+    out.pop("scores", None)
+    out["scores_locked"] = False
+    return out
+
+
 def get_clip(session, actor, clip_id, sign, juries):
     """Staff see any clip; anyone else only a published one (else: not found)."""
     clip = get(session, clip_id)
@@ -40,8 +49,14 @@ def get_clip(session, actor, clip_id, sign, juries):
         raise err(NotFound, "clip_not_found")
     prog = judging.progress(session, [clip], juries)[clip.id]
     out = clip_out(clip, sign, prog)
+    locked = judging.scores_locked(session, clip.contest)
     if not is_staff(actor):
-        return _public(out)
+        # A published clip's score is public only once final (SPEC 5): before that it would tell a
+        # judge (who needs no token to read it) the standings.
+        return dict(_public(out), score=out["score"] if locked else None)
+    if actor.get("role") == "judge" and not locked:
+        return _blind(out)
+    out["scores_locked"] = locked
     if prog["score"] is not None and actor.get("role") in ("organizer", "judge"):
         # The scores that make the final one (a judge taken off the jury keeps a score that no
         # longer counts: not shown).
@@ -50,13 +65,19 @@ def get_clip(session, actor, clip_id, sign, juries):
     return out
 
 
-def list_clips(session, contest, sign, juries, status=None):
+def list_clips(session, contest, sign, juries, status=None, actor=None):
     query = select(Clip).where(Clip.contest == contest).order_by(Clip.created_at, Clip.id)
     if status:
         query = query.where(Clip.status == status)
     clips = session.scalars(query).all()
     prog = judging.progress(session, clips, juries)
-    return [clip_out(c, sign, prog[c.id]) for c in clips]
+    out = [clip_out(c, sign, prog[c.id]) for c in clips]
+    locked = judging.scores_locked(session, contest)
+    for row in out:
+        row["scores_locked"] = locked
+    if (actor or {}).get("role") == "judge" and not locked:
+        out = [_blind(row) for row in out]
+    return out
 
 
 def _judge_query(columns, actor, contest):
@@ -83,9 +104,14 @@ def judge_clips(session, actor, contest, sign, juries):
     prog = judging.progress(session, clips, juries)
     mine = judging.own_scores(session, actor["id"], [c.id for c in clips])
     rubrics = {contest_code: judging.rubric_out(session, contest_code) for contest_code in {c.contest for c in clips}}
+    locked = judging.locked_contests(session, rubrics)
     out = []
     for clip in clips:
         row = clip_out(clip, sign, prog[clip.id])
+        if clip.contest in locked:
+            row["scores_locked"] = True
+        else:
+            row = _blind(row)
         row["my_score"] = mine.get(clip.id)
         row["rubric"] = rubrics[clip.contest]
         out.append(row)

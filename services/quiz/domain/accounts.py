@@ -160,6 +160,9 @@ def create_staff(uow, actor, data, _bootstrap=False):
         _unit_exists(session, unit_code)
     if session.scalar(select(User.id).where(User.username == username)):
         raise err(Conflict, "username_taken")
+    if role == "judge" and not unit_code:
+        # SPEC 5: the own-unit rule needs every judge's unit.
+        raise err(Invalid, "unit_required")
     user = User(kind="staff", role=role, username=username, full_name=full_name, id_number=id_number,
                 unit_code=unit_code, password_hash=hash_password(password))
     session.add(user)

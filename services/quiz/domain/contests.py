@@ -27,9 +27,12 @@ DEFAULT_SETTINGS = {
     # SPEC 2: "open" (any CCCD; a unit with a roster still takes only its people) or "roster"
     # (while the contest is open, a unit without a roster takes no registrations).
     "registration": "open",
+    # SPEC 6: what the live board of an open round shows (the final board always shows everything).
+    "live_board": "scores",
 }
 
 REGISTRATION_MODES = ("open", "roster")
+LIVE_BOARD_MODES = ("scores", "full", "hidden")
 
 # Inclusive ranges of the integer settings.
 RANGES = {
@@ -63,6 +66,8 @@ def validate_settings(given):
         raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
     if settings["registration"] not in REGISTRATION_MODES:
         raise _bad_settings("«registration» là open hoặc roster.")
+    if settings["live_board"] not in LIVE_BOARD_MODES:
+        raise _bad_settings("«live_board» là scores, full hoặc hidden.")
     weights = settings["collective_weights"]
     if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())

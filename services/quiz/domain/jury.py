@@ -4,12 +4,22 @@ Organizers name a contest's jury by the judges' usernames (what they typed when 
 accounts). Until they do, a contest's jury is every judge of the platform (SPEC's default), so a
 single-contest installation behaves as before. The media service asks `list_jury` for a clip's
 assigned judges and for who may score it.
+
+Once judging has begun (media's first `clip_scored` of the contest), the jury is fixed (SPEC 5:
+a jury change never blanks final scores silently):
+- a default jury becomes the judges who existed at the first score, so a judge account made later
+  does not join it (and leave every clip waiting for their score);
+- changing the jury needs the organizer's `confirm: true` (409 `confirm_required` otherwise) and
+  is audited: scores of judges taken off are kept but no longer count, and the clips wait for the
+  judges put on before their final score shows again.
 """
+import datetime as dt
+
 from sqlalchemy import delete, select
 
 from common.auth import STAFF_ROLES, require
-from common.errors import Invalid, NotFound
-from common.time import utcnow
+from common.errors import Conflict, Invalid, NotFound
+from common.time import as_utc, utcnow
 from services.quiz.domain.accounts import list_staff
 from services.quiz.domain.contests import load_contest
 from services.quiz.errors import err, message
@@ -53,8 +63,9 @@ def _jury_out(session, contest_code):
     everyone = session.scalars(select(User).where(User.kind == "staff", User.role == "judge").order_by(User.id)).all()
     named = _named(session, contest_code)
     users = _members(session, contest_code) if named else everyone
+    started = session.scalar(select(Contest.judging_started_at).where(Contest.code == contest_code))
     return {"contest": contest_code, "default": not named, "judges": [_person(u) for u in users],
-            "candidates": [_person(u) for u in everyone]}
+            "candidates": [_person(u) for u in everyone], "judging_started": started is not None}
 
 
 def get_jury(session, actor, contest_code):
@@ -71,16 +82,18 @@ def _usernames(usernames):
     return {nfc(x).lower() for x in usernames}  # usernames are stored lower-case
 
 
-def set_jury(uow, actor, contest_code, usernames):
+def set_jury(uow, actor, contest_code, usernames, confirm=False, reason=None):
     """Organizer: the contest's jury becomes exactly these judges (by username). Idempotent: the
-    same list again changes nothing. Every name must be a judge's account, else nothing changes."""
+    same list again changes nothing. Every name must be a judge's account, else nothing changes.
+    After judging began a change needs `confirm` True (Conflict `confirm_required`)."""
     require(actor, "organizer")
     session = uow.session
     wanted = _usernames(usernames)
     if not isinstance(contest_code, str):
         raise err(NotFound, "contest_not_found")
     # Lock the contest row (PostgreSQL) so two concurrent sets of the same jury do not both insert.
-    if session.scalar(select(Contest).where(Contest.code == contest_code).with_for_update()) is None:
+    contest = session.scalar(select(Contest).where(Contest.code == contest_code).with_for_update())
+    if contest is None:
         raise err(NotFound, "contest_not_found")
     found = session.scalars(select(User).where(User.username.in_(wanted), User.kind == "staff",
                                                User.role == "judge")).all()
@@ -91,6 +104,9 @@ def set_jury(uow, actor, contest_code, usernames):
     present = set(session.scalars(select(JuryMember.judge_id).where(JuryMember.contest_code == contest_code)))
     if ids == present:
         return _jury_out(session, contest_code)
+    started = contest.judging_started_at is not None
+    if started and confirm is not True:
+        raise err(Conflict, "confirm_required")
     before = _audit_view(session, contest_code)
     if present - ids:
         session.execute(delete(JuryMember).where(JuryMember.contest_code == contest_code,
@@ -99,9 +115,53 @@ def set_jury(uow, actor, contest_code, usernames):
     session.add_all(JuryMember(contest_code=contest_code, judge_id=i, added_at=now) for i in sorted(ids - present))
     session.flush()
     out = _jury_out(session, contest_code)
-    uow.record(actor, "jury.set", f"contest:{contest_code}", before,
-               {"default": False, "judges": sorted(j["username"] for j in out["judges"])})
+    after = {"default": False, "judges": sorted(j["username"] for j in out["judges"])}
+    if started:
+        after["confirmed_after_judging_began"] = True
+    uow.record(actor, "jury.set", f"contest:{contest_code}", before, after,
+               nfc(reason)[:500] if isinstance(reason, str) and reason.strip() else None)
     return out
+
+
+def _scored_at(value):
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return as_utc(parsed)
+
+
+def record_judging_started(uow, event):
+    """media's `clip_scored`: the contest's judging has begun. The first time, a default jury is
+    fixed as the judges who existed when that score was given (and the judge who gave it), so a
+    judge account made later never joins it silently. Idempotent: a duplicate or a later score
+    changes nothing; an earlier one (events may arrive out of order) only moves the start back."""
+    if not isinstance(event, dict) or not isinstance(event.get("contest"), str):
+        return False
+    scored_at = _scored_at(event.get("scored_at")) or utcnow()
+    session = uow.session
+    # Every later score finds the start already recorded: answered without a row lock.
+    known = session.scalar(select(Contest.judging_started_at).where(Contest.code == event["contest"]))
+    if known is not None and as_utc(known) <= scored_at:
+        return False
+    contest = session.scalar(select(Contest).where(Contest.code == event["contest"]).with_for_update())
+    if contest is None:
+        return False  # a contest quiz does not know has no jury to fix
+    started = as_utc(contest.judging_started_at)
+    if started is not None and started <= scored_at:
+        return False
+    contest.judging_started_at = scored_at
+    if started is None and not _named(session, contest.code):
+        judges = session.scalars(select(User).where(User.kind == "staff", User.role == "judge")
+                                 .order_by(User.id)).all()
+        fixed = [u for u in judges if as_utc(u.created_at) <= scored_at or str(u.id) == str(event.get("judge_id"))]
+        session.add_all(JuryMember(contest_code=contest.code, judge_id=u.id, added_at=utcnow()) for u in fixed)
+        session.flush()
+        uow.record(None, "jury.fix", f"contest:{contest.code}", {"default": True, "judges": []},
+                   {"default": False, "judges": sorted(u.username for u in fixed)},
+                   "Bắt đầu chấm video clip: Ban Giám khảo mặc định được chốt theo các giám khảo hiện có.")
+    session.flush()
+    return True
 
 
 def _audit_view(session, contest_code):

@@ -55,7 +55,7 @@ def seed_demo(uow):
         "rounds": rounds_2023()})
     contests.create_contest(uow, SYSTEM, {
         "code": "cchc-demo", "title": "Hội thi CCHC (bản dùng thử)",
-        "rounds": rounds_demo(utcnow()), "settings": {"questions_per_attempt": 10}})
+        "rounds": rounds_demo(utcnow()), "settings": {"questions_per_attempt": 10, "live_board": "scores"}})
     bank = [questions.import_questions(uow, SYSTEM, code, _file("questions.csv"))
             for code in ("cchc-2023", "cchc-demo")]
     log.info("seeded %d units, %s questions", result["created"], [b["created"] for b in bank])

@@ -1,5 +1,5 @@
 """Unit statistics (SPEC section 4, collective prize), and scoring's copy of quiz's units."""
-from sqlalchemy import Float, and_, case, cast, delete, func, select
+from sqlalchemy import Float, and_, case, cast, delete, func, select, true
 
 from services.scoring.domain import ranking
 from services.scoring.domain.inputs import check_contest
@@ -44,7 +44,7 @@ def headcount_flags(headcount, participants):
     return []
 
 
-def unit_stats(session, contest, units):
+def unit_stats(session, contest, units, final_only=False):
     """Participation and quality per unit.
 
     participants: distinct contestants of the unit with a graded attempt in the contest;
@@ -56,9 +56,11 @@ def unit_stats(session, contest, units):
     listed with headcount and participation None.
     A contestant belongs to the unit of their latest attempt. The counted attempt of a final round
     uses the final order (with the prediction key), of an open round the live order.
+    `final_only`: only rounds already ranked (the public's view while a round is open, SPEC 6:
+    nothing public reveals the running count of an open round).
     """
     check_contest(contest)
-    per_unit = unit_aggregates(session, contest)
+    per_unit = unit_aggregates(session, contest, final_only)
 
     known = units is not None
     headcounts = {str(u["code"]): int(u.get("headcount") or 0) for u in units or []}
@@ -86,7 +88,7 @@ def unit_stats(session, contest, units):
     return result
 
 
-def unit_aggregates(session, contest):
+def unit_aggregates(session, contest, final_only=False):
     """{unit_code: (participants, quality, zero_results)} computed by the database.
 
     Done in SQL for the same reason as the live board: a contest holds many attempts and a Python
@@ -111,7 +113,7 @@ def unit_aggregates(session, contest):
         )
         .select_from(g)
         .outerjoin(r, and_(r.contest == g.contest, r.round == g.round, r.status == "final"))
-        .where(g.contest == contest)
+        .where(g.contest == contest, r.status.is_not(None) if final_only else true())
         .subquery("counted")
     )
     ratio = case((counted.c.total > 0, cast(counted.c.correct, Float) / counted.c.total), else_=0.0)

@@ -337,3 +337,65 @@ def test_contest_code_outside_the_rule_refused_before_any_lookup(service, db, qu
         service.set_rubric(EXPERT, code, FULL)
     with pytest.raises(Forbidden):
         service.create_clip(judge("j-free"), code, {})
+
+
+# --- blind and final judging (SPEC 5, issue 14 finding 2) ----------------------------------------
+VIDEO_APPROVED = {"award_set_id": "set-v1", "contest": CONTEST, "kind": "video", "round": None,
+                  "approved_at": "2023-07-15T10:00:00+07:00", "approved_by": "org-1", "winners": [], "total_vnd": 0}
+
+
+def test_judges_never_see_final_scores_or_each_other_until_the_video_set_is_approved(service, db):
+    done = make_clip(db, unit_code="UBND-HUE")   # scored by all three: complete
+    mine = make_clip(db, unit_code="STP")        # j-snv scores it, j-free does not yet
+    for j, points in (("j-snv", scores(40, 20, 20, 20)), ("j-stp", scores(20, 10, 10, 10)),
+                      ("j-free", scores(30, 15, 15, 15))):
+        service.score_clip(judge(j), done, points)
+    service.score_clip(judge("j-snv"), mine, scores(10, 10, 10, 10))
+    assert service.get_clip(ORG, done)["score"] == 75 and len(service.get_clip(ORG, done)["scores"]) == 3
+
+    def judge_views(j):
+        listed = service.list_judge_clips(judge(j), CONTEST)
+        return ([service.get_clip(judge(j), c) for c in (done, mine)] + listed
+                + service.list_clips(judge(j), CONTEST))
+
+    for view in judge_views("j-snv"):
+        assert view["score"] is None and "scores" not in view and view["scores_locked"] is False, view
+    own = {r["clip_id"]: r["my_score"] for r in service.list_judge_clips(judge("j-snv"), CONTEST)}
+    assert own[done]["total"] == 100 and own[mine]["total"] == 40  # only their own points
+    # Organizers see everything.
+    assert {c["clip_id"]: c["score"] for c in service.list_clips(ORG, CONTEST)}[done] == 75
+
+    service.on_award_set_approved(dict(VIDEO_APPROVED, kind="weekly", round=1))  # not the video set
+    service.score_clip(judge("j-free"), mine, scores(20, 10, 10, 10))
+    service.on_award_set_approved(VIDEO_APPROVED)
+    service.on_award_set_approved(VIDEO_APPROVED)  # at least once: a duplicate changes nothing
+    for points, j in ((scores(1, 1, 1, 1), "j-snv"), (scores(40, 20, 20, 20), "j-free")):
+        with pytest.raises(Conflict) as err:
+            service.score_clip(judge(j), done, points)
+        assert err.value.code == "scores_locked" and "khóa" in err.value.detail
+    assert service.get_clip(ORG, done)["score"] == 75
+    # Final: the judges may now see the results.
+    view = service.get_clip(judge("j-snv"), done)
+    assert view["score"] == 75 and view["scores_locked"] is True and len(view["scores"]) == 3
+
+
+def test_score_lock_is_audited_once(service, db):
+    from tests.services.media.conftest import audit
+
+    service.on_award_set_approved(VIDEO_APPROVED)
+    service.on_award_set_approved(VIDEO_APPROVED)
+    locks = [row for row in audit(db) if row[1] == "scores.lock"]
+    assert locks == [(None, "scores.lock", f"contest:{CONTEST}", {"locked": False},
+                      {"locked": True, "award_set_id": "set-v1", "approved_by": "org-1"})]
+
+
+def test_a_published_clip_shows_its_score_to_the_public_only_once_final(service, db):
+    clip_id = make_clip(db, unit_code="UBND-HUE")
+    for j in ("j-snv", "j-stp", "j-free"):
+        service.score_clip(judge(j), clip_id, scores(30, 15, 15, 15))
+    service.publish_clip(ORG, clip_id)
+    assert service.get_clip(ORG, clip_id)["score"] == 75
+    # No token needed: a judge reading it as the public learns nothing before the approval.
+    assert service.get_clip(None, clip_id)["score"] is None
+    service.on_award_set_approved(VIDEO_APPROVED)
+    assert service.get_clip(None, clip_id)["score"] == 75

@@ -55,7 +55,7 @@ def test_jury(with_units):
     make_contest(db)
     for name, id_number in (("gk.a", "046000000011"), ("gk.b", "046000000012")):
         db.run(accounts.create_staff, ORG, {"username": name, "password": "secret12", "role": "judge",
-                                            "full_name": name, "id_number": id_number})
+                                            "full_name": name, "id_number": id_number, "unit_code": "SNV"})
     db.run(jury.set_jury, ORG, "t-2026", ["gk.a"])
     db.run(jury.set_jury, ORG, "t-2026", ["gk.a"])  # the same jury: nothing changes
     db.run(jury.set_jury, ORG, "t-2026", ["gk.a", "gk.b"])

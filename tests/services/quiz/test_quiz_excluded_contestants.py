@@ -22,7 +22,8 @@ def test_listed_and_staff_contestants_are_reported(contest, with_units):
     db.run(contests.add_exclusions, ORG, other_contest, [id_number_of(db, listed_elsewhere)])
     # Registered as a contestant first, made staff later (e.g. joined the jury): excluded now.
     db.run(accounts.create_staff, ORG, {"username": "giamkhao1", "password": "matkhau1", "role": "judge",
-                                         "full_name": "Trần Văn Bình", "id_number": id_number_of(db, became_staff)})
+                                         "full_name": "Trần Văn Bình", "id_number": id_number_of(db, became_staff),
+                                         "unit_code": "SNV"})
     ids = [fine["id"], listed["id"], became_staff["id"], listed_elsewhere["id"], "no-such-id"]
     assert db.read(contests.excluded_contestants, contest, ids) == sorted([listed["id"], became_staff["id"]])
     assert db.read(contests.excluded_contestants, other_contest, ids) == sorted(

@@ -23,12 +23,12 @@ def _staff(db, username, role="judge", unit="SNV"):
 
 @pytest.fixture
 def setup(with_units):
-    """Two contests (t-2026, t-2027), three judges (SNV, STP, no unit) and an expert."""
+    """Two contests (t-2026, t-2027), three judges (SNV, STP, STC) and an expert."""
     db = with_units
     make_contest(db, "t-2026")
     make_contest(db, "t-2027")
     judges = {name: _staff(db, name, unit=unit) for name, unit in
-              (("gk.snv", "SNV"), ("gk.stp", "STP"), ("gk.moi", None))}
+              (("gk.snv", "SNV"), ("gk.stp", "STP"), ("gk.moi", "STC"))}
     expert = _staff(db, "cv.snv", role="expert")
     return db, judges, expert
 
@@ -127,3 +127,66 @@ def test_rpc_wiring(setup):
     assert _ids(service.list_jury("t-2026")) == [judges["gk.snv"]["id"]]
     with pytest.raises(NotFound):
         service.list_jury("khong-co")
+
+
+# --- once judging began (SPEC 5, issue 14 finding 2) ----------------------------------------------
+def _scored(contest, judge_id, at):
+    return {"clip_id": "c-1", "contest": contest, "unit_code": "STP", "judge_id": judge_id, "judges_scored": 1,
+            "scored_at": at.isoformat(), "event_id": "e-1"}
+
+
+def test_first_score_fixes_the_default_jury_a_later_judge_does_not_join(setup):
+    import datetime as dt
+
+    from tests.services.quiz.conftest import audit
+
+    db, judges, _ = setup
+    service = worker_factory(QuizService, db=db, pressure=pressure())
+    at = dt.datetime.now(dt.timezone.utc)
+    everyone = sorted(j["id"] for j in judges.values())
+    assert db.read(jury.get_jury, ORG, "t-2026")["judging_started"] is False
+    service.on_clip_scored(_scored("t-2026", judges["gk.stp"]["id"], at))
+    service.on_clip_scored(_scored("t-2026", judges["gk.stp"]["id"], at))  # a duplicate: nothing more
+    service.on_clip_scored(_scored("khong-co", judges["gk.stp"]["id"], at))  # unknown contest: ignored
+    out = db.read(jury.get_jury, ORG, "t-2026")
+    assert out["judging_started"] is True and out["default"] is False and _ids(out["judges"]) == everyone
+    # A judge account made after the first score: not on t-2026's jury (the final scores stay),
+    # on the default jury of t-2027 where judging has not begun.
+    late = _staff(db, "gk.sau", unit="SNV")
+    assert late["id"] not in _ids(db.read(jury.list_jury, "t-2026"))
+    assert late["id"] in _ids(db.read(jury.list_jury, "t-2027"))
+    fixes = audit(db, "jury.fix")
+    assert len(fixes) == 1 and fixes[0].target == "contest:t-2026" and fixes[0].actor_id is None
+
+
+def test_jury_change_after_judging_began_needs_confirmation_and_is_audited(setup):
+    import datetime as dt
+
+    from common.errors import Conflict
+    from tests.services.quiz.conftest import audit
+
+    db, judges, _ = setup
+    db.run(jury.set_jury, ORG, "t-2026", ["gk.snv", "gk.stp"])  # before judging: no confirmation
+    db.run(jury.record_judging_started, _scored("t-2026", judges["gk.stp"]["id"], dt.datetime.now(dt.timezone.utc)))
+    before = len(audit(db))
+    with pytest.raises(Conflict) as exc:
+        db.run(jury.set_jury, ORG, "t-2026", ["gk.snv", "gk.stp", "gk.moi"])
+    assert exc.value.code == "confirm_required" and "confirm: true" in exc.value.detail
+    assert _ids(db.read(jury.list_jury, "t-2026")) == sorted([judges["gk.snv"]["id"], judges["gk.stp"]["id"]])
+    assert len(audit(db)) == before
+    # The same jury again is no change: no confirmation needed.
+    db.run(jury.set_jury, ORG, "t-2026", ["gk.stp", "gk.snv"])
+    out = db.run(jury.set_jury, ORG, "t-2026", ["gk.snv", "gk.stp", "gk.moi"], True, "Bổ sung giám khảo Sở Tài chính")
+    assert len(out["judges"]) == 3
+    entry = audit(db, "jury.set")[-1]
+    assert entry.reason == "Bổ sung giám khảo Sở Tài chính" and entry.after == {"default": False, "judges": ["gk.moi", "gk.snv", "gk.stp"],
+                        "confirmed_after_judging_began": True}
+
+
+def test_a_judge_account_needs_a_unit(with_units):
+    db = with_units
+    with pytest.raises(Invalid) as exc:
+        _staff(db, "gk.khong.don.vi", unit=None)
+    assert exc.value.code == "unit_required" and "đơn vị" in exc.value.detail
+    assert db.read(accounts.list_staff, "judge") == []
+    assert _staff(db, "cv.khong.don.vi", role="expert", unit=None)["unit_code"] is None  # only judges

@@ -15,12 +15,12 @@ def _staff(username, role, unit, n):
 def test_list_staff_by_role(with_units):
     db = with_units
     j1 = db.run(accounts.create_staff, ORG, _staff("judge.one", "judge", "SNV", 1))
-    j2 = db.run(accounts.create_staff, ORG, _staff("judge.two", "judge", None, 2))
+    j2 = db.run(accounts.create_staff, ORG, _staff("judge.two", "judge", "STP", 2))
     db.run(accounts.create_staff, ORG, _staff("expert.one", "expert", "SNV", 3))
 
     judges = db.read(accounts.list_staff, "judge")
     assert sorted(judges, key=lambda j: j["id"]) == judges
-    assert {j["id"]: j["unit_code"] for j in judges} == {j1["id"]: "SNV", j2["id"]: None}
+    assert {j["id"]: j["unit_code"] for j in judges} == {j1["id"]: "SNV", j2["id"]: "STP"}
     assert {j["full_name"] for j in judges} == {"Giám khảo 1", "Giám khảo 2"}
     assert set(judges[0]) == {"id", "full_name", "unit_code"}
     assert [e["unit_code"] for e in db.read(accounts.list_staff, "expert")] == ["SNV"]

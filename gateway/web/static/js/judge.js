@@ -1,5 +1,7 @@
 /* Judges: the accepted clips to score (never their own unit's), a player, the rubric form, and what
- * they have scored. Scoring again replaces the judge's earlier score. */
+ * they have scored. Scoring again replaces the judge's earlier score. Judging is blind (SPEC 5): the
+ * page shows the judge's own points only; once the video award set is approved the clip's scores
+ * are locked and the page says so (and why their own unit's clips are not on the list). */
 (function () {
   "use strict";
   var P = window.Portal, el = P.el;
@@ -22,7 +24,8 @@
         return el("li", {}, el("button", { type: "button", class: "clip-item" + (current && current.clip_id === c.clip_id ? " active" : ""),
             "data-clip": c.clip_id, onclick: function () { open(c); } },
           el("strong", {}, c.title), el("span", { class: "muted" }, names[c.unit_code] || c.unit_code),
-          el("span", { class: "chip " + (c.my_score ? "accepted" : "scheduled") }, c.my_score ? "Đã chấm: " + num(c.my_score.total) : "Chưa chấm")));
+          el("span", { class: "chip " + (c.my_score ? "accepted" : "scheduled") }, c.my_score ? "Đã chấm: " + num(c.my_score.total) : "Chưa chấm"),
+          c.scores_locked ? el("span", { class: "chip closed" }, "Đã khóa điểm") : null));
       }));
       var scored = list.filter(function (c) { return c.my_score; });
       var tbody = P.$("[data-scored]");
@@ -50,6 +53,10 @@
     });
     P.$("[data-saved]").hidden = true;
     P.showError(P.$("[data-form-error]", form), null);
+    // Locked (the video award set is approved): the form stays visible but cannot be sent.
+    var locked = !!clip.scores_locked;
+    P.$("[data-locked-note]").hidden = !locked;
+    P.$all("input, button", form).forEach(function (node) { node.disabled = locked; });
     total();
     P.$("[data-scoring]").hidden = false;
     form.elements.content.focus();
@@ -79,9 +86,23 @@
         "/100 cho “" + current.title + "”.";
       saved.hidden = false;
       load();
-    }).catch(function (err) { P.showError(P.$("[data-form-error]", form), err); });
+    }).catch(function (err) {
+      P.showError(P.$("[data-form-error]", form), err);
+      if (err && err.code === "scores_locked") { current.scores_locked = true; open(current); P.showError(P.$("[data-form-error]", form), err); load(); }
+    });
   });
 
+  // Why their own unit's clips are missing (SPEC 5: a judge never scores their own unit's clip).
+  function ownUnitNote() {
+    return P.api("/me").then(function (me) {
+      if (!me || !me.unit_code) return;
+      var note = P.$("[data-own-unit-note]");
+      note.textContent = "Video clip của đơn vị ông/bà (" + (names[me.unit_code] || me.unit_code) +
+        ") không có trong danh sách: giám khảo không chấm video clip của đơn vị mình.";
+      note.hidden = false;
+    }, function () {});
+  }
+
   P.api("/units").then(function (units) { units.forEach(function (u) { names[u.code] = u.name; }); }, function () {})
-    .then(load);
+    .then(function () { ownUnitNote(); return load(); });
 })();

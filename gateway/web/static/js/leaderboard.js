@@ -11,10 +11,18 @@
     var tbody = P.$("[data-board]");
     P.emptyRow(tbody, 7, "Đang tải…");
     P.api("/contests/" + encodeURIComponent(contest.code) + "/rounds/" + n + "/leaderboard?limit=100").then(function (b) {
+      // SPEC 6: while a round is open, other people's predictions stay private (live_board: scores)
+      // or the whole board waits for the close (hidden).
+      var mode = (contest.settings && contest.settings.live_board) || "scores";
       P.$("[data-board-note]").textContent = b.final
         ? "Kết quả chung cuộc của tuần " + n + ". Số lượt dự thi được nộp bài: " + P.fmt.int(b.actual_attempts) + "."
-        : "Bảng xếp hạng tạm thời (tuần thi chưa kết thúc; tiêu chí dự đoán được xét khi tuần thi kết thúc).";
-      if (!b.rows.length) return P.emptyRow(tbody, 7, "Chưa có bài thi nào được chấm trong tuần này.");
+        : mode === "hidden"
+          ? "Bảng xếp hạng của tuần thi đang diễn ra được ẩn theo quyết định của Ban Tổ chức; kết quả được công bố khi tuần thi kết thúc."
+          : mode === "full"
+            ? "Bảng xếp hạng tạm thời (tuần thi chưa kết thúc; tiêu chí dự đoán được xét khi tuần thi kết thúc)."
+            : "Bảng xếp hạng tạm thời: những người dẫn đầu. Dự đoán của người dự thi được giữ kín và tiêu chí dự đoán được xét khi tuần thi kết thúc.";
+      if (!b.rows.length) return P.emptyRow(tbody, 7, !b.final && mode === "hidden"
+        ? "Bảng xếp hạng được công bố khi tuần thi kết thúc." : "Chưa có bài thi nào được chấm trong tuần này.");
       P.fill(tbody, b.rows.map(function (r) {
         return el("tr", { class: r.rank <= 3 ? "top" : null },
           el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", { title: r.unit_code }, names[r.unit_code] || r.unit_code || "—"),

@@ -5,6 +5,10 @@
   Promise.all([P.currentContest(), P.api("/units")]).then(function (res) {
     var contest = res[0], names = {};
     res[1].forEach(function (u) { names[u.code] = u.name; });
+    // SPEC 6: the public figures of an open round wait for its close (unless live_board is full).
+    var live = contest.rounds.some(function (r) { return r.status === "open"; });
+    var staff = ["organizer", "expert", "monitor"].indexOf(P.Auth.role()) >= 0;
+    P.$("[data-stats-note]").hidden = !(live && !staff && (contest.settings || {}).live_board !== "full");
     return P.api("/contests/" + encodeURIComponent(contest.code) + "/stats/units").then(function (rows) {
       rows = rows.slice().sort(function (a, b) { return (b.participation || 0) - (a.participation || 0) || b.participants - a.participants; });
       var tbody = P.$("[data-stats]");
