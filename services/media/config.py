@@ -70,8 +70,10 @@ class Settings(ServiceSettings):
     clip_probe_stale_s: int = 900
     # Probes of one clip that may fail on a fault of ours (ffprobe crash, timeout) before it is rejected.
     clip_probe_max_attempts: int = 5
-    # Seconds one ffprobe/ffmpeg run may take.
+    # Seconds one ffprobe/ffmpeg run may take (wall clock; its CPU time is capped alike).
     clip_probe_timeout_s: float = 120.0
+    # Address space one ffprobe/ffmpeg run may use, MiB (RLIMIT_AS; 0: no limit).
+    clip_probe_max_memory_mb: int = 1024
     # Pause before a failed probe's message is requeued (store down, ffprobe crashed), so that an
     # outage does not spin the broker.
     clip_probe_retry_delay_s: float = 5.0
