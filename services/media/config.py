@@ -61,6 +61,9 @@ class Settings(ServiceSettings):
     clip_part_size: int = 8 * MiB
     # An upload still `uploading` after this many seconds is abandoned: aborted in S3, row removed.
     clip_upload_ttl_s: int = 24 * 3600
+    # A rejected clip's file is deleted from the bucket this long after its verdict (the clip, its
+    # reason and its measurements stay listed): nobody can play it, it only costs storage.
+    clip_rejected_ttl_s: int = 24 * 3600
     # Lifetime of the presigned playback and thumbnail URLs handed to browsers.
     clip_url_ttl_s: int = 3600
     # Period of the housekeeping timers (outbox relay, abandoned uploads, stale probes).
