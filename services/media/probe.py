@@ -10,7 +10,8 @@ sent as a "video" would make an auto-detecting demuxer fetch the URLs it names, 
 network. So both tools may only use the demuxers of the containers the contest accepts
 (`-format_whitelist`) and only the protocols of the one presigned URL (`-protocol_whitelist`:
 http,tcp or https,tls,tcp), and run under limits: wall time (CLIP_PROBE_TIMEOUT_S), CPU time,
-address space (CLIP_PROBE_MAX_MEMORY_MB), written file size, and a capped thumbnail (`-fs`).
+address space (CLIP_PROBE_MAX_MEMORY_MB), written file size, streams per file (so ffprobe's report,
+restricted to the fields judged, stays small), and a capped thumbnail (`-fs`).
 """
 import dataclasses
 import json
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 ACCEPTED_FORMATS = {"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi"}
 # The only demuxers either tool may open (libavformat's names; mp4 is `mov`, webm is `matroska`).
 DEMUXERS = "mov,matroska,avi"
+# Most streams a file may declare (a clip has a few); with the fields below, ffprobe's report stays small.
+MAX_STREAMS = 32
+# The only fields of ffprobe's report that `judge` reads.
+PROBE_ENTRIES = ("format=format_name,duration:stream=codec_type,codec_name,width,height,duration"
+                 ":stream_disposition=attached_pic")
 # The largest thumbnail ffmpeg may write (a 640 px JPEG is far smaller).
 THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 # Codecs ffprobe reports as video streams though they are still images (cover art, a JPEG renamed).
@@ -84,7 +90,8 @@ def _protocols(url):
 
 def _input(url):
     """Input options that bound what the tool may open, then the input itself."""
-    return ["-protocol_whitelist", _protocols(url), "-format_whitelist", DEMUXERS, "-i", url]
+    return ["-protocol_whitelist", _protocols(url), "-format_whitelist", DEMUXERS,
+            "-max_streams", str(MAX_STREAMS), "-i", url]
 
 
 def _limits(timeout_s):
@@ -114,7 +121,7 @@ def _run(args, timeout_s):
 def ffprobe(url, timeout_s=None):
     """ffprobe's JSON (format + streams), or None when it cannot read the input as media."""
     timeout_s = settings.clip_probe_timeout_s if timeout_s is None else timeout_s
-    proc = _run([ffprobe_bin(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+    proc = _run([ffprobe_bin(), "-v", "error", "-print_format", "json", "-show_entries", PROBE_ENTRIES,
                  *_input(url)], timeout_s)
     if proc.returncode != 0:
         log.info("ffprobe refused the input: %s", proc.stderr.decode(errors="replace").strip()[:500])

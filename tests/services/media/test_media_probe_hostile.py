@@ -96,3 +96,15 @@ def test_tools_run_with_whitelists_and_limits(monkeypatch):
     assert calls[0][0][calls[0][0].index("-protocol_whitelist") + 1] == "http,tcp"
     assert calls[1][0][calls[1][0].index("-protocol_whitelist") + 1] == "https,tls,tcp"
     assert "-fs" in calls[1][0] and "-nostdin" in calls[1][0]
+    assert "-show_streams" not in calls[0][0] and "-show_entries" in calls[0][0]
+
+
+def test_file_with_too_many_streams_is_rejected(service, tmp_path):
+    """ffprobe's report grows with the streams a file declares: past MAX_STREAMS it is not read."""
+    from tests.services.media.conftest import ffmpeg
+
+    path = str(tmp_path / "many.mkv")
+    maps = [arg for _ in range(probe.MAX_STREAMS + 8) for arg in ("-map", "0:v")]
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=32x24:rate=1", "-t", "1", *maps, "-c:v", "mpeg4", path)
+    clip = probe_now(service, upload(service, path, content_type="video/x-matroska"))
+    assert clip["status"] == "rejected", clip
