@@ -176,7 +176,9 @@ def thumbnail(url, duration_s, timeout_s=None):
     timeout_s = settings.clip_probe_timeout_s if timeout_s is None else timeout_s
     # A frame a little into the clip (the first one is often black); the very first if that fails.
     for at in (min(1.0, (duration_s or 0) / 2), 0.0):
-        proc = _run([ffmpeg_bin(), "-nostdin", "-v", "error", "-ss", f"{at:.3f}", *_input(url),
+        # Two decoder threads: one frame needs no more, and the address-space limit then holds on a
+        # many-core server too (frame threads each hold their own frames).
+        proc = _run([ffmpeg_bin(), "-nostdin", "-v", "error", "-threads", "2", "-ss", f"{at:.3f}", *_input(url),
                      "-frames:v", "1", "-vf", "scale='min(640,iw)':-2", "-f", "image2", "-c:v", "mjpeg",
                      "-fs", str(THUMBNAIL_MAX_BYTES), "pipe:1"], timeout_s)
         if proc.returncode == 0 and proc.stdout.startswith(b"\xff\xd8"):
