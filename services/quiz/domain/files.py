@@ -101,12 +101,17 @@ def _first_row_with_data(workbook, sheet, after):
     would cost a million padded rows: its parser, which yields only the rows the file has, is read
     instead (no public API gives that).
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
 
-    with sheet._get_source() as src:
+        src = sheet._get_source()
         parser = WorkSheetParser(src, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
                                  date_formats=workbook._date_formats,
                                  timedelta_formats=workbook._timedelta_formats)
+    except (ImportError, AttributeError, TypeError):
+        # openpyxl's internals moved (a new version): refuse the rows past the limit unseen.
+        return after + 1
+    with src:
         for number, cells in parser.parse():
             if number > after and any(c.get("value") not in (None, "") for c in cells):
                 return number

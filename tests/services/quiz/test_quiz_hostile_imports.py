@@ -65,17 +65,19 @@ def last_row_filled():
 
 
 def _parse_in_child(file, deadline_s=20):
-    """files.parse(file, units.COLUMNS) in a fresh interpreter: ('ok', n rows) or ('error', code)."""
+    """files.parse(file, units.COLUMNS) in a fresh interpreter: (['ok', n rows] or ['error', code,
+    detail], seconds the parse took); a parse past `deadline_s` fails the test."""
     script = (
-        "import json, sys\n"
+        "import json, sys, time\n"
         "from common.errors import DomainError\n"
         "from services.quiz.domain import files, units\n"
         "file = json.load(sys.stdin)\n"
+        "started = time.monotonic()\n"
         "try:\n"
-        "    print(json.dumps(['ok', len(files.parse(file, units.COLUMNS))]))\n"
+        "    out = ['ok', len(files.parse(file, units.COLUMNS))]\n"
         "except DomainError as exc:\n"
-        "    print(json.dumps(['error', exc.code, exc.detail]))\n")
-    started = time.monotonic()
+        "    out = ['error', exc.code, exc.detail]\n"
+        "print(json.dumps([out, time.monotonic() - started]))\n")
     try:
         proc = subprocess.run([sys.executable, "-c", script], input=json.dumps(file).encode(),
                               capture_output=True, timeout=deadline_s,
@@ -83,7 +85,7 @@ def _parse_in_child(file, deadline_s=20):
     except subprocess.TimeoutExpired:
         pytest.fail(f"parsing the file took over {deadline_s} s")
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-    return json.loads(proc.stdout), time.monotonic() - started
+    return json.loads(proc.stdout)  # [result, seconds the parse took]
 
 
 def test_dimension_claiming_the_whole_grid_is_not_believed(db):
@@ -91,13 +93,15 @@ def test_dimension_claiming_the_whole_grid_is_not_believed(db):
     assert len(base64.b64decode(file["content_b64"])) < 8 * 1024
     result, took = _parse_in_child(file)
     assert result == ["ok", 1], result
-    assert took < 10
+    print(f"parse of the lying workbook: {took:.3f} s")
+    assert took < 5
     assert db.run(units.import_units, ORG, file) == {"created": 1, "updated": 0, "errors": []}
 
 
 def test_a_cell_in_the_last_row_is_too_many_rows_at_that_row(db):
     result, took = _parse_in_child(last_row_filled())
     assert result[:2] == ["error", "too_many_rows"], result
+    assert took < 5
     assert "1048576" in result[2]
     with pytest.raises(Invalid) as exc:
         db.run(units.import_units, ORG, last_row_filled())
