@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from common import logs
-from gateway import context, errors
+from gateway import context, docs, errors
 from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import awards, identity, media, ops, quiz, results, setup
@@ -36,6 +36,9 @@ def create_app(rpc=None):
                     "Đăng nhập tại POST /api/v1/auth/token, gửi mã truy cập qua `Authorization: Bearer <token>`.",
         version="1.0.0",
         lifespan=lifespan,
+        # Served by gateway/docs.py from the platform's own copies of Swagger UI and ReDoc (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     if rpc is None:
         rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout_s)
@@ -49,6 +52,7 @@ def create_app(rpc=None):
     for module in (identity, setup, quiz, results, media, awards):
         app.include_router(module.router)
     app.include_router(ops.router)
+    docs.mount(app)
     web.mount(app)  # the portal's pages and static files (after the API routes)
     # Order: added last = outermost. CORS answers preflights; ours wraps everything (ids, metrics).
     app.add_middleware(

@@ -61,6 +61,9 @@ class Settings(ServiceSettings):
     clip_part_size: int = 8 * MiB
     # An upload still `uploading` after this many seconds is abandoned: aborted in S3, row removed.
     clip_upload_ttl_s: int = 24 * 3600
+    # A rejected clip's file is deleted from the bucket this long after its verdict (the clip, its
+    # reason and its measurements stay listed): nobody can play it, it only costs storage.
+    clip_rejected_ttl_s: int = 24 * 3600
     # Lifetime of the presigned playback and thumbnail URLs handed to browsers.
     clip_url_ttl_s: int = 3600
     # Period of the housekeeping timers (outbox relay, abandoned uploads, stale probes).
@@ -70,8 +73,10 @@ class Settings(ServiceSettings):
     clip_probe_stale_s: int = 900
     # Probes of one clip that may fail on a fault of ours (ffprobe crash, timeout) before it is rejected.
     clip_probe_max_attempts: int = 5
-    # Seconds one ffprobe/ffmpeg run may take.
+    # Seconds one ffprobe/ffmpeg run may take (wall clock; its CPU time is capped alike).
     clip_probe_timeout_s: float = 120.0
+    # Address space one ffprobe/ffmpeg run may use, MiB (RLIMIT_AS; 0: no limit).
+    clip_probe_max_memory_mb: int = 1024
     # Pause before a failed probe's message is requeued (store down, ffprobe crashed), so that an
     # outage does not spin the broker.
     clip_probe_retry_delay_s: float = 5.0

@@ -67,6 +67,8 @@ class Clip(Base):
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     thumbnail_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When the sweep deleted a rejected clip's file from the bucket (the row and its reason stay).
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -71,7 +71,7 @@ class MediaService:
 
     @timer(interval=settings.clip_sweep_interval_s)
     def sweep(self):
-        workflow.sweep(self.db, self.storage)
+        return workflow.sweep(self.db, self.storage)
 
     # --- reading ---
     @rpc(expected_exceptions=EXPECTED)

@@ -176,6 +176,17 @@ class ObjectStore:
             if exc.code != "NoSuchUpload":
                 raise
 
+    def open_uploads(self, prefix):
+        """[(key, upload_id, initiated_at)] of the multipart uploads still open under `prefix`."""
+        found, key_marker, id_marker = [], None, None
+        while True:
+            result = self.client._list_multipart_uploads(self.bucket, prefix=prefix, max_uploads=1000,
+                                                         key_marker=key_marker, upload_id_marker=id_marker)
+            found += [(u.object_name, u.upload_id, u.initiated_time) for u in result.uploads]
+            if not result.is_truncated or not (result.next_key_marker or result.next_upload_id_marker):
+                return found
+            key_marker, id_marker = result.next_key_marker, result.next_upload_id_marker
+
     # --- objects ------------------------------------------------------------------------------
     def size_of(self, key):
         """The stored object's size in bytes, None if there is no such object.

@@ -13,6 +13,7 @@ import eventlet
 from minio.error import S3Error
 
 from common.auth import STAFF_ROLES, require
+from common.time import utcnow
 from services.media import probe, schemas
 from services.media.config import settings
 from services.media.domain import clips as clip_domain
@@ -304,7 +305,8 @@ def _finish(db, clip_id, verdict, size=None, thumb_key=None):
 
 # --- housekeeping -------------------------------------------------------------------------------
 def sweep(db, store):
-    """Timer: clean abandoned uploads, re-queue probes without a verdict."""
+    """Timer: clean abandoned uploads, delete rejected clips' files and multipart uploads nobody
+    owns, re-queue probes without a verdict."""
     with db.session() as session:
         stale = clip_domain.abandoned(session)
     for clip_id, key, upload_id in stale:
@@ -320,8 +322,69 @@ def sweep(db, store):
         except Exception:
             log.warning("abandoned clip %s: could not clean %s", clip_id, key, exc_info=True)
         log.info("abandoned upload of clip %s aborted and removed", clip_id)
+    purged = _purge_rejected(db, store)
+    aborted = _abort_orphan_uploads(db, store)
     db.run(clip_domain.requeue_stale_probes)
-    return len(stale)
+    return {"abandoned": len(stale), "purged": purged, "orphan_uploads": aborted}
+
+
+def _purge_rejected(db, store):
+    """Delete the files of clips rejected more than CLIP_REJECTED_TTL_S ago. Marked only once the
+    store answered, so a failure is retried at the next sweep; every step is idempotent."""
+    with db.session() as session:
+        due = clip_domain.rejected_to_purge(session)
+    done = 0
+    for clip_id, key, upload_id in due:
+        try:
+            if upload_id:
+                # A clip rejected before its parts were joined still has its upload open.
+                store.abort_upload(key, upload_id)
+            store.remove(key)
+            store.remove(key.rsplit("/", 1)[0] + "/thumbnail.jpg")
+        except Exception:
+            log.warning("rejected clip %s: could not delete %s (next sweep retries)", clip_id, key, exc_info=True)
+            continue
+        with db.session() as session:
+            if clip_domain.mark_purged(session, clip_id):
+                done += 1
+                log.info("rejected clip %s: file deleted from the bucket", clip_id)
+    return done
+
+
+def _abort_orphan_uploads(db, store):
+    """Abort multipart uploads under clips/ that no clip can use any more (an abandoned upload whose
+    abort failed, a clip row that was never written), once older than CLIP_UPLOAD_TTL_S: a younger
+    one may belong to a clip being created right now (its upload starts before its row).
+
+    MinIO lists open uploads only for an exact object name, so there this finds nothing: MinIO
+    expires stale uploads itself (`api stale_uploads_expiry`, 24 h by default)."""
+    cutoff = utcnow() - dt.timedelta(seconds=settings.clip_upload_ttl_s)
+    try:
+        uploads = store.open_uploads("clips/")
+    except Exception:
+        log.warning("could not list open multipart uploads (next sweep retries)", exc_info=True)
+        return 0
+    old = [(key, upload_id) for key, upload_id, initiated in uploads
+           if initiated is not None and _aware(initiated) < cutoff]
+    if not old:
+        return 0
+    with db.session() as session:
+        live = clip_domain.live_upload_ids(session)
+    aborted = 0
+    for key, upload_id in old:
+        if upload_id in live:
+            continue
+        try:
+            store.abort_upload(key, upload_id)
+            aborted += 1
+            log.info("orphan multipart upload %s of %s aborted", upload_id, key)
+        except Exception:
+            log.warning("could not abort orphan upload %s of %s", upload_id, key, exc_info=True)
+    return aborted
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 # --- juries -------------------------------------------------------------------------------------

@@ -35,6 +35,16 @@ class Settings(ServiceSettings):
     registration_exempt_addresses: str = ""
     # The most rows one roster upload may hold (a province's largest unit is far below it).
     roster_max_rows: int = 20000
+    # Bounds of an import file (units, question bank), checked before and while it is parsed (the
+    # file is read as hostile: its own <dimension> or row numbers are never believed).
+    # Largest file, bytes (the gateway's MAX_IMPORT_BYTES caps it first, for calls through it).
+    import_max_bytes: int = 5 * 1024 * 1024
+    # Largest unpacked XLSX (the sum of its zip members' sizes), bytes: no zip bomb.
+    import_max_unpacked_bytes: int = 50 * 1024 * 1024
+    # Most rows (header included), columns, and characters in one cell.
+    import_max_rows: int = 20000
+    import_max_columns: int = 30
+    import_max_cell_chars: int = 4000
 
 
 # Read at import: nameko's timer and the Backpressure dependency take their values when the

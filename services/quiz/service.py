@@ -51,7 +51,7 @@ class QuizService:
     # units
     @rpc(expected_exceptions=EXPECTED)
     def import_units(self, actor, file):
-        return self.db.run(units.import_units, actor, file)
+        return workflow.import_units(self.db, actor, file)
 
     @rpc(expected_exceptions=EXPECTED)
     def upload_roster(self, actor, unit_code, file):
@@ -102,7 +102,7 @@ class QuizService:
     # question bank
     @rpc(expected_exceptions=EXPECTED)
     def import_questions(self, actor, contest, file):
-        return self.db.run(questions.import_questions, actor, contest, file)
+        return workflow.import_questions(self.db, actor, contest, file)
 
     @rpc(expected_exceptions=EXPECTED)
     def deactivate_question(self, actor, question_id):

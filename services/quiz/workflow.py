@@ -12,9 +12,10 @@ Grading (scoring) can wait a few seconds; the contestants waiting for their repl
 import logging
 
 from common import batch
+from common.auth import require
 from common.errors import Conflict
 from services.quiz import metrics
-from services.quiz.domain import attempts, closing, contests
+from services.quiz.domain import attempts, closing, contests, files, questions, units
 from services.quiz.errors import err
 
 log = logging.getLogger(__name__)
@@ -107,3 +108,16 @@ def on_round_ranked(store, payload):
         log.error("malformed round_ranked dropped: %r", payload)
         return
     store.run(contests.record_round_ranked, contest, n)
+
+
+# --- imports ------------------------------------------------------------------------------------
+# The file is parsed before the transaction opens (and in an OS thread, files.parse): a big
+# spreadsheet holds no database connection and no event loop while it is read.
+def import_units(store, actor, file):
+    require(actor, "organizer", "expert")
+    return store.run(units.import_units, actor, file, files.parse(file, units.COLUMNS))
+
+
+def import_questions(store, actor, contest, file):
+    require(actor, "organizer", "expert")
+    return store.run(questions.import_questions, actor, contest, file, files.parse(file, questions.COLUMNS))

@@ -194,6 +194,33 @@ def forget_abandoned(session, clip_id, now=None):
     ).rowcount)
 
 
+def rejected_to_purge(session, now=None, limit=100):
+    """Rejected clips whose file is still in the bucket CLIP_REJECTED_TTL_S after the verdict:
+    [(id, object_key, upload_id)]."""
+    cutoff = (now or utcnow()) - dt.timedelta(seconds=settings.clip_rejected_ttl_s)
+    rows = session.execute(
+        select(Clip.id, Clip.object_key, Clip.upload_id)
+        .where(Clip.status == "rejected", Clip.purged_at.is_(None), Clip.processed_at < cutoff)
+        .order_by(Clip.processed_at).limit(limit)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def mark_purged(session, clip_id):
+    """Note that a rejected clip's file is gone; True the first time."""
+    return bool(session.execute(
+        update(Clip).where(Clip.id == clip_id, Clip.status == "rejected", Clip.purged_at.is_(None))
+        .values(purged_at=utcnow())
+    ).rowcount)
+
+
+def live_upload_ids(session):
+    """Multipart uploads a clip may still use: being uploaded, or waiting for the probe to join them."""
+    return set(session.scalars(
+        select(Clip.upload_id).where(Clip.status.in_(("uploading", "processing")), Clip.upload_id.is_not(None))
+    ))
+
+
 def requeue_stale_probes(uow, now=None, limit=100):
     """Queue the probe again for clips `processing` for longer than CLIP_PROBE_STALE_S.
 

@@ -44,13 +44,13 @@ def answer_keys(session, contest_code):
     return {qid: answer for qid, answer in rows}
 
 
-def import_questions(uow, actor, contest_code, file):
+def import_questions(uow, actor, contest_code, file, table=None):
     """Add the good rows; returns {created, errors}. New questions change the answer keys:
-    bank_changed tells scoring."""
+    bank_changed tells scoring. `table`: the file already parsed (files.parse), else parsed here."""
     require(actor, "organizer", "expert")
     session = uow.session
     load_contest(session, contest_code)
-    rows = read_table(file, COLUMNS)
+    rows = read_table(file, COLUMNS, table)
     existing = set(session.scalars(select(Question.text_key).where(Question.contest_code == contest_code)))
     before = len(existing)
     errors, created = [], 0

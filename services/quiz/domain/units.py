@@ -32,10 +32,11 @@ def _check_row(row):
             "headcount": int(headcount)}, None
 
 
-def import_units(uow, actor, file):
+def import_units(uow, actor, file, table=None):
+    """`table`: the file already parsed (files.parse, outside the transaction), else parsed here."""
     require(actor, "organizer", "expert")
     session = uow.session
-    rows = read_table(file, COLUMNS)
+    rows = read_table(file, COLUMNS, table)
     errors, valid = [], {}
     for number, row in rows:
         unit, message = _check_row(row)
