@@ -160,6 +160,27 @@ def test_contestant_listed_after_registering_cannot_start(api, world, admin):
     assert api.my_attempts(person["headers"]).json() == []
 
 
+def test_exclusion_in_one_contest_does_not_block_another(api, world, admin):
+    """Issue 14, finding 6: a person on last year's (closed) contest's list registers and takes part
+    in this year's open contest (SPEC 2: a listing in one contest never blocks another)."""
+    now = now_utc()
+    last_year = f"e2e-q-{world['tag']}-cu"
+    resp = api.create_contest(admin, code=last_year, title="Hội thi năm trước (kiểm thử)", rounds=[
+        {"opens_at": iso(now - dt.timedelta(days=30)), "closes_at": iso(now - dt.timedelta(days=20))}])
+    assert resp.status_code == 201, resp.text
+    body = register_body(world["units"]["A"])
+    assert api.exclude(admin, last_year, [body["id_number"]]).status_code == 200
+    resp = api.register(**body)
+    assert resp.status_code == 201, resp.text
+    headers = api.headers(body["phone"], body["password"])
+    resp = api.start(headers, world["contest"], 1)
+    assert resp.status_code == 201, resp.text
+    # The open contest's own list still refuses its attempts.
+    assert api.exclude(admin, world["contest"], [body["id_number"]]).status_code == 200
+    assert api.submit(headers, resp.json()["attempt_id"], {}, prediction=5).status_code == 202
+    assert_error(api.start(headers, world["contest"], 1), 403, "excluded")
+
+
 def test_staff_member_is_excluded_and_logs_in_by_username(api, world, admin):
     id_number, _ = Ids.next()
     username = f"chuyenvien.{world['tag']}"
