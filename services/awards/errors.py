@@ -27,6 +27,7 @@ MESSAGES = {
     "headcounts_unknown": "Chưa lấy được số cán bộ, công chức, viên chức của các đơn vị: chưa thể tính tỷ lệ tham gia. Vui lòng thử lại sau.",
     "already_approved": "Kết quả giải này đã được phê duyệt nên không thể tính lại.",
     "compute_in_progress": "Kết quả giải này đang được tính bởi một yêu cầu khác. Vui lòng thử lại.",
+    "earlier_round_not_approved": "Giải tuần được phê duyệt lần lượt theo thứ tự tuần thi: còn tuần thi trước chưa được phê duyệt giải.",
     "repeat_winner": "Có người đoạt giải đã nhận giải tuần khác đã được phê duyệt; vui lòng tính lại kết quả trước khi phê duyệt.",
     "not_approved": "Kết quả giải chưa được phê duyệt: chưa thể cấp giấy khen.",
 }

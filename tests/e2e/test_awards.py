@@ -436,3 +436,67 @@ def test_video_and_collective_wait_for_a_clip_still_being_checked(cluster, clien
     assert collective.status_code == 200, collective.text
     y = next(u for u in collective.json()["breakdown"]["units"] if u["unit_code"] == units["Y"])
     assert y["best_clip_id"] == clip_b
+
+
+def test_weekly_sets_are_approved_in_round_order(cluster, client, admin_headers):
+    """Issue 14, finding 4: X is the best in rounds 1 and 2. Approving round 2 first is refused
+    (409 earlier_round_not_approved); round 1 goes first and X wins it; round 2, recomputed, skips
+    X (SPEC 4: the earliest round wins), whichever order the organizer clicks in."""
+    t = tag()
+    code = f"aw-o-{t}"
+    people = [client.new_contestant("SNV", full_name=name) for name in
+              ("Ngô Văn Xuân", "Lý Thị Phượng", "Đỗ Văn Quang", "Mai Thị Rạng")]
+    # Round 1 open now and closed by the organizer once everyone has played; round 2 opens on its
+    # own half a minute later.
+    now = now_utc()
+    rounds = [{"opens_at": (now - dt.timedelta(minutes=1)).isoformat(),
+               "closes_at": (now + dt.timedelta(seconds=30)).isoformat()},
+              {"opens_at": (now + dt.timedelta(seconds=31)).isoformat(),
+               "closes_at": (now + dt.timedelta(hours=2)).isoformat()}]
+    bank = make_bank(code, 6)
+    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": 3}, bank)
+    by_text = {q["text"]: q for q in bank}
+
+    def play(n, results):
+        for person, correct in zip(people, results):
+            paper = retry_unavailable(lambda: client.start(person["headers"], code, n))
+            assert paper.status_code == 201, paper.text
+            paper = paper.json()
+            assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
+                                 prediction=4).status_code == 202
+            wait_graded(client, person["headers"], paper["attempt_id"])
+        assert client.close_round(admin_headers, code, n).status_code == 200
+        wait_for(lambda: client.contest(code).json()["rounds"][n - 1]["status"] == "finalized", 60)
+
+    play(1, (3, 2, 1, 0))
+    wait_for(lambda: client.contest(code).json()["rounds"][1]["status"] == "open", 60)
+    play(2, (3, 2, 1, 0))
+
+    def computed(n):
+        resp = compute(cluster, admin_headers, code, "weekly", n)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def approve(set_id):
+        return cluster.http.post(f"{API}/admin/award-sets/{set_id}/approve", headers=admin_headers)
+
+    x = people[0]["id"]
+    second = computed(2)
+    assert second["winners"][0]["contestant_id"] == x
+    resp = approve(second["award_set_id"])
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["code"] == "earlier_round_not_approved" and "tuần thi 1" in resp.json()["detail"]
+    assert cluster.http.get(f"{API}/contests/{code}/awards").json() == []
+
+    first = computed(1)
+    assert approve(first["award_set_id"]).status_code == 200
+    assert first["winners"][0]["contestant_id"] == x
+    resp = approve(second["award_set_id"])  # the stale draft still names X
+    assert resp.status_code == 409 and resp.json()["code"] == "repeat_winner", resp.text
+    second = computed(2)
+    # Round 1's three winners (X first) are skipped in round 2; the fourth person wins it.
+    assert [w["contestant_id"] for w in second["winners"]] == [people[3]["id"]]
+    assert [s["contestant_id"] for s in second["breakdown"]["skipped"]] == [p["id"] for p in people[:3]]
+    assert approve(second["award_set_id"]).status_code == 200
+    public = cluster.http.get(f"{API}/contests/{code}/awards", params={"kind": "weekly"}).json()
+    assert [(s["round"], s["winners"][0]["contestant_id"]) for s in public] == [(1, x), (2, people[3]["id"])]
