@@ -400,8 +400,9 @@ def check_paper(paper, world):
     assert len({q["id"] for q in paper["questions"]}) == len(paper["questions"])
     for q in paper["questions"]:
         source = world["by_text"][q["text"]]
-        assert sorted(o["key"] for o in q["options"]) == list(KEYS)
-        assert {o["key"]: o["text"] for o in q["options"]} == {k: source[k.lower()] for k in KEYS}
+        # Lettered A–D in the order shown (per attempt); the texts are the bank's four options.
+        assert [o["key"] for o in q["options"]] == list(KEYS)
+        assert sorted(o["text"] for o in q["options"]) == sorted(source[k.lower()] for k in KEYS)
 
 
 def test_attempt_lifecycle(api, world, admin):
@@ -472,6 +473,45 @@ def test_attempt_lifecycle(api, world, admin):
     assert wait_graded(api, me, attempt_id)["correct"] == 3
 
 
+def test_option_letters_are_per_attempt_and_mapped_back_when_grading(api, admin):
+    """Issue 14, finding 8: every bank answer is B (as skewed as the seed bank), yet on each paper
+    the right option carries the letter of its shown place; the right options chosen under
+    different letters are all graded right, and "question → B" is worth only what chance gives."""
+    t = tag()
+    unit = f"E2E-{t}-KEY"
+    api.setup_units(admin, [(unit, "Văn phòng UBND tỉnh (kiểm thử chữ cái)", "province_dept", "", 10)])
+    code = f"e2e-k-{t}"
+    bank = [dict(q, answer="B") for q in make_bank(code, 5)]
+    api.setup_contest(admin, code, open_rounds(), {"questions_per_attempt": 5, "max_attempts_per_round": 1,
+                                                     "time_limit_s": 600}, bank)
+    by_text = {q["text"]: q for q in bank}
+    people = [api.new_contestant(unit) for _ in range(4)]
+    papers = []
+    for person in people:
+        resp = api.start(person["headers"], code, 1)
+        assert resp.status_code == 201, resp.text
+        papers.append(resp.json())
+    right = [{q["text"]: sheet(p, by_text, 5)[q["id"]] for q in p["questions"]} for p in papers]
+    # Some question's right answer has different letters on different papers.
+    assert any(len({r[text] for r in right}) > 1 for text in by_text), right
+    # Two people choose the right options (whatever their letters), two send "every question → B".
+    for person, paper in zip(people[:2], papers[:2]):
+        answers = sheet(paper, by_text, 5)
+        assert api.save(person["headers"], paper["attempt_id"], answers, prediction=4).status_code == 200
+        resumed = api.resume(person["headers"], paper["attempt_id"]).json()
+        assert resumed["answers"] == answers  # resume shows this paper's letters
+        assert api.submit(person["headers"], paper["attempt_id"], answers, prediction=4).status_code == 202
+        assert wait_graded(api, person["headers"], paper["attempt_id"])["correct"] == 5
+    chance = []
+    for person, paper in zip(people[2:], papers[2:]):
+        all_b = {q["id"]: "B" for q in paper["questions"]}
+        expected = sum(1 for q in paper["questions"] if sheet(paper, by_text, 5)[q["id"]] == "B")
+        assert api.submit(person["headers"], paper["attempt_id"], all_b, prediction=4).status_code == 202
+        assert wait_graded(api, person["headers"], paper["attempt_id"])["correct"] == expected
+        chance.append(expected)
+    assert min(chance) < 5, chance  # both papers with every right option at B: probability 4**-10
+
+
 def test_submit_without_answers_grades_the_autosaved_sheet(api, world):
     """SPEC 3: a submit whose body carries no `answers` grades the autosave, end to end (gateway,
     quiz, scoring); it never empties the sheet."""
@@ -496,7 +536,7 @@ def test_options_are_shuffled_across_attempts(api, world):
             assert resp.status_code == 201, resp.text
             paper = resp.json()
             for q in paper["questions"]:
-                orders.setdefault(q["id"], set()).add(tuple(o["key"] for o in q["options"]))
+                orders.setdefault(q["id"], set()).add(tuple(o["text"] for o in q["options"]))
             assert api.submit(person["headers"], paper["attempt_id"], {}).status_code == 202
     # 8 attempts x 3 of 6 questions: a fixed order would give one order per question (odds of that
     # with a real shuffle are below 1e-20).
