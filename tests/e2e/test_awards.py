@@ -436,6 +436,13 @@ def test_video_and_collective_wait_for_a_clip_still_being_checked(cluster, clien
     assert collective.status_code == 200, collective.text
     y = next(u for u in collective.json()["breakdown"]["units"] if u["unit_code"] == units["Y"])
     assert y["best_clip_id"] == clip_b
+    # A clip sent after the compute holds the approval back too: the draft would leave it out.
+    body = dict(body, title="Clip C gửi sau khi tính")
+    resp = cluster.http.post(f"{API}/contests/{code}/clips", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    resp = cluster.http.post(f"{API}/admin/award-sets/{video.json()['award_set_id']}/approve", headers=admin_headers)
+    assert resp.status_code == 409 and resp.json()["code"] == "clips_pending", resp.text
+    assert cluster.http.get(f"{API}/contests/{code}/awards").json() == []
 
 
 def test_weekly_sets_are_approved_in_round_order(cluster, client, admin_headers):

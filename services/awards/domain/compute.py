@@ -122,6 +122,12 @@ def check_no_clips_pending(results):
         raise err(Conflict, "clips_pending", detail)
 
 
+def clip_snapshot(results):
+    """{clip_id: final score} of the accepted clips a result is computed from (kept in the set's
+    inputs; approval compares it with media's clips then)."""
+    return {str(c["clip_id"]): c.get("score") for c in results.get("clips") or []}
+
+
 def check_clips_scored(results):
     """Conflict unless media says every accepted clip has its final score."""
     clips = results.get("clips") or []

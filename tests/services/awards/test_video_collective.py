@@ -186,3 +186,31 @@ def test_video_and_collective_wait_for_clips_still_being_checked(db, upstream, k
     assert exc.value.code == "clips_pending"
     upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
     assert workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)["status"] == "draft"
+
+
+@pytest.mark.parametrize("kind", ["video", "collective"])
+def test_approval_holds_the_draft_against_the_clips_now(db, upstream, kind):
+    """A clip sent, or a score changed, between compute and approval: the draft is refused (409
+    clips_pending while the clip is checked, then clips_changed) and a recompute includes it."""
+    upstream.stats = COLLECTIVE_STATS
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
+    draft = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    upstream.clips = {"complete": True, "pending": 1, "pending_by_status": {"uploading": 0, "processing": 1},
+                      "clips": COLLECTIVE_CLIPS}
+    with pytest.raises(Conflict) as exc:
+        workflow.approve_set(db, upstream, ORG, draft["award_set_id"])
+    assert exc.value.code == "clips_pending"
+    late = clip("late", "U5", 99.0, t(59))
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS + [late]}
+    with pytest.raises(Conflict) as exc:
+        workflow.approve_set(db, upstream, ORG, draft["award_set_id"])
+    assert exc.value.code == "clips_changed"
+    assert workflow.admin_sets(db, ORG, CONTEST)[0]["status"] == "draft"
+    fresh = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    approved = workflow.approve_set(db, upstream, ORG, fresh["award_set_id"])
+    assert approved["status"] == "approved"
+    if kind == "video":
+        assert approved["winners"][0]["clip_id"] == "late"
+    # Approving again answers the same, without asking media.
+    upstream.clips = {"complete": True, "pending": 3, "clips": []}
+    assert workflow.approve_set(db, upstream, ORG, fresh["award_set_id"])["status"] == "approved"
