@@ -22,10 +22,13 @@ MESSAGES = {
     "round_not_final": "Tuần thi chưa kết thúc hoặc chưa có xếp hạng chung cuộc: chưa thể xét giải tuần.",
     "rounds_not_final": "Còn tuần thi chưa có xếp hạng chung cuộc: chưa thể xét giải tập thể.",
     "clips_not_scored": "Còn video clip chưa được chấm đủ điểm: chưa thể xét giải.",
+    "clips_pending": "Còn video clip đã gửi nhưng chưa tải lên xong hoặc chưa kiểm tra xong: chưa thể xét giải video clip và giải tập thể.",
+    "clips_changed": "Video clip hoặc điểm của video clip đã thay đổi kể từ lần tính kết quả: vui lòng tính lại trước khi phê duyệt.",
     "no_clips": "Chưa có video clip nào được chấp nhận: chưa thể xét giải.",
     "headcounts_unknown": "Chưa lấy được số cán bộ, công chức, viên chức của các đơn vị: chưa thể tính tỷ lệ tham gia. Vui lòng thử lại sau.",
     "already_approved": "Kết quả giải này đã được phê duyệt nên không thể tính lại.",
     "compute_in_progress": "Kết quả giải này đang được tính bởi một yêu cầu khác. Vui lòng thử lại.",
+    "earlier_round_not_approved": "Giải tuần được phê duyệt lần lượt theo thứ tự tuần thi: còn tuần thi trước chưa được phê duyệt giải.",
     "repeat_winner": "Có người đoạt giải đã nhận giải tuần khác đã được phê duyệt; vui lòng tính lại kết quả trước khi phê duyệt.",
     "not_approved": "Kết quả giải chưa được phê duyệt: chưa thể cấp giấy khen.",
 }

@@ -40,7 +40,7 @@ class AwardsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def approve(self, actor, award_set_id):
-        return self.db.run(sets.approve, actor, award_set_id)
+        return workflow.approve_set(self.db, self.media, actor, award_set_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_award_set(self, actor, award_set_id):

@@ -45,15 +45,35 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
         winners, breakdown = compute.weekly(rows, slots, round_key, previous,
                                             lambda ids: quiz.excluded_contestants(contest, ids))
     elif kind == "video":
-        winners, breakdown = compute.video(media.list_clip_results(contest), slots, unit_names(quiz))
+        clip_results = media.list_clip_results(contest)
+        inputs["clips"] = compute.clip_snapshot(clip_results)
+        winners, breakdown = compute.video(clip_results, slots, unit_names(quiz))
     else:
         compute.check_rounds_final(info.get("rounds") or [])
         weights = settings.get("collective_weights") or {"participation": 0.5, "quality": 0.5}
         inputs["collective_weights"] = weights
         clip_results = media.list_clip_results(contest)
+        inputs["clips"] = compute.clip_snapshot(clip_results)
         winners, breakdown = compute.collective(scoring.get_unit_stats(contest), clip_results,
                                                 unit_names(quiz), weights, slots)
     return store.run(sets.save_draft, actor, contest, kind, round_key, winners, breakdown, inputs)
+
+
+def approve_set(store, media, actor, set_id):
+    """Approve a draft. A video or collective draft is first held against media's clips now: none
+    may still be uploading or being probed (409 clips_pending), and the accepted clips and their
+    scores must be those the draft was computed from (409 clips_changed: compute again), so that a
+    clip sent or scored between the compute and the approval is never left out (SPEC 4)."""
+    require(actor, "organizer")
+    with store.session() as session:
+        row = sets.load(session, set_id)
+        kind, contest, status, computed_from = row.kind, row.contest, row.status, (row.inputs or {}).get("clips")
+    if kind in ("video", "collective") and status == "draft":
+        results = media.list_clip_results(contest)
+        compute.check_no_clips_pending(results)
+        if computed_from is not None and compute.clip_snapshot(results) != computed_from:
+            raise err(Conflict, "clips_changed")
+    return store.run(sets.approve, actor, set_id)
 
 
 def public_sets(store, contest, kind=None, round_n=None):

@@ -179,8 +179,13 @@ class Attempt(Base):
     contestant_id: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # in_progress | submitted | graded
     question_ids: Mapped[list] = mapped_column(JSON)
-    option_orders: Mapped[dict] = mapped_column(JSON)  # {question_id: ["C", "A", "D", "B"]}
-    answers: Mapped[dict] = mapped_column(JSON)  # {question_id: "A".."D"}
+    option_orders: Mapped[dict] = mapped_column(JSON)  # {question_id: ["C", "A", "D", "B"]} (bank letters, shown order)
+    # The bank letter of the chosen option, whatever letter the contestant saw: {question_id: "A".."D"}.
+    answers: Mapped[dict] = mapped_column(JSON)
+    # True: the paper labels the options A–D in the order shown, and the server maps a shown letter
+    # to the bank option (so "question → B" means nothing across attempts). False: an attempt started
+    # before per-attempt letters, whose paper showed bank letters; it keeps them until it ends.
+    per_attempt_keys: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     prediction: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)

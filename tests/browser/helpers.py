@@ -143,9 +143,20 @@ ACTIVE_UNITS = ["SNV", "STP", "STTTT", "VPUBND", "TPHUE", "PPHUHOI", "SDL", "HAL
 
 
 def demo_answer_keys():
-    """question text → right key of the bank the quiz service seeds (data/questions.csv)."""
+    """question text → text of the right option of the bank the quiz service seeds (data/questions.csv)."""
     with open(os.path.join(ROOT, "data", "questions.csv"), encoding="utf-8") as fh:
-        return {row["text"]: row["answer"] for row in csv.DictReader(fh)}
+        return {row["text"]: row[row["answer"].lower()] for row in csv.DictReader(fh)}
+
+
+def right_texts(questions):
+    """question text → text of its right option, for a bank made here."""
+    return {q["text"]: q[q["answer"].lower()] for q in questions}
+
+
+def shown_key(paper_question, right_text):
+    """The letter under which this paper shows the right option: options are lettered A–D in the
+    order shown, per attempt (the bank's letter says nothing about it)."""
+    return next(o["key"] for o in paper_question["options"] if o["text"] == right_text)
 
 
 def play_demo_round(api, contest="cchc-demo", n=1, people=NAMES, seed=2023):
@@ -163,7 +174,7 @@ def play_demo_round(api, contest="cchc-demo", n=1, people=NAMES, seed=2023):
         right = min(len(paper["questions"]), max(0, int(rng.gauss(7, 2))))
         answers = {}
         for j, q in enumerate(paper["questions"]):
-            good = keys[q["text"]]
+            good = shown_key(q, keys[q["text"]])
             answers[q["id"]] = good if j < right else next(k for k in "ABCD" if k != good)
         resp = api.http.post(f"/attempts/{paper['attempt_id']}/submit", headers=headers,
                              json={"answers": answers, "prediction": rng.randrange(20, 60)})

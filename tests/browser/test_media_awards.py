@@ -92,7 +92,7 @@ def test_clip_upload_judging_and_gallery(page, context, api, admin, tmp_path):
 def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
     now = helpers.now_utc()
     questions = helpers.bank("giải tuần", 8)
-    keys = {q["text"]: q["answer"] for q in questions}
+    keys = helpers.right_texts(questions)
     code = api.contest(admin, [{"opens_at": (now - dt.timedelta(minutes=10)).isoformat(),
                                 "closes_at": (now + dt.timedelta(days=1)).isoformat()}],
                        {"questions_per_attempt": 4}, questions)
@@ -102,7 +102,8 @@ def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
         person = api.contestant(unit_code=unit, full_name=name)
         headers = api.headers(person["phone"], person["password"])
         paper = api.http.post(f"/contests/{code}/rounds/1/attempts", headers=headers).json()
-        answers = {q["id"]: keys[q["text"]] if i < right else next(k for k in "ABCD" if k != keys[q["text"]])
+        good = {q["id"]: helpers.shown_key(q, keys[q["text"]]) for q in paper["questions"]}
+        answers = {q["id"]: good[q["id"]] if i < right else next(k for k in "ABCD" if k != good[q["id"]])
                    for i, q in enumerate(paper["questions"])}
         resp = api.http.post(f"/attempts/{paper['attempt_id']}/submit", headers=headers,
                              json={"answers": answers, "prediction": 4})
@@ -139,6 +140,18 @@ def test_weekly_prizes_computed_approved_and_downloaded(page, api, admin):
         with open(download.path(), "rb") as fh:
             assert fh.read(4).startswith(magic)
     helpers.shoot(page, "quan-tri-giai-thuong")
+
+    # Why a compute is refused (issue 14, finding 3): a clip sent but still uploading holds the
+    # video prizes back, and the page says so in Vietnamese, with the count.
+    resp = api.http.post(f"/contests/{code}/clips", headers=admin, json={
+        "unit_code": "SNV", "title": "Clip đang tải lên", "category": "phóng sự", "filename": "dang-tai.mp4",
+        "size_bytes": 1_000_000, "content_type": "video/mp4"})
+    assert resp.status_code == 201, resp.text
+    page.get_by_label("Loại giải").select_option("video")
+    page.get_by_role("button", name="Tính kết quả").click()
+    expect(page.locator("[data-error]")).to_contain_text(
+        "Còn 1 video clip đã gửi nhưng chưa kiểm tra xong (1 đang tải lên)")
+    expect(page.locator("[data-award-set]")).to_have_count(1)  # no video draft was made
 
     page.goto(f"/bang-xep-hang?contest={code}")
     expect(page.locator("[data-board-note]")).to_contain_text("Kết quả chung cuộc của tuần 1")

@@ -230,8 +230,12 @@ def retry_unavailable(call, attempts=20, pause_s=0.5):
 
 
 def key_of(paper_question, bank_by_text):
-    """The correct option key of a question of an attempt (we imported the bank, so we know it)."""
-    return bank_by_text[paper_question["text"]]["answer"]
+    """The key under which this attempt shows the correct option (we imported the bank, so we know
+    its text). Options are lettered A–D in the order shown, per attempt: the bank's letter of the
+    answer says nothing about the letter on a given paper."""
+    bank = bank_by_text[paper_question["text"]]
+    right_text = bank[bank["answer"].lower()]
+    return next(o["key"] for o in paper_question["options"] if o["text"] == right_text)
 
 
 def sheet(paper, bank_by_text, n_correct):

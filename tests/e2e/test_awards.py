@@ -332,3 +332,178 @@ def test_video_and_collective_prizes(cluster, client, admin_headers, tmp_path):
     assert "Giấy khen" in text and "Tập thể Phòng Nội vụ huyện (kiểm thử)" in text and "Một cửa thân thiện" in text
     public = cluster.http.get(f"{API}/contests/{code}/awards").json()
     assert [(s["kind"], s["status"]) for s in public] == [("video", "approved")]
+
+
+def test_video_and_collective_wait_for_a_clip_still_being_checked(cluster, client, admin_headers, tmp_path):
+    """Issue 14, finding 3: with clip B still uploading, then still being probed, video and collective
+    compute answer 409 clips_pending (naming how many) instead of a set without B; once B is
+    accepted and scored, both sets include it (SPEC 4)."""
+    import os
+
+    import httpx
+
+    t = tag()
+    units = {"X": f"AP-{t}-X", "Y": f"AP-{t}-Y", "Z": f"AP-{t}-Z"}
+    client.setup_units(admin_headers, [(units["X"], "Phòng Nội vụ (kiểm thử chờ clip)", "district", "", 2),
+                                       (units["Y"], "UBND xã Thủy Vân (kiểm thử chờ clip)", "commune", "", 2),
+                                       (units["Z"], "Sở Văn hóa (kiểm thử chờ clip)", "province_dept", "", 5)])
+    code = f"aw-p-{t}"
+    start = now_utc() - dt.timedelta(minutes=1)
+    bank = make_bank(code, 6)
+    client.setup_contest(admin_headers, code, [{"opens_at": start.isoformat(),
+                                                "closes_at": (start + dt.timedelta(hours=2)).isoformat()}],
+                         {"questions_per_attempt": 3}, bank)
+    by_text = {q["text"]: q for q in bank}
+    for unit, correct in (("X", 3), ("Y", 2)):
+        person = client.new_contestant(units[unit])
+        paper = retry_unavailable(lambda: client.start(person["headers"], code, 1)).json()
+        assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
+                             prediction=2).status_code == 202
+        wait_graded(client, person["headers"], paper["attempt_id"])
+    assert client.close_round(admin_headers, code, 1).status_code == 200
+    wait_for(lambda: client.contest(code).json()["rounds"][0]["status"] == "finalized", 60)
+    username = f"apjudge{t}"
+    assert client.create_staff(admin_headers, username=username, password="mật-khẩu-123", role="judge",
+                               full_name="Giám khảo chờ clip", id_number=Ids.next()[0],
+                               unit_code=units["Z"]).status_code == 201
+    judge = client.headers(username, "mật-khẩu-123")
+    resp = cluster.http.post(f"{API}/admin/contests/{code}/jury", json={"usernames": [username]}, headers=admin_headers)
+    assert resp.status_code == 200, resp.text
+
+    def score(clip_id, parts):
+        content, message, creativity, technique = parts
+        resp = cluster.http.post(f"{API}/clips/{clip_id}/scores", headers=judge, json={
+            "content": content, "message": message, "creativity": creativity, "technique": technique})
+        assert resp.status_code == 200, resp.text
+
+    path = ffmpeg_clip(str(tmp_path / "clip.mp4"))
+    clip_a = upload_clip(cluster, admin_headers, code, units["X"], "Clip A đã kiểm tra", path)
+    score(clip_a["clip_id"], (30, 14, 13, 13))  # 70
+
+    # Clip B of unit Y: sent, its upload not finished yet.
+    body = {"unit_code": units["Y"], "title": "Clip B chậm", "category": "tiểu phẩm",
+            "filename": "b.mp4", "size_bytes": os.path.getsize(path), "content_type": "video/mp4"}
+    resp = cluster.http.post(f"{API}/contests/{code}/clips", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    upload_b = resp.json()
+    clip_b = upload_b["clip_id"]
+
+    def refused(where):
+        for kind in ("video", "collective"):
+            resp = compute(cluster, admin_headers, code, kind)
+            assert resp.status_code == 409, resp.text
+            body = resp.json()
+            assert body["code"] == "clips_pending", body
+            assert "Còn 1 video clip" in body["detail"] and where in body["detail"], body
+
+    refused("1 đang tải lên")
+
+    # Its probe made slow: B stays `processing` while we ask.
+    cluster.stop_service("media")
+    cluster.spawn("media", extra_env={"PROBE_DELAY_S": "40"})
+    try:
+        cluster.wait_ready(120)
+        parts = []
+        with open(path, "rb") as fh, httpx.Client(timeout=120) as s3:
+            for part in upload_b["upload"]["parts"]:
+                fh.seek((part["part_number"] - 1) * upload_b["upload"]["part_size"])
+                put = s3.put(part["url"], content=fh.read(upload_b["upload"]["part_size"]))
+                assert put.status_code == 200, put.text
+                parts.append({"part_number": part["part_number"], "etag": put.headers["ETag"]})
+        resp = cluster.http.post(f"{API}/clips/{clip_b}/complete", json={"parts": parts}, headers=admin_headers)
+        assert resp.status_code == 202, resp.text
+        status = cluster.http.get(f"{API}/clips/{clip_b}", headers=admin_headers).json()["status"]
+        assert status == "processing", status
+        refused("1 đang được kiểm tra")
+        assert cluster.http.get(f"{API}/admin/contests/{code}/award-sets", headers=admin_headers).json() == []
+    finally:
+        # The probe's message was not acknowledged: a media without the delay probes B again.
+        cluster.kill("media")
+        cluster.spawn("media")
+        cluster.wait_ready(120)
+
+    def accepted():
+        clip = cluster.http.get(f"{API}/clips/{clip_b}", headers=admin_headers).json()
+        assert clip["status"] != "rejected", clip
+        return clip["status"] == "accepted"
+
+    wait_for(accepted, 90)
+    score(clip_b, (38, 18, 17, 17))  # 90
+    video = compute(cluster, admin_headers, code, "video")
+    assert video.status_code == 200, video.text
+    assert [w["clip_id"] for w in video.json()["winners"]] == [clip_b, clip_a["clip_id"]]
+    collective = compute(cluster, admin_headers, code, "collective")
+    assert collective.status_code == 200, collective.text
+    y = next(u for u in collective.json()["breakdown"]["units"] if u["unit_code"] == units["Y"])
+    assert y["best_clip_id"] == clip_b
+    # A clip sent after the compute holds the approval back too: the draft would leave it out.
+    body = dict(body, title="Clip C gửi sau khi tính")
+    resp = cluster.http.post(f"{API}/contests/{code}/clips", json=body, headers=admin_headers)
+    assert resp.status_code == 201, resp.text
+    resp = cluster.http.post(f"{API}/admin/award-sets/{video.json()['award_set_id']}/approve", headers=admin_headers)
+    assert resp.status_code == 409 and resp.json()["code"] == "clips_pending", resp.text
+    assert cluster.http.get(f"{API}/contests/{code}/awards").json() == []
+
+
+def test_weekly_sets_are_approved_in_round_order(cluster, client, admin_headers):
+    """Issue 14, finding 4: X is the best in rounds 1 and 2. Approving round 2 first is refused
+    (409 earlier_round_not_approved); round 1 goes first and X wins it; round 2, recomputed, skips
+    X (SPEC 4: the earliest round wins), whichever order the organizer clicks in."""
+    t = tag()
+    code = f"aw-o-{t}"
+    people = [client.new_contestant("SNV", full_name=name) for name in
+              ("Ngô Văn Xuân", "Lý Thị Phượng", "Đỗ Văn Quang", "Mai Thị Rạng")]
+    # Round 1 open now and closed by the organizer once everyone has played; round 2 opens on its
+    # own half a minute later.
+    now = now_utc()
+    rounds = [{"opens_at": (now - dt.timedelta(minutes=1)).isoformat(),
+               "closes_at": (now + dt.timedelta(seconds=30)).isoformat()},
+              {"opens_at": (now + dt.timedelta(seconds=31)).isoformat(),
+               "closes_at": (now + dt.timedelta(hours=2)).isoformat()}]
+    bank = make_bank(code, 6)
+    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": 3}, bank)
+    by_text = {q["text"]: q for q in bank}
+
+    def play(n, results):
+        for person, correct in zip(people, results):
+            paper = retry_unavailable(lambda: client.start(person["headers"], code, n))
+            assert paper.status_code == 201, paper.text
+            paper = paper.json()
+            assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
+                                 prediction=4).status_code == 202
+            wait_graded(client, person["headers"], paper["attempt_id"])
+        assert client.close_round(admin_headers, code, n).status_code == 200
+        wait_for(lambda: client.contest(code).json()["rounds"][n - 1]["status"] == "finalized", 60)
+
+    play(1, (3, 2, 1, 0))
+    wait_for(lambda: client.contest(code).json()["rounds"][1]["status"] == "open", 60)
+    play(2, (3, 2, 1, 0))
+
+    def computed(n):
+        resp = compute(cluster, admin_headers, code, "weekly", n)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    def approve(set_id):
+        return cluster.http.post(f"{API}/admin/award-sets/{set_id}/approve", headers=admin_headers)
+
+    x = people[0]["id"]
+    second = computed(2)
+    assert second["winners"][0]["contestant_id"] == x
+    resp = approve(second["award_set_id"])
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["code"] == "earlier_round_not_approved" and "tuần thi 1" in resp.json()["detail"]
+    assert cluster.http.get(f"{API}/contests/{code}/awards").json() == []
+
+    first = computed(1)
+    assert approve(first["award_set_id"]).status_code == 200
+    assert first["winners"][0]["contestant_id"] == x
+    resp = approve(second["award_set_id"])  # the stale draft still names X
+    assert resp.status_code == 409 and resp.json()["code"] == "repeat_winner", resp.text
+    second = computed(2)
+    # Round 1's three winners (X first) are skipped in round 2; the fourth person wins it.
+    assert [w["contestant_id"] for w in second["winners"]] == [people[3]["id"]]
+    assert [s["contestant_id"] for s in second["breakdown"]["skipped"]] == [p["id"] for p in people[:3]]
+    assert approve(second["award_set_id"]).status_code == 200
+    public = cluster.http.get(f"{API}/contests/{code}/awards", params={"kind": "weekly"}).json()
+    assert [(s["round"], s["winners"][0]["contestant_id"]) for s in public] == [(1, x), (2, people[3]["id"])]

@@ -160,6 +160,27 @@ def test_contestant_listed_after_registering_cannot_start(api, world, admin):
     assert api.my_attempts(person["headers"]).json() == []
 
 
+def test_exclusion_in_one_contest_does_not_block_another(api, world, admin):
+    """Issue 14, finding 6: a person on last year's (closed) contest's list registers and takes part
+    in this year's open contest (SPEC 2: a listing in one contest never blocks another)."""
+    now = now_utc()
+    last_year = f"e2e-q-{world['tag']}-cu"
+    resp = api.create_contest(admin, code=last_year, title="Hội thi năm trước (kiểm thử)", rounds=[
+        {"opens_at": iso(now - dt.timedelta(days=30)), "closes_at": iso(now - dt.timedelta(days=20))}])
+    assert resp.status_code == 201, resp.text
+    body = register_body(world["units"]["A"])
+    assert api.exclude(admin, last_year, [body["id_number"]]).status_code == 200
+    resp = api.register(**body)
+    assert resp.status_code == 201, resp.text
+    headers = api.headers(body["phone"], body["password"])
+    resp = api.start(headers, world["contest"], 1)
+    assert resp.status_code == 201, resp.text
+    # The open contest's own list still refuses its attempts.
+    assert api.exclude(admin, world["contest"], [body["id_number"]]).status_code == 200
+    assert api.submit(headers, resp.json()["attempt_id"], {}, prediction=5).status_code == 202
+    assert_error(api.start(headers, world["contest"], 1), 403, "excluded")
+
+
 def test_staff_member_is_excluded_and_logs_in_by_username(api, world, admin):
     id_number, _ = Ids.next()
     username = f"chuyenvien.{world['tag']}"
@@ -379,8 +400,9 @@ def check_paper(paper, world):
     assert len({q["id"] for q in paper["questions"]}) == len(paper["questions"])
     for q in paper["questions"]:
         source = world["by_text"][q["text"]]
-        assert sorted(o["key"] for o in q["options"]) == list(KEYS)
-        assert {o["key"]: o["text"] for o in q["options"]} == {k: source[k.lower()] for k in KEYS}
+        # Lettered A–D in the order shown (per attempt); the texts are the bank's four options.
+        assert [o["key"] for o in q["options"]] == list(KEYS)
+        assert sorted(o["text"] for o in q["options"]) == sorted(source[k.lower()] for k in KEYS)
 
 
 def test_attempt_lifecycle(api, world, admin):
@@ -451,6 +473,45 @@ def test_attempt_lifecycle(api, world, admin):
     assert wait_graded(api, me, attempt_id)["correct"] == 3
 
 
+def test_option_letters_are_per_attempt_and_mapped_back_when_grading(api, admin):
+    """Issue 14, finding 8: every bank answer is B (as skewed as the seed bank), yet on each paper
+    the right option carries the letter of its shown place; the right options chosen under
+    different letters are all graded right, and "question → B" is worth only what chance gives."""
+    t = tag()
+    unit = f"E2E-{t}-KEY"
+    api.setup_units(admin, [(unit, "Văn phòng UBND tỉnh (kiểm thử chữ cái)", "province_dept", "", 10)])
+    code = f"e2e-k-{t}"
+    bank = [dict(q, answer="B") for q in make_bank(code, 5)]
+    api.setup_contest(admin, code, open_rounds(), {"questions_per_attempt": 5, "max_attempts_per_round": 1,
+                                                     "time_limit_s": 600}, bank)
+    by_text = {q["text"]: q for q in bank}
+    people = [api.new_contestant(unit) for _ in range(4)]
+    papers = []
+    for person in people:
+        resp = api.start(person["headers"], code, 1)
+        assert resp.status_code == 201, resp.text
+        papers.append(resp.json())
+    right = [{q["text"]: sheet(p, by_text, 5)[q["id"]] for q in p["questions"]} for p in papers]
+    # Some question's right answer has different letters on different papers.
+    assert any(len({r[text] for r in right}) > 1 for text in by_text), right
+    # Two people choose the right options (whatever their letters), two send "every question → B".
+    for person, paper in zip(people[:2], papers[:2]):
+        answers = sheet(paper, by_text, 5)
+        assert api.save(person["headers"], paper["attempt_id"], answers, prediction=4).status_code == 200
+        resumed = api.resume(person["headers"], paper["attempt_id"]).json()
+        assert resumed["answers"] == answers  # resume shows this paper's letters
+        assert api.submit(person["headers"], paper["attempt_id"], answers, prediction=4).status_code == 202
+        assert wait_graded(api, person["headers"], paper["attempt_id"])["correct"] == 5
+    chance = []
+    for person, paper in zip(people[2:], papers[2:]):
+        all_b = {q["id"]: "B" for q in paper["questions"]}
+        expected = sum(1 for q in paper["questions"] if sheet(paper, by_text, 5)[q["id"]] == "B")
+        assert api.submit(person["headers"], paper["attempt_id"], all_b, prediction=4).status_code == 202
+        assert wait_graded(api, person["headers"], paper["attempt_id"])["correct"] == expected
+        chance.append(expected)
+    assert min(chance) < 5, chance  # both papers with every right option at B: probability 4**-10
+
+
 def test_submit_without_answers_grades_the_autosaved_sheet(api, world):
     """SPEC 3: a submit whose body carries no `answers` grades the autosave, end to end (gateway,
     quiz, scoring); it never empties the sheet."""
@@ -475,7 +536,7 @@ def test_options_are_shuffled_across_attempts(api, world):
             assert resp.status_code == 201, resp.text
             paper = resp.json()
             for q in paper["questions"]:
-                orders.setdefault(q["id"], set()).add(tuple(o["key"] for o in q["options"]))
+                orders.setdefault(q["id"], set()).add(tuple(o["text"] for o in q["options"]))
             assert api.submit(person["headers"], paper["attempt_id"], {}).status_code == 202
     # 8 attempts x 3 of 6 questions: a fixed order would give one order per question (odds of that
     # with a real shuffle are below 1e-20).

@@ -101,6 +101,33 @@ def weekly(rows, slots, round_n, previous_winners, excluded_lookup):
 
 # --- video -------------------------------------------------------------------------------------
 
+def check_no_clips_pending(results):
+    """Conflict `clips_pending`, naming how many, while a clip that was sent is still uploading or
+    being probed (SPEC 4): the video and collective results wait for every clip's check, so a slow
+    check never leaves a clip (or its unit) out. A media answer without the count is not trusted."""
+    pending = results.get("pending")
+    if isinstance(pending, bool) or not isinstance(pending, int):
+        raise err(Conflict, "clips_pending")
+    if pending > 0:
+        by_status = results.get("pending_by_status") or {}
+        parts = []
+        if by_status.get("uploading"):
+            parts.append(f"{by_status['uploading']} đang tải lên")
+        if by_status.get("processing"):
+            parts.append(f"{by_status['processing']} đang được kiểm tra")
+        detail = (f"Còn {pending} video clip đã gửi nhưng chưa kiểm tra xong"
+                  + (f" ({', '.join(parts)})" if parts else "")
+                  + ": chưa thể xét giải video clip và giải tập thể. Vui lòng chờ các clip được "
+                    "chấp nhận hoặc bị từ chối rồi tính lại.")
+        raise err(Conflict, "clips_pending", detail)
+
+
+def clip_snapshot(results):
+    """{clip_id: final score} of the accepted clips a result is computed from (kept in the set's
+    inputs; approval compares it with media's clips then)."""
+    return {str(c["clip_id"]): c.get("score") for c in results.get("clips") or []}
+
+
 def check_clips_scored(results):
     """Conflict unless media says every accepted clip has its final score."""
     clips = results.get("clips") or []
@@ -116,6 +143,7 @@ def check_clips_scored(results):
 
 def video(results, slots, unit_names):
     """Clips in `clip_order`, the prizes to the first ones."""
+    check_no_clips_pending(results)
     clips = check_clips_scored(results)
     if not clips:
         raise err(Conflict, "no_clips")
@@ -176,6 +204,7 @@ def collective(unit_stats, clip_results, unit_names, weights, slots, top_units=C
     {participation, quality} from the contest's settings. Every unit appears in the breakdown with
     its figures and, when not eligible, every reason in Vietnamese.
     """
+    check_no_clips_pending(clip_results)
     clips = check_clips_scored(clip_results)
     stats = {row["unit_code"]: row for row in unit_stats}
     if any(row.get("participation") is None for row in unit_stats):

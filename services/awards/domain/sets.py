@@ -2,8 +2,10 @@
 and when, announced by the `award_set_approved` event), reading. Computing and approving are
 audited (uow.record).
 
+Weekly sets are approved in round order (409 `earlier_round_not_approved`, SPEC §4).
+
 Rule on repeat weekly winners (SPEC §4, `one_weekly_prize_per_person`): only APPROVED weekly sets
-count, of any other round of the contest. Drafts do not count, because a draft may still be
+of EARLIER rounds count. Drafts do not count, because a draft may still be
 recomputed or never approved; instead, approval re-checks the rule and refuses (409
 `repeat_winner`) a draft whose winner meanwhile received an approved weekly prize, so two approved
 sets can never share a person.
@@ -92,17 +94,35 @@ def load(session, set_id, for_update=False):
     return row
 
 
-def weekly_winners_elsewhere(session, contest, round_key):
-    """{contestant_id: round} of the winners of the contest's approved weekly sets of other rounds."""
+def weekly_winners_elsewhere(session, contest, round_key, earlier_only=True):
+    """{contestant_id: round} of the winners of the contest's approved weekly sets of EARLIER rounds
+    (SPEC 4: a winner of an earlier round is skipped; a later round never takes a prize away from
+    an earlier one). `earlier_only=False`: of every other round (the approval's safety check)."""
     found = {}
+    other = AwardSet.round_key < round_key if earlier_only else AwardSet.round_key != round_key
     rows = session.scalars(select(AwardSet).where(
         AwardSet.contest == contest, AwardSet.kind == "weekly", AwardSet.status == "approved",
-        AwardSet.round_key != round_key).order_by(AwardSet.round_key))
+        other).order_by(AwardSet.round_key))
     for row in rows:
         for winner in row.winners:
             if winner.get("contestant_id"):
                 found.setdefault(winner["contestant_id"], row.round_key)
     return found
+
+
+def check_earlier_rounds_approved(session, contest, round_key):
+    """Conflict `earlier_round_not_approved`, naming them, unless every earlier round of the contest
+    has an approved weekly set (SPEC 4): rounds are decided in round order, so who wins never
+    depends on the order in which an organizer clicks."""
+    approved = set(session.scalars(select(AwardSet.round_key).where(
+        AwardSet.contest == contest, AwardSet.kind == "weekly", AwardSet.status == "approved",
+        AwardSet.round_key < round_key)))
+    missing = [n for n in range(1, round_key) if n not in approved]
+    if missing:
+        rounds = ", ".join(str(n) for n in missing)
+        raise err(Conflict, "earlier_round_not_approved",
+                  f"Chưa phê duyệt giải tuần của tuần thi {rounds}: giải tuần được phê duyệt lần lượt "
+                  f"theo thứ tự tuần thi, nên chưa thể phê duyệt giải tuần thi thứ {round_key}.")
 
 
 def approve(uow, actor, set_id):
@@ -113,8 +133,10 @@ def approve(uow, actor, set_id):
     row = load(session, set_id, for_update=True)
     if row.status == "approved":
         return set_out(row)
+    if row.kind == "weekly":
+        check_earlier_rounds_approved(session, row.contest, row.round_key)
     if row.kind == "weekly" and row.inputs.get("one_weekly_prize_per_person", True):
-        elsewhere = weekly_winners_elsewhere(session, row.contest, row.round_key)
+        elsewhere = weekly_winners_elsewhere(session, row.contest, row.round_key, earlier_only=False)
         if any(w.get("contestant_id") in elsewhere for w in row.winners):
             raise err(Conflict, "repeat_winner")
     now = utcnow()

@@ -234,6 +234,9 @@ def own_scores(session, judge_id, clip_ids):
     return {r.clip_id: own_score_out(r.clip_id, r.points, r.total, r.updated_at) for r in rows}
 
 
+PENDING_STATUSES = ("uploading", "processing")
+
+
 def clip_results(session, contest, jury):
     """For the awards service: every ACCEPTED clip of the contest with its final score (or None);
     `jury` is the contest's jury from quiz (never a guess)."""
@@ -248,6 +251,13 @@ def clip_results(session, contest, jury):
     } for c in clips]
     received = session.scalar(select(func.count()).select_from(Clip).where(
         Clip.contest == contest, Clip.status.in_(("processing", "accepted", "rejected"))))
+    # Clips sent but not yet decided (still uploading, or being probed): awards wait for them
+    # (SPEC 4, 409 clips_pending) so that a slow check never leaves a clip out. An upload left
+    # unfinished is removed after CLIP_UPLOAD_TTL_S and a stale probe is retried, so this drains.
+    pending = dict(session.execute(select(Clip.status, func.count()).where(
+        Clip.contest == contest, Clip.status.in_(PENDING_STATUSES)).group_by(Clip.status)).all())
     return {"contest": contest, "complete": all(r["score"] is not None for r in rows), "received": received,
+            "pending": sum(pending.values()),
+            "pending_by_status": {status: pending.get(status, 0) for status in PENDING_STATUSES},
             "clips": rows}
 

@@ -15,7 +15,7 @@ from services.quiz import config
 from services.quiz.domain.passwords import DUMMY_HASH, hash_password, verify_password
 from services.quiz.errors import err
 from services.quiz.domain import rosters
-from services.quiz.models import Exclusion, LoginFailure, RegistrationHit, Unit, User
+from services.quiz.models import Exclusion, LoginFailure, RegistrationHit, Round, Unit, User
 from services.quiz.schemas import nfc, normalize_id_number, normalize_phone, user_out
 
 log = logging.getLogger(__name__)
@@ -25,12 +25,26 @@ USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def is_excluded(session, id_number, contest_code=None):
-    """Staff CCCDs are excluded everywhere; exclusion lists per contest (any contest if None)."""
+def is_excluded(session, id_number, contest_code):
+    """Whether `id_number` may not take part in `contest_code`: a staff CCCD (on every contest's
+    list automatically) or a CCCD on that contest's own exclusion list. A listing in one contest
+    never says anything about another (SPEC 2)."""
     staff = select(User.id_number).where(User.kind == "staff", User.id_number == id_number)
-    listed = select(Exclusion.id_number).where(Exclusion.id_number == id_number)
-    if contest_code is not None:
-        listed = listed.where(Exclusion.contest_code == contest_code)
+    listed = select(Exclusion.id_number).where(Exclusion.id_number == id_number,
+                                               Exclusion.contest_code == contest_code)
+    return session.execute(staff.union_all(listed).limit(1)).first() is not None
+
+
+def registration_blocked(session, id_number, now):
+    """Whether registration is refused to `id_number` now (SPEC 2): a staff CCCD, or a CCCD listed
+    by a contest that is open now (its first round opened, its last round not closed). A listing in
+    a contest that is over or not yet begun blocks nothing here: that contest refuses the person's
+    attempts itself (403 `excluded` at start), and other contests must stay open to them."""
+    staff = select(User.id_number).where(User.kind == "staff", User.id_number == id_number)
+    span = (select(Round.contest_code).group_by(Round.contest_code)
+            .having(func.min(Round.opens_at) <= now, func.max(Round.closes_at) > now))
+    listed = select(Exclusion.id_number).where(Exclusion.id_number == id_number,
+                                               Exclusion.contest_code.in_(span))
     return session.execute(staff.union_all(listed).limit(1)).first() is not None
 
 
@@ -126,7 +140,7 @@ def register_contestant(uow, data, source_ip=None):
     if session.scalar(taken.limit(1)):
         raise err(Conflict, "already_registered")
     rosters.check_registration(session, unit_code, id_number)
-    if is_excluded(session, id_number):
+    if registration_blocked(session, id_number, utcnow()):
         raise err(Forbidden, "excluded")
     user = User(kind="contestant", role="contestant", full_name=full_name, id_number=id_number,
                 phone=phone, unit_code=unit_code, position=position, email=email,

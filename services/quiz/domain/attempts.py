@@ -32,14 +32,36 @@ def _fresh_rng():
     return random.Random(os.urandom(32))
 
 
+# Option letters (issue 14, finding 8). `option_orders[qid]` lists the question's bank letters in
+# the order shown. An attempt with `per_attempt_keys` labels the shown options A, B, C, D in that
+# order, so the letter of the right answer differs from one attempt to the next; the server maps a
+# shown letter back to the bank option on every save and submit, and stores bank letters (the
+# answers, the attempt_submitted event, scoring's copy of the keys and the question statistics all
+# speak bank letters). An older attempt showed the bank letters themselves: identity mapping.
+
+def shown_to_bank(attempt, qid, shown):
+    if not attempt.per_attempt_keys:
+        return shown
+    return attempt.option_orders[qid][KEYS.index(shown)]
+
+
+def bank_to_shown(attempt, qid, bank):
+    if not attempt.per_attempt_keys:
+        return bank
+    order = attempt.option_orders[qid]
+    return KEYS[order.index(bank)] if bank in order else None
+
+
 def _questions_out(attempt, questions):
     by_id = {q.id: q for q in questions}
     out = []
     for qid in attempt.question_ids:
         q = by_id[qid]
         texts = {"A": q.a, "B": q.b, "C": q.c, "D": q.d}
+        order = attempt.option_orders[qid]
+        labels = KEYS if attempt.per_attempt_keys else order
         out.append({"id": qid, "text": q.text,
-                    "options": [{"key": k, "text": texts[k]} for k in attempt.option_orders[qid]]})
+                    "options": [{"key": label, "text": texts[bank]} for label, bank in zip(labels, order)]})
     return out
 
 
@@ -151,6 +173,7 @@ def start_attempt(uow, actor, contest_code, n, rng=None):
     deadline = min(now + dt.timedelta(seconds=settings["time_limit_s"]), rnd.closes_at)
     row = {"id": new_id(), "contest_code": contest_code, "round_n": n, "contestant_id": actor["id"],
            "status": "in_progress", "question_ids": chosen, "option_orders": orders, "answers": {},
+           "per_attempt_keys": True,
            "prediction": None, "started_at": now, "deadline": deadline,
            "submit_by": deadline + dt.timedelta(seconds=settings["grace_s"]), "auto_submitted": False}
     try:
@@ -198,10 +221,14 @@ def resume_attempt(session, actor, attempt_id):
         raise err(Conflict, "attempt_not_in_progress")
     contest = load_contest(session, attempt.contest_code)
     paper = _paper(session, attempt, contest.settings["prediction_question"])
-    return {**paper, "answers": dict(attempt.answers or {}), "prediction": attempt.prediction}
+    # Saved as bank letters, shown as the letters of this paper.
+    shown = {qid: bank_to_shown(attempt, qid, bank) for qid, bank in (attempt.answers or {}).items()}
+    return {**paper, "answers": {qid: key for qid, key in shown.items() if key is not None},
+            "prediction": attempt.prediction}
 
 
 def _check_answers(attempt, answers, prediction):
+    """The sheet as {question_id: bank letter} (the letters the contestant saw, mapped back)."""
     if answers is None:
         answers = {}
     if not isinstance(answers, dict):
@@ -211,7 +238,7 @@ def _check_answers(attempt, answers, prediction):
     for qid, key in answers.items():
         if qid not in allowed or not isinstance(key, str) or key.strip().upper() not in KEYS:
             raise err(Invalid, "invalid_answers")
-        clean[qid] = key.strip().upper()
+        clean[qid] = shown_to_bank(attempt, qid, key.strip().upper())
     if prediction is not None and (isinstance(prediction, bool) or not isinstance(prediction, int)
                                    or not 0 <= prediction <= 10**9):
         raise err(Invalid, "invalid_prediction")

@@ -50,7 +50,7 @@ class FakeUpstream:
         self.excluded_ids = set()
         self.excluded_calls = []
         self.stats = []
-        self.clips = {"complete": True, "clips": []}
+        self.clips = {"complete": True, "pending": 0, "clips": []}
         self.unit_list = copy.deepcopy(UNITS)
 
     # quiz

@@ -92,7 +92,7 @@ def test_decision_pdf_and_xlsx(db, upstream, approved):
 
 
 def test_collective_and_video_documents(db, upstream):
-    upstream.clips = {"complete": True, "clips": [clip("v1", "SNV", 91.5, "2023-07-01T00:00:00+00:00", title="Một cửa thân thiện"),
+    upstream.clips = {"complete": True, "pending": 0, "clips": [clip("v1", "SNV", 91.5, "2023-07-01T00:00:00+00:00", title="Một cửa thân thiện"),
                                                   clip("v2", "STP", 80.0, "2023-07-01T00:01:00+00:00")]}
     over = {"code": "over_headcount", "message": "Số người tham gia (12) nhiều hơn số CBCCVC đã khai báo (10)."}
     upstream.stats = [dict(unit_stat("SNV", 10, 10, 0.8), flags=[over]), unit_stat("STP", 10, 0, 0.0)]
@@ -116,7 +116,7 @@ def test_closing_report(db, upstream, approved):
     upstream.rankings[2] = ROWS[:2]
     none = {"code": "no_headcount", "message": "Đơn vị chưa khai báo số CBCCVC."}
     upstream.stats = [unit_stat("SNV", 10, 1, 1.0), dict(unit_stat("STP", 0, 2, 0.9), flags=[none])]
-    upstream.clips = {"complete": True, "received": 3, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
+    upstream.clips = {"complete": True, "pending": 0, "received": 3, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
     book = load_workbook(io.BytesIO(decode(workflow.report(db, upstream, upstream, upstream, ORG, CONTEST, "xlsx"))))
     rounds = list(book["Theo tuần"].iter_rows(values_only=True))
     assert rounds[1][:5] == (1, "Đã có kết quả chung cuộc", 3, 19.0, 20)

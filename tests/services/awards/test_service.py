@@ -89,7 +89,7 @@ def test_media_waiting_on_quiz_is_upstream_unavailable(service):
 def test_a_silent_service_times_out(service):
     service.scoring.timeout_s = 0.2
     service.scoring.proxy.get_unit_stats.side_effect = lambda contest: eventlet.sleep(30)
-    service.media.proxy.list_clip_results.return_value = {"complete": True, "clips": []}
+    service.media.proxy.list_clip_results.return_value = {"complete": True, "pending": 0, "clips": []}
     with pytest.raises(UpstreamUnavailable) as exc:
         service.compute(ORG, CONTEST, "collective")
     assert exc.value.service == "scoring"

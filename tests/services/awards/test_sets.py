@@ -84,7 +84,7 @@ def test_draft_recompute_approve_publish(both_db, upstream):
 def test_sets_of_different_kinds_and_rounds_coexist(both_db, upstream):
     db = both_db
     upstream.rankings = {1: ROWS, 2: ROWS}
-    upstream.clips = {"complete": True, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
+    upstream.clips = {"complete": True, "pending": 0, "clips": [clip("v1", "SNV", 90, "2023-07-01T00:00:00+00:00")]}
     workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
     workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 2)
     video = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")

@@ -33,7 +33,7 @@ VIDEO_CLIPS = [
 
 
 def test_video_prizes_by_score_ties_to_earlier_upload():
-    winners, breakdown = compute.video({"complete": True, "clips": VIDEO_CLIPS}, VIDEO_SLOTS, NAMES)
+    winners, breakdown = compute.video({"complete": True, "pending": 0, "clips": VIDEO_CLIPS}, VIDEO_SLOTS, NAMES)
     assert [(w["prize"], w["amount_vnd"], w["clip_id"]) for w in winners] == [
         ("nhat", 3_000_000, "v2"),
         ("nhi", 2_000_000, "v3"), ("nhi", 2_000_000, "v1"),
@@ -47,9 +47,9 @@ def test_video_prizes_by_score_ties_to_earlier_upload():
 
 
 @pytest.mark.parametrize("results", [
-    {"complete": False, "clips": VIDEO_CLIPS},
-    {"complete": True, "clips": VIDEO_CLIPS + [clip("v11", "U1", None, t(11), scored=2)]},
-    {"complete": True, "clips": VIDEO_CLIPS + [clip("v12", "U1", 80.0, t(12), assigned=3, scored=2)]},
+    {"complete": False, "pending": 0, "clips": VIDEO_CLIPS},
+    {"complete": True, "pending": 0, "clips": VIDEO_CLIPS + [clip("v11", "U1", None, t(11), scored=2)]},
+    {"complete": True, "pending": 0, "clips": VIDEO_CLIPS + [clip("v12", "U1", 80.0, t(12), assigned=3, scored=2)]},
 ])
 def test_video_refused_while_a_clip_is_not_fully_scored(results):
     with pytest.raises(Conflict) as exc:
@@ -64,7 +64,7 @@ def test_video_without_clips(db, upstream):
 
 
 def test_video_through_the_workflow_keeps_unit_names(db, upstream):
-    upstream.clips = {"complete": True, "clips": [clip("a", "SNV", 80, t(1)), clip("b", "STP", 81, t(2))]}
+    upstream.clips = {"complete": True, "pending": 0, "clips": [clip("a", "SNV", 80, t(1)), clip("b", "STP", 81, t(2))]}
     result = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "video")
     assert [(w["clip_id"], w["details"]["unit_name"]) for w in result["winners"]] == [
         ("b", "Sở Tư pháp"), ("a", "Sở Nội vụ")]
@@ -93,7 +93,7 @@ COLLECTIVE_STATS = [
 
 
 def collective(weights=W50, top_units=5, stats=COLLECTIVE_STATS, clips=COLLECTIVE_CLIPS):
-    return compute.collective(stats, {"complete": True, "clips": clips}, NAMES, weights, COLLECTIVE_SLOTS,
+    return compute.collective(stats, {"complete": True, "pending": 0, "clips": clips}, NAMES, weights, COLLECTIVE_SLOTS,
                               top_units=top_units)
 
 
@@ -148,17 +148,17 @@ def test_collective_top_twenty_with_a_tie_at_the_edge():
 
 def test_collective_needs_final_rounds_scored_clips_and_headcounts(db, upstream):
     upstream.stats = COLLECTIVE_STATS
-    upstream.clips = {"complete": True, "clips": COLLECTIVE_CLIPS}
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
     upstream.rounds[3]["status"] = "closed"
     with pytest.raises(Conflict) as exc:
         workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     assert exc.value.code == "rounds_not_final" and "tuần 4" in exc.value.detail
     upstream.rounds[3]["status"] = "finalized"
-    upstream.clips = {"complete": False, "clips": COLLECTIVE_CLIPS}
+    upstream.clips = {"complete": False, "pending": 0, "clips": COLLECTIVE_CLIPS}
     with pytest.raises(Conflict) as exc:
         workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
     assert exc.value.code == "clips_not_scored"
-    upstream.clips = {"complete": True, "clips": COLLECTIVE_CLIPS}
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
     upstream.stats = [dict(s, headcount=None, participation=None) for s in COLLECTIVE_STATS]
     with pytest.raises(Conflict) as exc:
         workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "collective")
@@ -172,3 +172,54 @@ def test_collective_needs_final_rounds_scored_clips_and_headcounts(db, upstream)
     assert result["total_vnd"] == 5_000_000 + 2 * 3_500_000 + 2_500_000
     assert result["inputs"]["collective_weights"] == {"participation": 0.2, "quality": 0.8}
     assert len(result["breakdown"]["units"]) == 7
+
+
+# --- clips still being checked (issue 14, finding 3) -----------------------------------------------
+
+@pytest.mark.parametrize("kind", ["video", "collective"])
+def test_video_and_collective_wait_for_clips_still_being_checked(db, upstream, kind):
+    """A clip still processing (or uploading) holds both results back, named and counted: computed
+    without it, the set would leave it, or its unit, out for good once approved (SPEC 4)."""
+    upstream.stats = COLLECTIVE_STATS
+    upstream.clips = {"complete": True, "pending": 2, "pending_by_status": {"uploading": 1, "processing": 1},
+                      "clips": COLLECTIVE_CLIPS}
+    with pytest.raises(Conflict) as exc:
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    assert exc.value.code == "clips_pending"
+    assert "Còn 2 video clip" in exc.value.detail and "1 đang được kiểm tra" in exc.value.detail
+    assert workflow.admin_sets(db, ORG, CONTEST) == []  # no draft was made
+    # A media answer that does not say how many are pending is not trusted either.
+    upstream.clips = {"complete": True, "clips": COLLECTIVE_CLIPS}
+    with pytest.raises(Conflict) as exc:
+        workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    assert exc.value.code == "clips_pending"
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
+    assert workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)["status"] == "draft"
+
+
+@pytest.mark.parametrize("kind", ["video", "collective"])
+def test_approval_holds_the_draft_against_the_clips_now(db, upstream, kind):
+    """A clip sent, or a score changed, between compute and approval: the draft is refused (409
+    clips_pending while the clip is checked, then clips_changed) and a recompute includes it."""
+    upstream.stats = COLLECTIVE_STATS
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS}
+    draft = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    upstream.clips = {"complete": True, "pending": 1, "pending_by_status": {"uploading": 0, "processing": 1},
+                      "clips": COLLECTIVE_CLIPS}
+    with pytest.raises(Conflict) as exc:
+        workflow.approve_set(db, upstream, ORG, draft["award_set_id"])
+    assert exc.value.code == "clips_pending"
+    late = clip("late", "U5", 99.0, t(59))
+    upstream.clips = {"complete": True, "pending": 0, "clips": COLLECTIVE_CLIPS + [late]}
+    with pytest.raises(Conflict) as exc:
+        workflow.approve_set(db, upstream, ORG, draft["award_set_id"])
+    assert exc.value.code == "clips_changed"
+    assert workflow.admin_sets(db, ORG, CONTEST)[0]["status"] == "draft"
+    fresh = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, kind)
+    approved = workflow.approve_set(db, upstream, ORG, fresh["award_set_id"])
+    assert approved["status"] == "approved"
+    if kind == "video":
+        assert approved["winners"][0]["clip_id"] == "late"
+    # Approving again answers the same, without asking media.
+    upstream.clips = {"complete": True, "pending": 3, "clips": []}
+    assert workflow.approve_set(db, upstream, ORG, fresh["award_set_id"])["status"] == "approved"

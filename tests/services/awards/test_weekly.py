@@ -143,3 +143,73 @@ def test_only_organizers_compute(db, upstream):
     upstream.rankings[1] = ROUND_1
     with pytest.raises(Forbidden):
         weekly(db, upstream, 1, actor=EXPERT)
+
+
+# --- rounds decided in round order (issue 14, finding 4) ------------------------------------------
+
+def best_in_both_rounds(upstream):
+    """X is the best in rounds 1 and 2 (the finding's case)."""
+    upstream.rankings[1] = [
+        ranking_row(1, "X", "Ngô Văn Xuân", "SNV", 20, "2023-06-01T10:00:00+00:00"),
+        ranking_row(2, "P", "Lý Thị Phượng", "STP", 19, "2023-06-01T10:00:00+00:00"),
+        ranking_row(3, "Q", "Đỗ Văn Quang", "STC", 18, "2023-06-01T10:00:00+00:00"),
+        ranking_row(4, "R", "Mai Thị Rạng", "SYT", 17, "2023-06-01T10:00:00+00:00"),
+    ]
+    upstream.rankings[2] = [
+        ranking_row(1, "X", "Ngô Văn Xuân", "SNV", 20, "2023-06-08T10:00:00+00:00"),
+        ranking_row(2, "S", "Võ Văn Sơn", "STP", 19, "2023-06-08T10:00:00+00:00"),
+        ranking_row(3, "T", "Đặng Thị Thu", "STC", 18, "2023-06-08T10:00:00+00:00"),
+        ranking_row(4, "U", "Bùi Văn Út", "SYT", 17, "2023-06-08T10:00:00+00:00"),
+    ]
+
+
+def test_round_two_cannot_be_approved_before_round_one(db, upstream):
+    best_in_both_rounds(upstream)
+    second = weekly(db, upstream, 2)
+    with pytest.raises(Conflict) as exc:
+        approve(db, second["award_set_id"])  # no set of round 1 at all
+    assert exc.value.code == "earlier_round_not_approved" and "tuần thi 1" in exc.value.detail
+    first = weekly(db, upstream, 1)
+    with pytest.raises(Conflict) as exc:
+        approve(db, second["award_set_id"])  # round 1 only a draft
+    assert exc.value.code == "earlier_round_not_approved"
+    with db.session() as s:
+        assert [x["status"] for x in sets.list_sets(s, CONTEST, approved_only=False)] == ["draft", "draft"]
+    # Round 1 first: X wins it; the round-2 draft naming X is stale and refused; recomputed, X is
+    # skipped there (SPEC 4: the earliest round wins).
+    assert summary(approve(db, first["award_set_id"]))[0] == ("nhat", 2_000_000, "X")
+    with pytest.raises(Conflict) as exc:
+        approve(db, second["award_set_id"])
+    assert exc.value.code == "repeat_winner"
+    second = weekly(db, upstream, 2)
+    assert [w["contestant_id"] for w in approve(db, second["award_set_id"])["winners"]] == ["S", "T", "U"]
+
+
+def test_round_three_waits_for_every_earlier_round(db, upstream):
+    best_in_both_rounds(upstream)
+    upstream.rankings[3] = upstream.rankings[1]
+    approve(db, weekly(db, upstream, 1)["award_set_id"])
+    third = weekly(db, upstream, 3)
+    with pytest.raises(Conflict) as exc:
+        approve(db, third["award_set_id"])
+    assert exc.value.code == "earlier_round_not_approved" and "tuần thi 2" in exc.value.detail
+
+
+def test_a_later_approved_round_never_takes_a_prize_from_an_earlier_one(db, upstream):
+    """A round-2 set approved before this rule existed (legacy data): recomputing round 1 still
+    gives X round 1, the earliest round (SPEC 4), instead of skipping X for a later prize."""
+    from sqlalchemy import update
+
+    from services.awards.models import AwardSet
+
+    best_in_both_rounds(upstream)
+    second = weekly(db, upstream, 2)
+    with db.session() as s:
+        s.execute(update(AwardSet).where(AwardSet.id == second["award_set_id"]).values(status="approved"))
+        s.commit()
+    first = weekly(db, upstream, 1)
+    assert summary(first)[0] == ("nhat", 2_000_000, "X") and first["breakdown"]["skipped"] == []
+    # Two approved sets still never share a person: the approval refuses it.
+    with pytest.raises(Conflict) as exc:
+        approve(db, first["award_set_id"])
+    assert exc.value.code == "repeat_winner"

@@ -184,8 +184,14 @@ def test_results_list_only_accepted_in_upload_order(service, db):
     assert [c["clip_id"] for c in results["clips"]] == [early, late]
     assert results["clips"][0]["created_at"].startswith("2023-07-01T00:00:00")
     assert results["received"] == 4
+    # The processing clip is pending (awards wait for it, SPEC 4), and so is an upload in flight.
+    assert results["pending"] == 1 and results["pending_by_status"] == {"uploading": 0, "processing": 1}
+    make_clip(db, unit_code="STP", status="uploading")
+    assert service.list_clip_results(CONTEST)["pending_by_status"] == {"uploading": 1, "processing": 1}
     assert service.list_clip_results("empty-contest") == {"contest": "empty-contest", "complete": True,
-                                                          "received": 0, "clips": []}
+                                                          "received": 0, "pending": 0,
+                                                          "pending_by_status": {"uploading": 0, "processing": 0},
+                                                          "clips": []}
 
 
 def test_results_fail_loudly_when_quiz_is_down(service, db, quiz):

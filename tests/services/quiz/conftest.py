@@ -131,3 +131,18 @@ def pressure(threshold=None):
     requests."""
     threshold = config.settings.rush_calls_per_s if threshold is None else threshold
     return Pressure(CallRate(Clock()), Queue(), threshold)
+
+
+def to_bank(db, attempt_id, sheet):
+    """A sheet in the letters an attempt's paper shows → the bank letters the server stores and
+    sends to scoring (options are lettered A–D in the order shown, per attempt)."""
+    with db.session() as s:
+        orders = s.get(Attempt, attempt_id).option_orders
+    return {qid: orders[qid]["ABCD".index(key)] for qid, key in sheet.items()}
+
+
+def to_shown(db, attempt_id, sheet):
+    """Bank letters → the letters this attempt's paper shows for the same options."""
+    with db.session() as s:
+        orders = s.get(Attempt, attempt_id).option_orders
+    return {qid: "ABCD"[orders[qid].index(key)] for qid, key in sheet.items()}

@@ -95,6 +95,30 @@ def test_a_taken_phone_answers_409_whoever_the_cccd_is(with_units):
         assert s.scalar(select(func.count()).select_from(User).where(User.kind == "contestant")) == 1
 
 
+def test_exclusion_blocks_registration_only_while_its_contest_is_open(with_units):
+    """Issue 14, finding 6: a listing in one contest never blocks registering for another (SPEC 2).
+    Registration is refused only while a contest that lists the person is open."""
+    db = with_units
+    t = dt.datetime.now(dt.timezone.utc)
+    past = [{"opens_at": (t - dt.timedelta(days=30)).isoformat(), "closes_at": (t - dt.timedelta(days=20)).isoformat()}]
+    later = [{"opens_at": (t + dt.timedelta(days=20)).isoformat(), "closes_at": (t + dt.timedelta(days=30)).isoformat()}]
+    db.run(contests.create_contest, ORG, {"code": "t-2025", "title": "Năm trước", "rounds": past})
+    db.run(contests.create_contest, ORG, {"code": "t-2027", "title": "Năm sau", "rounds": later})
+    make_contest(db)  # t-2026, open now
+    db.run(contests.add_exclusions, ORG, "t-2025", ["046123456789"])
+    db.run(contests.add_exclusions, ORG, "t-2027", ["046123456788"])
+    assert db.run(accounts.register_contestant, BASE)["id"]
+    assert db.run(accounts.register_contestant, dict(BASE, id_number="046123456788", phone="0977000001"))["id"]
+    with db.session() as s:
+        assert accounts.is_excluded(s, "046123456789", "t-2025")
+        assert not accounts.is_excluded(s, "046123456789", "t-2026")
+    # Listed by the open contest: refused, whatever other contests say.
+    db.run(contests.add_exclusions, ORG, "t-2026", ["046123456787"])
+    with pytest.raises(Forbidden) as exc:
+        db.run(accounts.register_contestant, dict(BASE, id_number="046123456787", phone="0977000002"))
+    assert exc.value.code == "excluded"
+
+
 def test_create_staff_rules(with_units):
     db = with_units
     staff = {"username": "ChuyenVien1", "password": "secret12", "role": "expert",

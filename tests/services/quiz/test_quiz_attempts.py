@@ -7,7 +7,8 @@ from sqlalchemy import select
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.quiz.domain import attempts, contests, questions
 from services.quiz.models import Attempt, Round
-from tests.services.quiz.conftest import ORG, dispatched, expire, make_contest, now, outbox_rows, register, store
+from tests.services.quiz.conftest import (ORG, dispatched, expire, make_contest, now, outbox_rows, register, store,
+                                         to_bank)
 
 
 def test_start_attempt_draws_shuffled_questions_without_keys(db, contest, contestant):
@@ -16,15 +17,21 @@ def test_start_attempt_draws_shuffled_questions_without_keys(db, contest, contes
     assert len(paper["questions"]) == 5 and len({q["id"] for q in paper["questions"]}) == 5
     assert "answer" not in str(paper).lower()
     for q in paper["questions"]:
-        assert sorted(o["key"] for o in q["options"]) == ["A", "B", "C", "D"]
+        # Lettered A–D in the order shown, whatever the bank's letters (issue 14, finding 8).
+        assert [o["key"] for o in q["options"]] == ["A", "B", "C", "D"]
         assert set(q["options"][0]) == {"key", "text"}
     with db.session() as s:
         a = s.get(Attempt, paper["attempt_id"])
+        assert a.per_attempt_keys is True
         assert dt.datetime.fromisoformat(paper["deadline"]) == a.deadline
         assert a.deadline - a.started_at == dt.timedelta(seconds=1200)
         assert a.submit_by - a.deadline == dt.timedelta(seconds=30)
         assert a.question_ids == [q["id"] for q in paper["questions"]]
-        assert a.option_orders == {q["id"]: [o["key"] for o in q["options"]] for q in paper["questions"]}
+        assert sorted(a.option_orders) == sorted(a.question_ids)
+        for q in paper["questions"]:
+            bank = s.get(questions.Question, q["id"])
+            texts = {"A": bank.a, "B": bank.b, "C": bank.c, "D": bank.d}
+            assert [o["text"] for o in q["options"]] == [texts[k] for k in a.option_orders[q["id"]]]
 
 
 def test_options_are_shuffled_across_attempts(with_units):
@@ -34,7 +41,8 @@ def test_options_are_shuffled_across_attempts(with_units):
     for _ in range(2):
         actor = register(db)
         paper = db.run(attempts.start_attempt, actor, "t-2026", 1)
-        orders |= {tuple(o["key"] for o in q["options"]) for q in paper["questions"]}
+        with db.session() as s:
+            orders |= {tuple(order) for order in s.get(Attempt, paper["attempt_id"]).option_orders.values()}
     assert len(orders) > 1  # 80 shuffles of 4 keys all equal: probability ~ 24**-79
 
 
@@ -189,7 +197,8 @@ def test_resume_save_and_submit(db, contest, contestant):
     assert len(dispatched(db, "attempt_submitted")) == 1  # nothing new
     (event,) = outbox_rows(db, "attempt_submitted")
     p = event.payload
-    assert p["answers"] == answers and p["prediction"] == 12 and p["auto_submitted"] is False
+    assert p["answers"] == to_bank(db, paper["attempt_id"], answers)
+    assert p["prediction"] == 12 and p["auto_submitted"] is False
     assert p["question_ids"] == qids and p["contestant_id"] == contestant["id"]
     assert p["full_name"] == "Nguyễn Văn An" and p["unit_code"] == "SNV" and p["contest"] == contest
     assert p["round"] == 1 and p["duration_ms"] >= 0
@@ -214,7 +223,7 @@ def test_submit_without_answers_grades_the_autosaved_sheet(db, contest, contesta
     out = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], None, 50)
     assert out["status"] == "submitted" and out["deadline_passed"] is False
     (event,) = outbox_rows(db, "attempt_submitted")
-    assert event.payload["answers"] == saved and event.payload["prediction"] == 50
+    assert event.payload["answers"] == to_bank(db, paper["attempt_id"], saved) and event.payload["prediction"] == 50
 
     second = db.run(attempts.start_attempt, contestant, contest, 1)
     db.run(attempts.save_answers, contestant, second["attempt_id"], {second["questions"][0]["id"]: "A"})
@@ -237,7 +246,8 @@ def test_late_submit_grades_the_autosaved_answers(db, contest, contestant):
     out = db.run(attempts.submit_attempt, contestant, paper["attempt_id"], {q: "A" for q in qids}, 1000)
     assert out["deadline_passed"] is True and out["status"] == "submitted"
     (event,) = outbox_rows(db, "attempt_submitted")
-    assert event.payload["answers"] == {qids[0]: "C"} and event.payload["prediction"] == 5
+    assert event.payload["answers"] == to_bank(db, paper["attempt_id"], {qids[0]: "C"})
+    assert event.payload["prediction"] == 5
     assert event.payload["auto_submitted"] is True
     with db.session() as s:
         a = s.get(Attempt, paper["attempt_id"])
@@ -276,3 +286,67 @@ def test_round_ranked_makes_the_round_finalized(db, contest, contestant):
     assert db.run(contests.record_round_ranked, contest, 1) is True  # a repeat changes nothing
     assert db.read(contests.get_contest, contest)["rounds"][0]["status"] == "finalized"
     assert db.run(contests.record_round_ranked, contest, 9) is False
+
+
+# --- option letters per attempt (issue 14, finding 8) -----------------------------------------------
+
+def _right_letter(db, paper, qid):
+    """The letter under which this paper shows the bank's right option of question `qid`."""
+    with db.session() as s:
+        q = s.get(questions.Question, qid)
+        right_text = {"A": q.a, "B": q.b, "C": q.c, "D": q.d}[q.answer]
+    shown = next(p for p in paper["questions"] if p["id"] == qid)
+    return next(o["key"] for o in shown["options"] if o["text"] == right_text), q.answer
+
+
+def test_the_right_answer_has_the_letter_of_its_place_on_each_paper(with_units):
+    """Two attempts shuffle the same question differently: the right option carries different
+    letters, each is mapped back to the bank option (saved, resumed, submitted as the bank letter)
+    and "question → B" is not a fixed answer any more."""
+    db = with_units
+    make_contest(db, settings={"questions_per_attempt": 40, "max_attempts_per_round": 1})
+    papers, people = [], []
+    for _ in range(6):
+        person = register(db)
+        people.append(person)
+        papers.append(db.run(attempts.start_attempt, person, "t-2026", 1))
+    common = sorted(set.intersection(*({q["id"] for q in p["questions"]} for p in papers)))
+    assert common  # 40 of the 40-question bank: every paper holds every question
+    letters = {}
+    for qid in common:
+        letters[qid] = {_right_letter(db, p, qid) for p in papers}
+    # Some question's right option is shown under different letters on different papers (six
+    # shuffles of 40 questions all agreeing: probability ~ 4**-200).
+    assert any(len({shown for shown, _bank in v}) > 1 for v in letters.values())
+    for person, paper in zip(people, papers):
+        sheet = {qid: _right_letter(db, paper, qid)[0] for qid in common}
+        bank = {qid: _right_letter(db, paper, qid)[1] for qid in common}
+        db.run(attempts.save_answers, person, paper["attempt_id"], sheet, 3)
+        resumed = db.read(attempts.resume_attempt, person, paper["attempt_id"])
+        assert resumed["answers"] == sheet  # shown as this paper's letters again
+        with db.session() as s:
+            assert s.get(Attempt, paper["attempt_id"]).answers == bank  # stored as the bank's
+        db.run(attempts.submit_attempt, person, paper["attempt_id"], None, 3)
+        event = [e for e in outbox_rows(db, "attempt_submitted") if e.payload["attempt_id"] == paper["attempt_id"]]
+        assert event[0].payload["answers"] == bank  # scoring grades bank letters against its keys
+
+
+def test_an_attempt_started_before_per_attempt_letters_keeps_the_bank_letters(db, contest, contestant):
+    """Migration: an attempt in progress from before (per_attempt_keys false) showed bank letters;
+    its open page keeps sending them, and they keep meaning the bank's options."""
+    paper = db.run(attempts.start_attempt, contestant, contest, 1)
+    with db.session() as s:
+        a = s.get(Attempt, paper["attempt_id"])
+        assert a.per_attempt_keys is True  # a new attempt; the migration gave existing ones false
+        a.per_attempt_keys = False
+        orders = dict(a.option_orders)
+        s.commit()
+    resumed = db.read(attempts.resume_attempt, contestant, paper["attempt_id"])
+    for q in resumed["questions"]:
+        assert [o["key"] for o in q["options"]] == orders[q["id"]]  # the bank letters, shuffled
+    qid = paper["questions"][0]["id"]
+    db.run(attempts.save_answers, contestant, paper["attempt_id"], {qid: "D"})
+    assert db.read(attempts.resume_attempt, contestant, paper["attempt_id"])["answers"] == {qid: "D"}
+    db.run(attempts.submit_attempt, contestant, paper["attempt_id"], None, 1)
+    (event,) = outbox_rows(db, "attempt_submitted")
+    assert event.payload["answers"] == {qid: "D"}

@@ -8,7 +8,7 @@ from common import batch
 from common.errors import Conflict
 from services.quiz.models import Attempt, Outbox
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import ORG, dispatched, expire, pressure, register
+from tests.services.quiz.conftest import ORG, dispatched, expire, pressure, register, to_bank
 
 
 @pytest.fixture
@@ -62,7 +62,8 @@ def test_a_batch_of_submits_gives_each_call_its_own_outcome(service, db):
     assert outcome == ["submitted", ("Invalid", "invalid_answers"), "submitted",
                        ("Forbidden", "not_your_attempt"), ("Conflict", "deadline_passed")]
     statuses = {x["id"]: attempts_of(db, x)[0] for x in (a, b, late)}
-    assert statuses[a["id"]].status == "submitted" and statuses[a["id"]].answers == {q: "A" for q in qa}
+    assert statuses[a["id"]].status == "submitted" and statuses[a["id"]].answers == to_bank(
+        db, pa["attempt_id"], {q: "A" for q in qa})
     assert statuses[b["id"]].status == "in_progress"
     assert statuses[late["id"]].status == "submitted" and statuses[late["id"]].auto_submitted
     # One event per submitted attempt, none for the refused calls, none twice.

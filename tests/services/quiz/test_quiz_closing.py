@@ -10,7 +10,7 @@ from common.errors import Conflict, Forbidden
 from common.uow import UnitOfWork
 from services.quiz.domain import attempts, closing
 from services.quiz.models import Attempt, Contest, Round
-from tests.services.quiz.conftest import ORG, dispatched, expire, now, outbox_rows, register, store
+from tests.services.quiz.conftest import ORG, dispatched, expire, now, outbox_rows, register, store, to_bank
 
 
 def close_in_past(db, contest, n=1, seconds_ago=60):
@@ -30,7 +30,7 @@ def test_sweep_auto_submits_expired_attempts_only(db, contest, contestant):
     (event,) = outbox_rows(db, "attempt_submitted")
     assert [p["event_id"] for p in dispatched(db, "attempt_submitted")] == [event.id]
     assert event.payload["attempt_id"] == late["attempt_id"]
-    assert event.payload["answers"] == {qid: "D"} and event.payload["prediction"] == 3
+    assert event.payload["answers"] == to_bank(db, late["attempt_id"], {qid: "D"}) and event.payload["prediction"] == 3
     assert event.payload["auto_submitted"] is True
     with db.session() as s:
         a = s.get(Attempt, late["attempt_id"])
@@ -116,7 +116,8 @@ def test_close_round(db, contest, contestant):
     assert dt.datetime.fromisoformat(out["closes_at"]) <= now()
     assert len(dispatched(db, "attempt_submitted")) == 1 and len(dispatched(db, "round_closed")) == 1
     (submitted,) = outbox_rows(db, "attempt_submitted")
-    assert submitted.payload["answers"] == {qid: "B"} and submitted.payload["auto_submitted"] is True
+    assert submitted.payload["answers"] == to_bank(db, paper["attempt_id"], {qid: "B"})
+    assert submitted.payload["auto_submitted"] is True
     (closed,) = outbox_rows(db, "round_closed")
     assert closed.payload["submitted_attempts"] == 1
 

@@ -11,7 +11,7 @@ from common.errors import Conflict
 from services.quiz import config
 from services.quiz.service import QuizService
 from services.quiz.domain import units
-from tests.services.quiz.conftest import ORG, data_file, make_contest, register, store
+from tests.services.quiz.conftest import ORG, data_file, make_contest, register, store, to_bank
 
 
 class Listener:
@@ -46,7 +46,11 @@ def test_submit_dispatches_and_graded_is_handled(container_factory, rabbit_confi
             assert rpc.submit_attempt(actor, paper["attempt_id"], answers, 42) == {
                 "attempt_id": paper["attempt_id"], "status": "submitted"}
         payload = waited.get()
-        assert payload["attempt_id"] == paper["attempt_id"] and payload["answers"] == answers
+        # Bank letters: the option each paper showed first (per-attempt letters, issue 14).
+        check = store(Database(url, config.MIGRATIONS_DIR))
+        assert payload["attempt_id"] == paper["attempt_id"] and payload["answers"] == to_bank(
+            check, paper["attempt_id"], answers)
+        check.database.dispose()
         assert payload["prediction"] == 42 and payload["event_id"]
 
         dispatch = event_dispatcher(rabbit_config)

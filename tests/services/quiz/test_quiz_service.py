@@ -14,7 +14,7 @@ from services.quiz import config, metrics, workflow
 from services.quiz.domain import seed
 from services.quiz.models import AuditEntry, Outbox
 from services.quiz.service import QuizService
-from tests.services.quiz.conftest import ORG, audit, b64file, dispatched, expire, pressure, register, store
+from tests.services.quiz.conftest import ORG, audit, b64file, dispatched, expire, pressure, register, store, to_bank
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_submit_publishes_attempt_submitted_at_once(service, db):
     out = service.submit_attempt(actor, paper["attempt_id"], {q: "B" for q in qids}, 9)
     assert out == {"attempt_id": paper["attempt_id"], "status": "submitted"}
     (payload,) = dispatched(db, "attempt_submitted")
-    assert payload["answers"] == {q: "B" for q in qids} and payload["event_id"]
+    assert payload["answers"] == to_bank(db, paper["attempt_id"], {q: "B" for q in qids}) and payload["event_id"]
     # Idempotent: the same answer, nothing published twice.
     assert service.submit_attempt(actor, paper["attempt_id"], {}, 0) == out
     assert len(dispatched(db, "attempt_submitted")) == 1
