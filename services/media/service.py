@@ -1,12 +1,13 @@
 """Nameko entrypoints of the media service: wiring only. The steps live in workflow.py, the rules
 in domain/, the object store in storage.py, ffprobe/ffmpeg in probe.py."""
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
+from common.retry import reliable_handler
 from common.upstream import Upstream
 from common.uow import StoreProvider
 from services.media import config, probe, workflow
@@ -16,7 +17,7 @@ from services.media.models import AuditEntry, Outbox
 from services.media.storage import ObjectStorage
 
 
-class MediaService:
+class MediaService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, audit_model=AuditEntry)
@@ -44,8 +45,8 @@ class MediaService:
     def complete_clip(self, actor, clip_id, parts):
         return workflow.complete_clip(self.db, self.storage, actor, clip_id, parts)
 
-    # --- probing: off the request path, on our own event (requeued on any failure) ---
-    @event_handler(config.SERVICE_NAME, "clip_uploaded", requeue_on_error=True)
+    # --- probing: off the request path, on our own event (retried with backoff, common/retry.py) ---
+    @reliable_handler(config.SERVICE_NAME, "clip_uploaded")
     def on_clip_uploaded(self, payload):
         clip_id = payload.get("clip_id") if isinstance(payload, dict) else None
         if clip_id:

@@ -1,6 +1,5 @@
 """Nameko entrypoints of the quiz service: wiring only. Rules live in services/quiz/domain/, what
 strings them together (batches, the rush, periodic work, scoring's events) in workflow.py."""
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -8,13 +7,15 @@ from common import health
 from common.backpressure import Backpressure
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
+from common.retry import reliable_handler
 from common.uow import StoreProvider
 from services.quiz import config, workflow
 from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
-class QuizService:
+class QuizService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, on_start=seed.on_start,
@@ -144,11 +145,11 @@ class QuizService:
         return self.db.read(attempts.list_attempts, actor)
 
     # events from scoring
-    @event_handler("scoring", "attempt_graded", requeue_on_error=True)
+    @reliable_handler("scoring", "attempt_graded")
     def on_attempt_graded(self, payload):
         workflow.on_attempt_graded(self.db, payload)
 
-    @event_handler("scoring", "round_ranked", requeue_on_error=True)
+    @reliable_handler("scoring", "round_ranked")
     def on_round_ranked(self, payload):
         workflow.on_round_ranked(self.db, payload)
 
