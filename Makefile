@@ -30,6 +30,7 @@ check-infra: install
 
 run: install check-infra
 	mkdir -p var
+	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/broker_users.py
 	HONCHO_CONCURRENCY=$(CONCURRENCY) HONCHO_BASE_PORT=5000 \
 	$(BIN)/honcho -e deploy/run.env -f deploy/Procfile -d . start -p 5000 -c $(CONCURRENCY)
 

@@ -26,11 +26,18 @@ class Settings(ServiceSettings):
     login_window_s: int = 900
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 100
+    # Broker users that may read the answer keys (quiz.get_answer_keys): scoring's, comma-separated
+    # (common/broker.py; quiz's own user is always allowed, which is every user where all share one).
+    answer_key_callers: str = "cchc-scoring"
 
 
 # Read at import: nameko's timer and the Backpressure dependency take their values when the
 # service class is defined. What tests change at run time is read through `current()`.
 settings = Settings()
+
+
+def answer_key_callers():
+    return {name.strip() for name in current().answer_key_callers.split(",") if name.strip()}
 
 
 def current():

@@ -5,6 +5,7 @@ from nameko.timer import timer
 
 from common import health
 from common.backpressure import Backpressure
+from common.broker import caller_rpc
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
 from common import retry
@@ -101,7 +102,8 @@ class QuizService(retry.DeadLetterRpc):
     def deactivate_question(self, actor, question_id):
         return self.db.run(questions.deactivate_question, actor, question_id)
 
-    @rpc(expected_exceptions=EXPECTED)
+    # Scoring's alone: the broker verifies who calls (common/broker.py), not an actor in the message.
+    @caller_rpc(callers=config.answer_key_callers, expected_exceptions=EXPECTED)
     def get_answer_keys(self, contest):
         return self.db.read(questions.answer_keys, contest)
 

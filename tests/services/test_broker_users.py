@@ -1,0 +1,164 @@
+"""Broker users (issue 15, finding 8): scripts/broker_users.py gives the gateway and each service its own
+RabbitMQ user, limited to what it uses. On a throwaway vhost with throwaway users (deleted after):
+the gateway's user cannot consume a service's queue nor publish an event; a service cannot publish
+another's events; the broker refuses a forged `user_id`; quiz.get_answer_keys answers scoring's user
+only; and the services still work, each with its own user."""
+import os
+import urllib.parse
+import uuid
+
+import amqp
+import httpx
+import kombu
+import pytest
+from nameko.events import event_handler
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_waiter
+
+from common.broker import SERVICES, caller_rpc
+from common.errors import Forbidden
+from scripts import broker_users
+from services.scoring.service import ScoringService
+from tests.services.scoring.helpers import attempt, keys
+
+API = os.environ.get("RABBIT_API_URL", "http://guest:guest@127.0.0.1:15672")
+HOST = "127.0.0.1:5672"
+
+
+@pytest.fixture
+def users(rabbit_config):
+    """{name: amqp uri} for the gateway and every service, created by the script on the test's vhost."""
+    vhost = rabbit_config["vhost"]
+    prefix = f"cchc-test-{uuid.uuid4().hex[:6]}"
+    uris = {name: f"amqp://{prefix}-{name}:{uuid.uuid4().hex}@{HOST}/{urllib.parse.quote(vhost, safe='')}"
+            for name in ("gateway",) + SERVICES}
+    environ = {f"{name.upper()}_AMQP_URI": uri for name, uri in uris.items()}
+    try:
+        assert len(broker_users.apply(environ, API)) == 5
+        assert len(broker_users.apply(environ, API)) == 5  # idempotent: a second start changes nothing
+        yield {"uris": uris, "prefix": prefix, "vhost": vhost}
+    finally:
+        client, _ = broker_users.admin_client(API)
+        with client:
+            for name in uris:
+                client.delete(f"/api/users/{prefix}-{name}")
+
+
+def connect(uri):
+    return kombu.Connection(uri, transport_options={"confirm_publish": True, "max_retries": 1}, connect_timeout=5)
+
+
+def declare(uri, exchanges=(), queues=()):
+    """As `uri`'s user: declare topic exchanges and (queue, exchange, routing key) bindings."""
+    with connect(uri) as conn:
+        channel = conn.channel()
+        for name in exchanges:
+            channel.exchange_declare(name, "topic", durable=True, auto_delete=False)
+        for queue, exchange, key in queues:
+            channel.queue_declare(queue, durable=True, auto_delete=False)
+            channel.queue_bind(queue, exchange, routing_key=key)
+
+
+def consume(uri, queue):
+    with connect(uri) as conn:
+        conn.channel().basic_consume(queue, callback=lambda m: None)
+
+
+def publish(uri, exchange, routing_key, **properties):
+    with connect(uri) as conn:
+        channel = conn.channel()
+        channel.basic_publish(channel.prepare_message(b"{}", content_type="application/json", properties=properties),
+                              exchange=exchange, routing_key=routing_key)
+
+
+def test_each_user_is_limited_to_what_it_uses(users):
+    uris = users["uris"]
+    graded_queue = "evt-scoring-attempt_graded--quiz.on_attempt_graded"
+    # What the services declare when they start, each as itself.
+    declare(uris["quiz"], exchanges=["nameko-rpc", "quiz.events", "scoring.events"],
+            queues=[("rpc-quiz", "nameko-rpc", "quiz.*"), (graded_queue, "scoring.events", "attempt_graded")])
+    declare(uris["scoring"], exchanges=["nameko-rpc", "scoring.events"], queues=[("rpc-scoring", "nameko-rpc", "scoring.*")])
+
+    # The gateway calls services through nameko-rpc and consumes its own reply queue...
+    declare(uris["gateway"], exchanges=["nameko-rpc"],
+            queues=[(f"rpc.reply-gateway-{uuid.uuid4()}", "nameko-rpc", "gw-reply")])
+    publish(uris["gateway"], "nameko-rpc", "quiz.health")
+    # ...and nothing else: no service's queue, no events.
+    for queue in ("rpc-quiz", graded_queue):
+        with pytest.raises(amqp.exceptions.AccessRefused):
+            consume(uris["gateway"], queue)
+    for exchange in ("scoring.events", "quiz.events"):
+        with pytest.raises(amqp.exceptions.AccessRefused):
+            publish(uris["gateway"], exchange, "attempt_graded")
+    with pytest.raises(amqp.exceptions.AccessRefused):  # nor a queue of its own choosing
+        declare(uris["gateway"], queues=[("rpc-quiz-shadow", "nameko-rpc", "quiz.*")])
+
+    # A service publishes its own events only, and consumes only its own queues.
+    publish(uris["scoring"], "scoring.events", "attempt_graded")
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        publish(uris["scoring"], "quiz.events", "attempt_submitted")
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        consume(uris["scoring"], "rpc-quiz")
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        consume(uris["media"], graded_queue)
+
+    # The broker checks the user_id a message claims: nobody can pass for scoring.
+    scoring_user = f"{users['prefix']}-scoring"
+    publish(uris["scoring"], "nameko-rpc", "quiz.health", user_id=scoring_user)
+    with pytest.raises(amqp.exceptions.PreconditionFailed):
+        publish(uris["gateway"], "nameko-rpc", "quiz.get_answer_keys", user_id=scoring_user)
+
+
+def test_the_gateway_user_reads_queue_depths_from_the_management_api(users):
+    gateway = urllib.parse.urlparse(users["uris"]["gateway"])
+    base = httpx.URL(API).copy_with(username=None, password=None)
+    resp = httpx.get(f"{str(base).rstrip('/')}/api/queues/{urllib.parse.quote(users['vhost'], safe='')}",
+                     auth=(gateway.username, gateway.password), timeout=10)
+    assert resp.status_code == 200, resp.text
+
+
+GRADED = []
+
+
+class Quiz:
+    """Stands in for quiz, as quiz's user: the answer keys for scoring's user only, and the grades."""
+
+    name = "quiz"
+
+    @caller_rpc(callers=lambda: {QUIZ_CALLERS["scoring"]})
+    def get_answer_keys(self, contest):
+        return keys(20)
+
+    @event_handler("scoring", "attempt_graded")
+    def on_attempt_graded(self, payload):
+        GRADED.append(payload["attempt_id"])
+        return payload
+
+
+QUIZ_CALLERS = {}
+
+
+def test_services_work_with_their_own_users(users, container_factory, rabbit_config, sqlite_url, monkeypatch):
+    """Scoring as its own user: takes quiz's event, fetches the keys (as scoring, which quiz checks),
+    grades, publishes the grade that quiz (as its own user) receives."""
+    uris = users["uris"]
+    monkeypatch.setenv("SCORING_DATABASE_URL", sqlite_url)
+    QUIZ_CALLERS["scoring"] = f"{users['prefix']}-scoring"
+    GRADED.clear()
+    scoring = container_factory(ScoringService, dict(rabbit_config, AMQP_URI=uris["scoring"]))
+    quiz = container_factory(Quiz, dict(rabbit_config, AMQP_URI=uris["quiz"]))
+    scoring.start()
+    quiz.start()
+
+    with entrypoint_waiter(quiz, "on_attempt_graded", timeout=30) as graded:
+        event_dispatcher(dict(rabbit_config, AMQP_URI=uris["quiz"]))("quiz", "attempt_submitted",
+                                                                    attempt("att-own-user", "c1", 13))
+    assert graded.get()["correct"] == 13 and GRADED == ["att-own-user"]
+
+    # Anyone else asking for the keys (here: a client as the vhost's administrator, without the
+    # scoring user's identity) is refused by quiz.
+    with ServiceRpcProxy("quiz", rabbit_config) as proxy:
+        with pytest.raises(Forbidden) as refused:
+            proxy.get_answer_keys("cchc-2023")
+    assert refused.value.code == "caller_not_allowed"
