@@ -114,6 +114,7 @@ class RetryBroker(SharedExtension):
         self._lock = Semaphore()
         self._conn = None
         self._declared = False
+        self._unbound = []  # event queues not bound to the return exchange yet
         self.policy = None
 
     def setup(self):
@@ -152,19 +153,26 @@ class RetryBroker(SharedExtension):
 
     def declare(self, event_queue=None):
         """Declare the service's retry exchanges and queues (once), and bind `event_queue` (an
-        event handler's kombu Queue) to the return exchange. Idempotent."""
+        event handler's kombu Queue) to the return exchange. Idempotent; what a failure leaves
+        undone is retried at the next call (`park` calls it before it publishes)."""
         self.setup()
         with self._lock:
+            if event_queue is not None:
+                self._unbound.append(event_queue)
+            if self._declared and not self._unbound:
+                return
             try:
                 channel = self._channel()
                 if not self._declared:
                     self._declare_service(channel)
                     self._declared = True
-                if event_queue is not None:
+                while self._unbound:
+                    queue = self._unbound[0]
                     # The same declaration as nameko's consumer makes, so that it can be bound now.
-                    event_queue(channel).declare()
-                    channel.queue_bind(event_queue.name, self.names["return_exchange"], routing_key="",
-                                       arguments={"x-match": "all", QUEUE_HEADER: event_queue.name})
+                    queue(channel).declare()
+                    channel.queue_bind(queue.name, self.names["return_exchange"], routing_key="",
+                                       arguments={"x-match": "all", QUEUE_HEADER: queue.name})
+                    self._unbound.pop(0)
             except BaseException:
                 self._drop()
                 raise
@@ -206,18 +214,26 @@ class RetryBroker(SharedExtension):
 
     def _publish(self, exchange, routing_key, message, headers):
         self.declare()
-        with self._lock:
-            try:
-                channel = self._channel()
-                prepared = channel.prepare_message(
-                    message.body, content_type=message.content_type,
-                    content_encoding=message.content_encoding, headers=headers,
-                    properties={"delivery_mode": 2})
-                # mandatory: a copy no queue takes raises here instead of vanishing.
-                channel.basic_publish(prepared, exchange=exchange, routing_key=routing_key, mandatory=True)
-            except BaseException:
-                self._drop()
-                raise
+        for attempt in (1, 2):
+            with self._lock:
+                try:
+                    channel = self._channel()
+                    prepared = channel.prepare_message(
+                        message.body, content_type=message.content_type,
+                        content_encoding=message.content_encoding, headers=headers,
+                        properties={"delivery_mode": 2})
+                    # mandatory: a copy no queue takes raises here instead of vanishing.
+                    channel.basic_publish(prepared, exchange=exchange, routing_key=routing_key, mandatory=True)
+                    return
+                except CONNECTION_ERRORS:
+                    self._drop()
+                    if attempt == 2:
+                        raise
+                    # A connection idle since the last failure may have been closed under us:
+                    # once more on a new one.
+                except BaseException:
+                    self._drop()
+                    raise
 
     # --- the dead-letter queue ------------------------------------------------------------------
 
@@ -280,7 +296,12 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         super().setup()  # builds self.queue
-        self.retry_broker.declare(self.queue)
+        try:
+            self.retry_broker.declare(self.queue)
+        except CONNECTION_ERRORS as exc:
+            # The broker is away at start: nameko's consumer waits for it; the topology is
+            # declared before the first retry is published (RetryBroker.park).
+            log.warning("retry queues of %s not declared yet (%r)", self.container.service_name, exc)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:

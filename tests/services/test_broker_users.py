@@ -162,3 +162,26 @@ def test_services_work_with_their_own_users(users, container_factory, rabbit_con
         with pytest.raises(Forbidden) as refused:
             proxy.get_answer_keys("cchc-2023")
     assert refused.value.code == "caller_not_allowed"
+
+
+def test_permissions_follow_the_event_handlers_of_each_service():
+    """common.broker.LISTENS_TO (what the permissions are built from) names exactly the sources of
+    each service's event handlers: a new handler without its permission would fail at start."""
+    import inspect
+
+    from nameko.events import EventHandler
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    from common.broker import LISTENS_TO, permissions
+    from services.awards.service import AwardsService
+    from services.media.service import MediaService
+    from services.quiz.service import QuizService
+
+    for cls in (QuizService, ScoringService, MediaService, AwardsService):
+        sources = set()
+        for _, method in inspect.getmembers(cls, inspect.isfunction):
+            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(entrypoint, EventHandler):
+                    sources.add(entrypoint.source_service)
+        assert sources == set(LISTENS_TO[cls.name]), cls.name
+        assert permissions(cls.name)["write"].count(".events") == 1  # its own events only
