@@ -10,26 +10,26 @@ RPC messages between services carry the AMQP `user_id` property, which RabbitMQ 
 connection's user (a message claiming another user is refused by the broker): `caller_rpc`
 entrypoints accept a call only from the broker users they name (or, in a deployment where everything
 shares one user, from that user: nothing can be told apart there).
+
+Only the gateway authenticates people, so only the gateway may say who acts: with ACTOR_CALLERS set
+(the gateway's broker user; compose and `make run` set it), an RPC whose first parameter is `actor`
+(or `calls`, the coalesced batches of such calls) is refused unless its message comes from one of
+those users. Services never pass an actor to each other (docs/CONTRACTS.md). Unset, as in the tests
+that run everything as one user, nothing is checked: one shared user cannot be told apart anyway.
 """
-import os
-import urllib.parse
+import inspect
 
 from nameko import containers
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.rpc import Rpc
 
+from common.broker_acl import broker_user
 from common.errors import Forbidden
 from common.settings import env
 
 
 def service_amqp_uri(service, default):
     return env(f"{service.upper()}_AMQP_URI") or default
-
-
-def broker_user(amqp_uri):
-    """The user a connection to `amqp_uri` logs in as (kombu's default: guest)."""
-    user = urllib.parse.urlparse(amqp_uri).username
-    return urllib.parse.unquote(user) if user else "guest"
 
 
 class ServiceContainer(containers.ServiceContainer):
@@ -64,46 +64,34 @@ class CallerRpc(Rpc):
 caller_rpc = CallerRpc.decorator
 
 
-# --- what each broker user may do (scripts/broker_users.py) -----------------------------------
-# nameko's names: RPC requests go through the topic exchange `nameko-rpc` to `rpc-<service>`,
-# replies through it to `rpc.reply-<caller>-<uuid>`; events through `<source>.events` to
-# `evt-<source>-<type>--<service>.<method>`; common/retry.py adds `<service>.retry*` and
-# `<service>.dead-letter`. RabbitMQ checks configure (declare, delete), write (publish to an
-# exchange, bind a queue) and read (consume from a queue, bind from an exchange).
 
-SERVICES = ("quiz", "scoring", "media", "awards")
-# Whose events each service handles (its reliable_handler entrypoints; tests/security checks this
-# against the service classes).
-LISTENS_TO = {"quiz": ("scoring",), "scoring": ("quiz",), "media": ("media",), "awards": ()}
-RPC_EXCHANGE = "nameko-rpc"
+def actor_callers():
+    """ACTOR_CALLERS: the broker users whose RPC calls may carry an actor; empty: no check."""
+    return {name.strip() for name in (env("ACTOR_CALLERS") or "").split(",") if name.strip()}
 
 
-def _anchored(patterns):
-    return "^(" + "|".join(patterns) + ")$"
+def _takes_actor(entrypoint):
+    takes = getattr(entrypoint, "_takes_actor", None)
+    if takes is None:
+        method = getattr(entrypoint.container.service_cls, entrypoint.method_name)
+        params = list(inspect.signature(method).parameters)[1:]  # after self
+        takes = entrypoint._takes_actor = bool(params) and params[0] in ("actor", "calls")
+    return takes
 
 
-def permissions(name):
-    """{configure, write, read} regexes of the broker user of `name` (a service or "gateway")."""
-    import re
-
-    if name == "gateway":
-        # Calls services and reads their answers; declares nothing else, consumes nothing else.
-        own = [re.escape(RPC_EXCHANGE), r"rpc\.reply-gateway-.*"]
-        return {"configure": _anchored(own), "write": _anchored(own), "read": _anchored(own)}
-    s = re.escape(name)
-    sources = [re.escape(src) for src in LISTENS_TO[name]]
-    own = [re.escape(RPC_EXCHANGE), f"rpc-{s}", rf"rpc\.reply-{s}-.*", rf"{s}\.events", rf"{s}\.retry.*",
-           rf"{s}\.dead-letter"] + [rf"evt-{src}-.*--{s}\..*" for src in sources]
-    source_exchanges = [rf"{src}\.events" for src in sources]
-    return {
-        # nameko declares the exchanges it listens to as well (same arguments: a no-op).
-        "configure": _anchored(own + source_exchanges),
-        # Publish only to the RPC exchange and its own events/retry exchanges: never another
-        # service's events.
-        "write": _anchored(own),
-        "read": _anchored(own + source_exchanges),
-    }
+_nameko_handle_message = Rpc.handle_message
 
 
-# The gateway reads queue depths from the management API (monitor page, /metrics).
-TAGS = {"gateway": "monitoring"}
+def handle_message(self, body, message):
+    callers = actor_callers()
+    if callers and _takes_actor(self):
+        caller = message.properties.get("user_id")
+        if caller not in callers and caller != broker_user(self.container.config[AMQP_URI_CONFIG_KEY]):
+            raise Forbidden("caller_not_allowed", f"{self.container.service_name}.{self.method_name} takes "
+                                                  f"an actor from the gateway only, not from {caller or '(none)'}")
+    _nameko_handle_message(self, body, message)
+
+
+def apply():
+    """Check the caller of every RPC that takes an actor (idempotent; common.nameko_deps runs it)."""
+    Rpc.handle_message = handle_message

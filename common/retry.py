@@ -191,7 +191,7 @@ class RetryBroker(SharedExtension):
 
     # --- a failed message -----------------------------------------------------------------------
 
-    def park(self, message, queue_name, exc_info):
+    def park(self, message, queue_name, exc_info, transient=TRANSIENT):
         """Republish a failed `message` of `queue_name` to its next delay queue or, out of
         attempts, to the dead-letter queue; returns where it went. Raises if the broker did not
         confirm (the caller then requeues the message)."""
@@ -199,7 +199,7 @@ class RetryBroker(SharedExtension):
         exc = exc_info[1]
         retries = _int(headers.get(RETRIES_HEADER)) + 1
         failures = _int(headers.get(FAILURES_HEADER))
-        transient = isinstance(exc, TRANSIENT)
+        transient = isinstance(exc, transient)
         if not transient:
             failures += 1
         headers.update({QUEUE_HEADER: queue_name, RETRIES_HEADER: retries, FAILURES_HEADER: failures,
@@ -290,8 +290,11 @@ class ReliableEventHandler(EventHandler):
 
     retry_broker = RetryBroker()
 
-    def __init__(self, source_service, event_type, **kwargs):
+    def __init__(self, source_service, event_type, transient=(), **kwargs):
+        """`transient`: more exception classes that are faults of the platform, not of the event
+        (e.g. the object store unreachable), retried without limit like TRANSIENT."""
         kwargs.pop("requeue_on_error", None)
+        self.transient = TRANSIENT + tuple(transient)
         super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
 
     def setup(self):
@@ -308,7 +311,7 @@ class ReliableEventHandler(EventHandler):
             self.queue_consumer.ack_message(message)
             return
         try:
-            where = self.retry_broker.park(message, self.queue.name, exc_info)
+            where = self.retry_broker.park(message, self.queue.name, exc_info, self.transient)
         except Exception:
             # Could not hand it over: requeued as before, nothing lost.
             log.warning("could not republish a failed %s event for a later retry; requeued",

@@ -21,7 +21,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 from nameko.rpc import RpcProxy
 
-from common.broker import broker_user
+from common.broker_acl import broker_user
 from common.errors import DomainError, UpstreamUnavailable
 
 

@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common.broker import SERVICES, TAGS, permissions  # noqa: E402
+from common.broker_acl import SERVICES, TAGS, permissions  # noqa: E402
 
 NAMES = ("gateway",) + SERVICES
 

@@ -1,5 +1,6 @@
 """Nameko entrypoints of the media service: wiring only. The steps live in workflow.py, the rules
 in domain/, the object store in storage.py, ffprobe/ffmpeg in probe.py."""
+import urllib3
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -46,7 +47,8 @@ class MediaService(retry.DeadLetterRpc):
         return workflow.complete_clip(self.db, self.storage, actor, clip_id, parts)
 
     # --- probing: off the request path, on our own event (retried with backoff, common/retry.py) ---
-    @reliable_handler(config.SERVICE_NAME, "clip_uploaded")
+    # The object store unreachable is not the clip's fault: retried without limit, never dead-lettered.
+    @reliable_handler(config.SERVICE_NAME, "clip_uploaded", transient=(urllib3.exceptions.HTTPError,))
     def on_clip_uploaded(self, payload):
         clip_id = payload.get("clip_id") if isinstance(payload, dict) else None
         if clip_id:

@@ -115,3 +115,23 @@ def test_transient_faults_are_retried_without_limit(flaky, rabbit_config):
         assert probe.dead_letter_count() == 0
         STATE["broken"] = False
         wait_for(lambda: STATE["handled"] == [3], what="the event once quiz is back")
+
+
+def test_park_counts_only_the_events_own_failures():
+    """Unit: where park sends a message, by its counters and the kind of error (no broker)."""
+    from unittest import mock
+
+    broker = retry.RetryBroker()
+    broker.service, broker.names = "svc", retry.names("svc")
+    broker.policy = retry.RetryPolicy(max_attempts=3, base_delay_s=1, max_delay_s=4)
+    broker._publish = mock.Mock()
+    message = mock.Mock(headers={retry.RETRIES_HEADER: 5, retry.FAILURES_HEADER: 2})
+    assert broker.park(message, "q", (None, ValueError("bad"), None)) == "svc.dead-letter"
+    assert broker.park(message, "q", (None, UpstreamUnavailable("quiz"), None)) == "svc.retry.4000"
+    # A handler may name more transient errors (media: the object store unreachable).
+    assert broker.park(message, "q", (None, KeyError("x"), None), retry.TRANSIENT + (KeyError,)) == "svc.retry.4000"
+    _, _, _, headers = broker._publish.call_args.args
+    assert headers[retry.RETRIES_HEADER] == 6 and headers[retry.FAILURES_HEADER] == 2
+    assert headers[retry.QUEUE_HEADER] == "q" and headers[retry.ERROR_HEADER].startswith("KeyError")
+    fresh = mock.Mock(headers={})
+    assert broker.park(fresh, "q", (None, ValueError("bad"), None)) == "svc.retry.1000"
