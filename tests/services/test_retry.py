@@ -135,3 +135,20 @@ def test_park_counts_only_the_events_own_failures():
     assert headers[retry.QUEUE_HEADER] == "q" and headers[retry.ERROR_HEADER].startswith("KeyError")
     fresh = mock.Mock(headers={})
     assert broker.park(fresh, "q", (None, ValueError("bad"), None)) == "svc.retry.1000"
+
+
+def test_a_dead_letter_whose_queue_is_gone_stays(flaky, rabbit_config):
+    """Replay publishes `mandatory`: a message no queue would take is kept, not lost."""
+    import kombu
+
+    with kombu.Connection(rabbit_config["AMQP_URI"]) as conn:
+        channel = conn.channel()
+        channel.basic_publish(channel.prepare_message(
+            b'{"n": 9}', content_type="application/json", content_encoding="utf-8",
+            headers={retry.QUEUE_HEADER: "evt-retry_source-gone--retry_probe.on_gone"}),
+            exchange="", routing_key="retry_probe.dead-letter")
+    with ServiceRpcProxy("retry_probe", rabbit_config) as probe:
+        wait_for(lambda: probe.dead_letter_count() == 1, what="the dead letter")
+        assert probe.replay() == 0
+        wait_for(lambda: probe.dead_letter_count() == 1, what="the dead letter kept")
+    assert STATE["attempts"] == []
