@@ -26,7 +26,11 @@
           el("td", { class: "num" }, n == null ? "—" : P.fmt.int(n)),
           el("td", {}, n ? el("button", { type: "button", class: "button", "data-replay": name, onclick: function () { replay(name, n); } }, "Xử lý lại") : "—"));
       }));
-      var names = Object.keys(s.queues).sort();
+      // A service's delay queues (<service>.retry.<ms>, one per backoff step) are listed only
+      // while events wait in them: empty, they are noise.
+      var names = Object.keys(s.queues).filter(function (q) {
+        return !/\.retry\.\d+$/.test(q) || s.queues[q].messages > 0;
+      }).sort();
       P.fill(P.$("[data-queues]"), names.map(function (q) {
         var v = s.queues[q];
         return el("tr", { class: v.messages > 100 ? "warn" : null }, el("td", {}, el("code", {}, q)),
