@@ -6,12 +6,14 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
-from common import logs, metrics, nameko_patches
+from common import broker, logs, metrics, nameko_patches
 
 log = logging.getLogger(__name__)
 
 # A broker restart must not kill a busy service (see common/nameko_patches.py).
 nameko_patches.apply()
+# Only the gateway's broker user may say who acts (common/broker.py, ACTOR_CALLERS).
+broker.apply()
 
 
 class RequestContext(DependencyProvider):

@@ -17,9 +17,11 @@ What a call raises:
 - nameko's RemoteError for anything else (a bug over there), unchanged.
 """
 import eventlet
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 from nameko.rpc import RpcProxy
 
+from common.broker_acl import broker_user
 from common.errors import DomainError, UpstreamUnavailable
 
 
@@ -66,6 +68,12 @@ class Upstream(RpcProxy):
         super().__init__(service, **options)
         self.service = service
         self.timeout_s = timeout_s
+
+    def setup(self):
+        # Who we are, in a property the broker verifies: the callee can tell which service calls
+        # (common/broker.py, caller_rpc).
+        self.options.setdefault("user_id", broker_user(self.container.config[AMQP_URI_CONFIG_KEY]))
+        super().setup()
 
     def get_dependency(self, worker_ctx):
         return Client(self.service, super().get_dependency(worker_ctx), self.timeout_s)

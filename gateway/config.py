@@ -7,7 +7,7 @@ import ipaddress
 import logging
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from common import prod_secrets
@@ -30,8 +30,10 @@ class Settings(ServiceSettings):
     # An empty variable means its default, as for the services.
     model_config = SettingsConfigDict(env_ignore_empty=True)
 
-    # The broker the services listen on (the path is the vhost).
-    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    # The broker the services listen on (the path is the vhost). GATEWAY_AMQP_URI, when set, wins:
+    # the gateway's own broker user (common/broker.py, scripts/broker_users.py).
+    amqp_uri: str = Field("amqp://guest:guest@127.0.0.1:5672/",
+                          validation_alias=AliasChoices("GATEWAY_AMQP_URI", "AMQP_URI"))
     # "production" refuses known or weak secrets (common/prod_secrets.py).
     app_env: str = "local"
     # rpc_timeout_s (ServiceSettings, RPC_TIMEOUT_S): seconds a call to a service may take before the

@@ -23,6 +23,7 @@ import aio_pika
 import aiormq.exceptions
 from aio_pika.exceptions import AMQPError, DeliveryError, PublishError
 
+from common.broker_acl import broker_user
 from gateway import context, metrics
 from gateway.batching import Coalescer
 from gateway.rpc_errors import RemoteError, ServiceUnavailable
@@ -40,6 +41,10 @@ class RpcClient:
     def __init__(self, amqp_uri, timeout=10.0):
         self.amqp_uri = amqp_uri
         self.timeout = timeout
+        # Our broker user, stated on every call: RabbitMQ refuses a message whose user_id is not the
+        # connection's, so services can tell the gateway's calls (with an actor) from anyone else's
+        # (common/broker.py).
+        self.user_id = broker_user(amqp_uri)
         # The name RabbitMQ shows for our connection (management UI, and tests find it by it).
         self.connection_name = f"gateway-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._connection = None
@@ -218,6 +223,7 @@ class RpcClient:
             # aiormq matches a returned (unroutable) message to its publish by message_id.
             message_id=correlation_id,
             reply_to=self._reply_to,
+            user_id=self.user_id,
             # Nobody should run a call whose caller already gave up.
             expiration=timeout,
             headers=headers,

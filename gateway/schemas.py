@@ -317,3 +317,11 @@ class QueueState(Out):
 class SystemOut(Out):
     services: dict[str, ServiceState]
     queues: dict[str, QueueState]
+    # Events parked in <service>.dead-letter after their retries (common/retry.py); None: unknown.
+    dead_letters: dict[str, int | None] = {}
+
+
+class DeadLetterReplayOut(Out):
+    service: str
+    replayed: int
+    remaining: int

@@ -125,4 +125,27 @@ async def system(actor: MonitoringStaff, rpc: Rpc):
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("RabbitMQ management API unavailable (%s); falling back to passive declares", exc)
         queues = await queues_by_passive_declare(rpc)
-    return {"services": services, "queues": queues}
+    dead_letters = {}
+    for service in settings.services:
+        name = f"{service}.dead-letter"
+        if name in queues:
+            dead_letters[service] = queues[name].get("messages")
+        else:
+            try:
+                state = await rpc.queue_state(name)
+            except ServiceUnavailable:
+                state = (None, None)
+            dead_letters[service] = state[0] if state else 0  # no queue yet: nothing ever failed
+    return {"services": services, "queues": queues, "dead_letters": dead_letters}
+
+
+@router.post("/api/v1/admin/system/dead-letters/{service}/replay", response_model=schemas.DeadLetterReplayOut,
+             summary="Xử lý lại các sự kiện lỗi đang nằm trong hàng đợi dead-letter của một dịch vụ")
+async def replay_dead_letters(service: str, actor: MonitoringStaff, rpc: Rpc):
+    if service not in settings.services:
+        raise ApiError(404, "unknown_service", "Không có dịch vụ này.")
+    # The service moves its own messages: the gateway's broker user may not read its queues.
+    result = await rpc.call(service, "replay_dead_letters", actor)
+    log.warning("dead letters of %s replayed by %s (%s, %s): %s", service, actor.get("username"),
+                actor.get("id"), actor.get("role"), result)
+    return result

@@ -11,6 +11,7 @@ from nameko.timer import timer
 from common import health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
 from common.uow import StoreProvider
 from common.upstream import Upstream
 from services.awards import config, workflow
@@ -20,7 +21,7 @@ from services.awards.models import AuditEntry, Outbox
 TIMEOUT_S = config.settings.rpc_timeout_s
 
 
-class AwardsService:
+class AwardsService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, audit_model=AuditEntry)

@@ -1,12 +1,14 @@
 """Nameko entrypoints of the media service: wiring only. The steps live in workflow.py, the rules
 in domain/, the object store in storage.py, ffprobe/ffmpeg in probe.py."""
-from nameko.events import event_handler
+import urllib3
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
+from common.retry import reliable_handler
 from common.upstream import Upstream
 from common.uow import StoreProvider
 from services.media import config, probe, workflow
@@ -16,7 +18,7 @@ from services.media.models import AuditEntry, Outbox
 from services.media.storage import ObjectStorage
 
 
-class MediaService:
+class MediaService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, audit_model=AuditEntry)
@@ -52,15 +54,16 @@ class MediaService:
     def delete_upload(self, actor, clip_id):
         return workflow.delete_upload(self.db, self.storage, actor, clip_id)
 
-    # --- probing: off the request path, on our own event (requeued on any failure) ---
-    @event_handler(config.SERVICE_NAME, "clip_uploaded", requeue_on_error=True)
+    # --- probing: off the request path, on our own event (retried with backoff, common/retry.py) ---
+    # The object store unreachable is not the clip's fault: retried without limit, never dead-lettered.
+    @reliable_handler(config.SERVICE_NAME, "clip_uploaded", transient=(urllib3.exceptions.HTTPError,))
     def on_clip_uploaded(self, payload):
         clip_id = payload.get("clip_id") if isinstance(payload, dict) else None
         if clip_id:
             workflow.probe_clip(self.db, self.storage, clip_id)
 
     # --- scores become final when the video award set is approved (SPEC 5) ---
-    @event_handler("awards", "award_set_approved", requeue_on_error=True)
+    @reliable_handler("awards", "award_set_approved")
     def on_award_set_approved(self, payload):
         self.db.run(judging.lock_scores, payload)
 

@@ -45,11 +45,18 @@ class Settings(ServiceSettings):
     import_max_rows: int = 20000
     import_max_columns: int = 30
     import_max_cell_chars: int = 4000
+    # Broker users that may read the answer keys (quiz.get_answer_keys): scoring's, comma-separated
+    # (common/broker.py; quiz's own user is always allowed, which is every user where all share one).
+    answer_key_callers: str = "cchc-scoring"
 
 
 # Read at import: nameko's timer and the Backpressure dependency take their values when the
 # service class is defined. What tests change at run time is read through `current()`.
 settings = Settings()
+
+
+def answer_key_callers():
+    return {name.strip() for name in current().answer_key_callers.split(",") if name.strip()}
 
 
 def current():

@@ -1,20 +1,22 @@
 """Nameko entrypoints of the quiz service: wiring only. Rules live in services/quiz/domain/, what
 strings them together (batches, the rush, periodic work, scoring's events) in workflow.py."""
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health
 from common.backpressure import Backpressure
+from common.broker import caller_rpc
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
+from common.retry import reliable_handler
 from common.uow import StoreProvider
 from services.quiz import config, workflow
 from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, rosters, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
-class QuizService:
+class QuizService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox, on_start=seed.on_start,
@@ -108,7 +110,8 @@ class QuizService:
     def deactivate_question(self, actor, question_id):
         return self.db.run(questions.deactivate_question, actor, question_id)
 
-    @rpc(expected_exceptions=EXPECTED)
+    # Scoring's alone: the broker verifies who calls (common/broker.py), not an actor in the message.
+    @caller_rpc(callers=config.answer_key_callers, expected_exceptions=EXPECTED)
     def get_answer_keys(self, contest):
         return self.db.read(questions.answer_keys, contest)
 
@@ -152,16 +155,16 @@ class QuizService:
         return self.db.read(attempts.list_attempts, actor)
 
     # events from scoring
-    @event_handler("scoring", "attempt_graded", requeue_on_error=True)
+    @reliable_handler("scoring", "attempt_graded")
     def on_attempt_graded(self, payload):
         workflow.on_attempt_graded(self.db, payload)
 
-    @event_handler("scoring", "round_ranked", requeue_on_error=True)
+    @reliable_handler("scoring", "round_ranked")
     def on_round_ranked(self, payload):
         workflow.on_round_ranked(self.db, payload)
 
     # events from media: judging of a contest has begun (its jury is fixed, SPEC 5)
-    @event_handler("media", "clip_scored", requeue_on_error=True)
+    @reliable_handler("media", "clip_scored")
     def on_clip_scored(self, payload):
         self.db.run(jury.record_judging_started, payload)
 

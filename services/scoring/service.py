@@ -1,12 +1,13 @@
 """Nameko entrypoints of the scoring service: wiring only, the steps live in workflow.py and the
 rules in domain/."""
-from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
+from common import retry
+from common.retry import reliable_handler
 from common.upstream import Upstream
 from common.uow import StoreProvider
 from services.scoring import config, workflow
@@ -14,25 +15,25 @@ from services.scoring.domain import boards
 from services.scoring.models import Outbox
 
 
-class ScoringService:
+class ScoringService(retry.DeadLetterRpc):
     name = config.SERVICE_NAME
 
     db = StoreProvider(config.database_url, config.MIGRATIONS_DIR, Outbox)
     ctx = RequestContext()
     quiz = Upstream("quiz", config.settings.rpc_timeout_s)
 
-    # --- events from quiz (requeued on any failure, UpstreamUnavailable included: nothing
-    # submitted may be lost) ---
+    # --- events from quiz (a failure is retried with backoff, then dead-lettered; quiz unreachable
+    # is retried without limit: nothing submitted may be lost; common/retry.py) ---
 
-    @event_handler("quiz", "bank_changed", requeue_on_error=True)
+    @reliable_handler("quiz", "bank_changed")
     def on_bank_changed(self, payload):
         workflow.bank_changed(self.db, payload)
 
-    @event_handler("quiz", "attempt_submitted", requeue_on_error=True)
+    @reliable_handler("quiz", "attempt_submitted")
     def on_attempt_submitted(self, payload):
         workflow.attempt_submitted(self.db, self.quiz, payload)
 
-    @event_handler("quiz", "round_closed", requeue_on_error=True)
+    @reliable_handler("quiz", "round_closed")
     def on_round_closed(self, payload):
         workflow.round_closed(self.db, payload)
 

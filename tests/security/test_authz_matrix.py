@@ -34,6 +34,7 @@ MATRIX = {
     ("GET", "/api/v1/time"): PUBLIC,
     ("GET", "/api/v1/admin/system"): MONITORING,
     ("GET", "/api/v1/admin/metrics/summary"): MONITORING,
+    ("POST", "/api/v1/admin/system/dead-letters/{service}/replay"): MONITORING,
     ("GET", "/api/v1/admin/contests/{contest}/rounds/{n}/question-stats"): ("organizer", "expert", "monitor"),
     # identity
     ("POST", "/api/v1/auth/token"): PUBLIC,
@@ -96,7 +97,8 @@ MATRIX = {
 PATH_VALUES = {"contest": "khong-ton-tai-sec", "n": "1", "attempt_id": str(uuid.uuid4()),
                "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1",
                "user_id": str(uuid.uuid4()),
-               "code": "KHONG-TON-TAI-SEC"}
+               "code": "KHONG-TON-TAI-SEC",
+               "service": "awards"}  # awards handles no events: its dead-letter queue stays empty
 
 
 def _routes(routes):

@@ -18,13 +18,39 @@
           el("span", { class: "state" }, v.healthy ? "Hoạt động bình thường" : "Không phản hồi"),
           el("span", {}, v.instances + " tiến trình"));
       }));
-      var names = Object.keys(s.queues).sort();
+      var dead = s.dead_letters || {};
+      P.fill(P.$("[data-dead-letters]"), Object.keys(dead).map(function (name) {
+        var n = dead[name];
+        return el("tr", { class: n ? "warn" : null, "data-dead-letter": name },
+          el("td", {}, NAMES[name] || name),
+          el("td", { class: "num" }, n == null ? "—" : P.fmt.int(n)),
+          el("td", {}, n ? el("button", { type: "button", class: "button", "data-replay": name, onclick: function () { replay(name, n); } }, "Xử lý lại") : "—"));
+      }));
+      // A service's delay queues (<service>.retry.<ms>, one per backoff step) are listed only
+      // while events wait in them: empty, they are noise.
+      var names = Object.keys(s.queues).filter(function (q) {
+        return !/\.retry\.\d+$/.test(q) || s.queues[q].messages > 0;
+      }).sort();
       P.fill(P.$("[data-queues]"), names.map(function (q) {
         var v = s.queues[q];
         return el("tr", { class: v.messages > 100 ? "warn" : null }, el("td", {}, el("code", {}, q)),
           el("td", { class: "num" }, P.fmt.int(v.messages)), el("td", { class: "num" }, P.fmt.int(v.consumers)));
       }));
     });
+  }
+
+  /* Sends the service's dead letters back to their queues (the service does it and keeps an audit
+   * trace); the counts refresh with the next poll. */
+  function replay(name, n) {
+    if (!window.confirm("Xử lý lại " + n + " sự kiện lỗi của " + (NAMES[name] || name) + "?")) return;
+    P.showError(P.$("[data-replay-error]"), null);
+    P.api("/admin/system/dead-letters/" + encodeURIComponent(name) + "/replay", { method: "POST" })
+      .then(function (r) {
+        P.$("[data-replay-status]").textContent = "Đã chuyển " + P.fmt.int(r.replayed) + " sự kiện của " +
+          (NAMES[name] || name) + " về hàng đợi xử lý; còn lại " + P.fmt.int(r.remaining) + ".";
+        return system();
+      })
+      .catch(function (err) { P.showError(P.$("[data-replay-error]"), err); });
   }
 
   function traffic() {
