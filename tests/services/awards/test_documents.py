@@ -159,7 +159,7 @@ def text_cells(data):
 def test_user_text_is_never_a_formula_in_any_spreadsheet(db, upstream):
     upstream.unit_list = [dict(u, name=EVIL_UNIT) if u["code"] == "STP" else u for u in upstream.unit_list]
     upstream.rankings[1] = [ranking_row(1, "evil", EVIL_NAME, "STP", 20, "2023-06-01T10:00:00+00:00")] + ROWS[1:]
-    upstream.clips = {"complete": True, "clips": [clip("v1", "STP", 91.5, "2023-07-01T00:00:00+00:00", title=EVIL_TITLE),
+    upstream.clips = {"complete": True, "pending": 0, "clips": [clip("v1", "STP", 91.5, "2023-07-01T00:00:00+00:00", title=EVIL_TITLE),
                                                   clip("v2", "SNV", 80.0, "2023-07-01T00:01:00+00:00")]}
     upstream.stats = [unit_stat("SNV", 10, 5, 0.8), unit_stat("STP", 10, 5, 0.9)]
     weekly = workflow.compute_set(db, upstream, upstream, upstream, ORG, CONTEST, "weekly", 1)
