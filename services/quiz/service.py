@@ -4,13 +4,13 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health
+from common import audit, health
 from common.backpressure import Backpressure
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
 from common.uow import StoreProvider
 from services.quiz import config, workflow
-from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, seed, stats, units
+from services.quiz.domain import accounts, changes, attempts, closing, contests, jury, questions, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
@@ -26,6 +26,15 @@ class QuizService:
     @rpc
     def health(self):
         return health.check(self.name, self.db)
+
+    # audit log (SPEC 6): read by the gateway from every service that keeps one
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_log(self, actor, filters=None):
+        return self.db.read(audit.list_entries, self.name, AuditEntry, actor, filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_verify(self, actor):
+        return self.db.read(audit.verify, self.name, AuditEntry, actor)
 
     # accounts
     @rpc(expected_exceptions=EXPECTED)
@@ -61,6 +70,10 @@ class QuizService:
     @rpc(expected_exceptions=EXPECTED)
     def create_contest(self, actor, data):
         return self.db.run(contests.create_contest, actor, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_contest(self, actor, code, data):
+        return self.db.run(changes.update_contest, actor, code, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_contest(self, code):

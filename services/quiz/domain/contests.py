@@ -24,7 +24,13 @@ DEFAULT_SETTINGS = {
     "prediction_target": "submitted_attempts",
     "one_weekly_prize_per_person": True,
     "collective_weights": {"participation": 0.5, "quality": 0.5},
+    # SPEC 6: what a round's live board shows while it is open (final boards show everything).
+    "live_board": "scores",
+    # Who may register: anyone eligible (`open`) or only people on a unit's roster (`roster`).
+    "registration": "open",
 }
+
+CHOICES = {"live_board": ("scores", "full", "hidden"), "registration": ("open", "roster")}
 
 # Inclusive ranges of the integer settings.
 RANGES = {
@@ -54,6 +60,9 @@ def validate_settings(given):
             raise _bad_settings(f"«{key}» phải là số nguyên từ {low} đến {high}.")
     if settings["prediction_target"] not in PREDICTION_QUESTIONS:
         raise _bad_settings("«prediction_target» là submitted_attempts hoặc perfect_attempts.")
+    for key, allowed in CHOICES.items():
+        if settings[key] not in allowed:
+            raise _bad_settings(f"«{key}» là một trong: {', '.join(allowed)}.")
     if not isinstance(settings["one_weekly_prize_per_person"], bool):
         raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
     weights = settings["collective_weights"]
@@ -167,7 +176,7 @@ def add_exclusions(uow, actor, contest_code, id_numbers):
     count = _excluded_count(session, contest_code)
     # Counts, not the CCCDs: a list may hold thousands; the exclusions table says who.
     uow.record(actor, "exclusions.add", f"contest:{contest_code}", {"excluded": before},
-               {"excluded": count, "added": len(added)})
+               {"excluded": count, "added": len(added)}, contest=contest_code)
     return {"excluded": count}
 
 

@@ -100,7 +100,7 @@ def set_jury(uow, actor, contest_code, usernames):
     session.flush()
     out = _jury_out(session, contest_code)
     uow.record(actor, "jury.set", f"contest:{contest_code}", before,
-               {"default": False, "judges": sorted(j["username"] for j in out["judges"])})
+               {"default": False, "judges": sorted(j["username"] for j in out["judges"])}, contest=contest_code)
     return out
 
 
