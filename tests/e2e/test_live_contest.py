@@ -77,6 +77,8 @@ def test_before_the_first_round_everything_changes(cluster, client, admin_header
     assert dt.datetime.fromisoformat(body["rounds"][0]["opens_at"]) == later
     assert client.contest(code).json()["title"] == "Hội thi đã sửa tên"
     [entry] = audit(cluster, admin_headers, contest=code, action="contest.update")
+    [created] = audit(cluster, admin_headers, contest=code, action="contest.create")
+    assert created["after"]["title"] == f"Hội thi kiểm thử {code}" and created["before"] is None
     assert entry["reason"] == "Theo kế hoạch mới" and entry["role"] == "organizer"
     assert entry["actor"].startswith("admin (#") and entry["actor_username"] == "admin"
     assert entry["before"]["title"] == f"Hội thi kiểm thử {code}"

@@ -118,7 +118,10 @@ def create_contest(uow, actor, data):
             for n, (o, c) in enumerate(rounds, start=1)]
     session.add_all(rows)
     session.flush()
-    return contest_out(contest, rows, utcnow())
+    out = contest_out(contest, rows, utcnow())
+    uow.record(actor, "contest.create", f"contest:{code}", None,
+               {"title": title, "settings": out["settings"], "rounds": out["rounds"]}, contest=code)
+    return out
 
 
 def load_contest(session, code):
