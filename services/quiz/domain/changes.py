@@ -128,6 +128,10 @@ def update_contest(uow, actor, code, data):
         if rnd.n not in close_now:
             rnd.opens_at, rnd.closes_at = windows[rnd.n]
     session.flush()
+    if "grace_s" in after.get("settings", {}):
+        # A new grace applies to the attempts in progress too (their submit_by).
+        moved.update({r.n: windows[r.n][1] for r in rounds
+                      if r.n not in close_now and round_status(r, now) == "open"})
     for n, closes in moved.items():
         _follow_deadlines(session, code, n, closes, contest.settings)
     uow.record(actor, "contest.update", f"contest:{code}", before, after, reason, contest=code)
@@ -146,5 +150,5 @@ def _follow_deadlines(session, code, n, closes_at, settings):
             Attempt.contest_code == code, Attempt.round_n == n, Attempt.status == "in_progress")
             .with_for_update()):
         deadline = min(attempt.started_at + limit, closes_at)
-        if deadline != attempt.deadline:
+        if (deadline, deadline + grace) != (attempt.deadline, attempt.submit_by):
             attempt.deadline, attempt.submit_by = deadline, deadline + grace
