@@ -16,6 +16,7 @@ from common import xlsx
 from gateway import schemas
 from gateway.auth import MonitoringStaff
 from gateway.deps import Rpc
+from gateway.errors import ApiError
 from gateway.routes import API_PREFIX
 from gateway.routes.awards import file_response_bytes
 
@@ -45,8 +46,15 @@ async def gather_entries(rpc, actor, filters, limit):
 
 
 def _filters(contest, actor_q, action, since):
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=dt.timezone.utc)
+    if since is not None:
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.timezone.utc)
+        try:
+            # In UTC before it travels: the database takes any year from 1 to 9999 in UTC, not
+            # every offset a client may send (0001-01-01T00:00+14:00 is in year 0 in UTC).
+            since = since.astimezone(dt.timezone.utc)
+        except (OverflowError, ValueError):
+            raise ApiError(422, "invalid_input", "Dữ liệu gửi lên không hợp lệ: since nằm ngoài khoảng thời gian hợp lệ.")
     return {"contest": contest, "actor": actor_q, "action": action,
             "since": since.isoformat() if since else None}
 

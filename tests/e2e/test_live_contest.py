@@ -109,6 +109,7 @@ def test_bad_settings_and_schedules_are_refused(cluster, admin_headers, open_con
                        ({"rounds": [{"n": 9, "closes_at": now_utc().isoformat()}]}, "round_not_found"),
                        ({"rounds": [{"n": 1, "closes_at": (now_utc() + dt.timedelta(days=8)).isoformat()}]},
                         "invalid_rounds"),  # would run into round 2
+                       ({"rounds": [{"n": 2, "opens_at": "0001-01-01T00:00:00+14:00"}]}, "invalid_rounds"),
                        ({"colour": "red"}, "invalid_input")]:
         resp = patch(cluster, admin_headers, open_contest, body)
         assert resp.status_code in (404, 422) and resp.json()["code"] == code, (body, resp.text)
@@ -216,7 +217,7 @@ def test_audit_gathers_every_service_newest_first(cluster, client, admin_headers
     assert audit(cluster, headers, contest=audited_contest)[:3] == entries[:3]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 5000}, {"limit": "x"}, {"since": "hôm qua"},
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 5000}, {"limit": "x"}, {"since": "hôm qua"}, {"since": "0001-01-01T00:00:00+14:00"},
                                     {"contest": "BAD CODE!"}, {"action": "drop table"}, {"actor": ""}])
 def test_bad_audit_filters_answer_422(cluster, admin_headers, params):
     resp = cluster.http.get(f"{API}/admin/audit", params=params, headers=admin_headers)
