@@ -54,6 +54,9 @@ class AuditMixin:
     actor_role: Mapped[str | None] = mapped_column(String(32), nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(200))
+    # The contest the change belongs to, when it belongs to one (the reader filters on it; a target
+    # such as `award_set:ID` does not name it). Hashed only when set, so older entries still verify.
+    contest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -72,21 +75,36 @@ def entry_hash(entry, prev_hash):
         "action": entry["action"], "target": entry["target"], "before": entry["before"],
         "after": entry["after"], "reason": entry["reason"], "prev_hash": prev_hash,
     }
+    if entry.get("contest") is not None:
+        fields["contest"] = entry["contest"]
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+ENTRY_FIELDS = ("id", "at", "actor_id", "actor_username", "actor_role", "action", "target", "contest",
+                "before", "after", "reason")
+
+
+def check_chain(session, model):
+    """`(entries, first_bad_seq)`: how many entries the log holds and the seq of the first one whose
+    hash does not follow from its fields and its predecessor (None when the whole log is intact).
+
+    An UPDATE of any field breaks that entry's hash; a DELETE breaks the next entry's `prev_hash`
+    (and leaves a gap in seq, which is checked too, in case the next one was deleted as well)."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for row in session.scalars(select(model).order_by(model.seq)):
+        count += 1
+        entry = {c: getattr(row, c) for c in ENTRY_FIELDS}
+        if row.seq != expected_seq or row.prev_hash != prev or row.hash != entry_hash(entry, prev):
+            return count, row.seq
+        prev, expected_seq = row.hash, row.seq + 1
+    return count, None
 
 
 def verify_chain(session, model):
     """The seq of the first entry whose hash does not follow from its fields and its predecessor,
     or None when the whole log is intact."""
-    prev = GENESIS
-    for row in session.scalars(select(model).order_by(model.seq)):
-        entry = {c: getattr(row, c) for c in ("id", "at", "actor_id", "actor_username", "actor_role",
-                                              "action", "target", "before", "after", "reason")}
-        if row.prev_hash != prev or row.hash != entry_hash(entry, prev):
-            return row.seq
-        prev = row.hash
-    return None
+    return check_chain(session, model)[1]
 
 
 class UnitOfWork:
@@ -103,10 +121,10 @@ class UnitOfWork:
         `immediate`: INSERT now rather than at flush (see EventOutbox.add)."""
         self.events.append(self.outbox.add(self.session, event_type, payload, immediate))
 
-    def record(self, actor, action, target, before=None, after=None, reason=None):
+    def record(self, actor, action, target, before=None, after=None, reason=None, contest=None):
         """Append an audit entry: who (`actor`: the caller's {id, username, role} or None for the
         platform itself), what (`action`, e.g. "award_set.approve", on `target`, e.g. "award_set:ID"),
-        the values before and after, and why."""
+        the values before and after, why, and the `contest` it belongs to (for the reader's filter)."""
         if self.audit_model is None:
             raise RuntimeError("this service keeps no audit log (StoreProvider(audit_model=...))")
         model, session = self.audit_model, self.session
@@ -119,7 +137,8 @@ class UnitOfWork:
         entry = {
             "id": str(uuid.uuid4()), "at": utcnow(), "actor_id": _text(actor.get("id")),
             "actor_username": actor.get("username"), "actor_role": actor.get("role"),
-            "action": action, "target": target, "before": before, "after": after, "reason": reason,
+            "action": action, "target": target, "contest": contest, "before": before, "after": after,
+            "reason": reason,
         }
         session.add(model(seq=(last.seq + 1) if last else 1, prev_hash=prev_hash,
                           hash=entry_hash(entry, prev_hash), **entry))

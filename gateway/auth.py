@@ -23,11 +23,14 @@ def issue_token(user, ttl_s=None, now=None):
     now = int(time.time() if now is None else now)
     claims = {"sub": str(user["id"]), "role": user["role"], "unit_code": user.get("unit_code"),
               "iat": now, "exp": now + ttl_s}
+    if user.get("username"):
+        # The audit log names its actors by login (services record the actor the token carries).
+        claims["name"] = user["username"]
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), ttl_s
 
 
 def decode_token(token):
-    """The actor `{id, role, unit_code}` of a valid token, else ApiError 401."""
+    """The actor `{id, role, unit_code}` (and `username` for staff) of a valid token, else ApiError 401."""
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
@@ -36,7 +39,10 @@ def decode_token(token):
         raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
     if claims.get("role") not in ROLES:
         raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
-    return {"id": claims["sub"], "role": claims["role"], "unit_code": claims.get("unit_code")}
+    actor = {"id": claims["sub"], "role": claims["role"], "unit_code": claims.get("unit_code")}
+    if claims.get("name"):
+        actor["username"] = claims["name"]
+    return actor
 
 
 async def current_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):

@@ -9,7 +9,7 @@ from common import logs
 from gateway import context, docs, errors
 from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import awards, identity, media, ops, quiz, results, setup
+from gateway.routes import audit, awards, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
 from gateway import web
 
@@ -49,7 +49,7 @@ def create_app(rpc=None):
                              settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
     errors.install(app)
-    for module in (identity, setup, quiz, results, media, awards):
+    for module in (identity, setup, quiz, results, media, awards, audit):
         app.include_router(module.router)
     app.include_router(ops.router)
     docs.mount(app)
@@ -58,7 +58,7 @@ def create_app(rpc=None):
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID"],
         # Bearer tokens travel in a header, never in cookies, so credentials stay off (allows "*").

@@ -4,7 +4,7 @@ Response models allow extra fields: services may add fields (API.md: "add freely
 passes them on; the documented ones are required, so a service breaking the contract is caught.
 """
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -143,6 +143,20 @@ class ContestSettings(In):
     live_board: Literal["scores", "full", "hidden"] | None = Field(
         None, description="Bảng xếp hạng khi tuần thi đang mở: scores (mặc định, ẩn dự đoán), "
                           "full (hiện tất cả) hoặc hidden (không hiện)")
+
+
+class RoundPatch(In):
+    n: int = Field(ge=1, le=1000)
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
+
+
+class ContestPatch(In):
+    """PATCH /admin/contests/{c}: what is sent changes, under SPEC 6's locks (409 `locked`)."""
+    title: str | None = Field(None, min_length=1, max_length=300)
+    settings: ContestSettings | None = None
+    rounds: list[RoundPatch] | None = Field(None, max_length=52)
+    reason: str | None = Field(None, max_length=2000)
 
 
 class ContestIn(In):
@@ -325,3 +339,38 @@ class DeadLetterReplayOut(Out):
     service: str
     replayed: int
     remaining: int
+
+
+# ---- audit log (SPEC 6) -----------------------------------------------------------------------
+class AuditEntryOut(Out):
+    service: str = Field(description="Which service's chain holds the entry (quiz, media, awards)")
+    seq: int = Field(description="Position in that service's chain; (service, seq) names the entry")
+    id: str
+    at: str
+    actor: str = Field(description="Who, readable: `tên đăng nhập (#mã)`, or `hệ thống`")
+    actor_id: str | None
+    actor_username: str | None
+    role: str | None
+    action: str
+    target: str
+    contest: str | None
+    before: Any = None
+    after: Any = None
+    reason: str | None
+    hash: str
+    prev_hash: str
+
+
+class AuditServiceCheck(Out):
+    service: str
+    entries: int
+    ok: bool
+    first_bad_seq: int | None
+
+
+class AuditVerifyOut(Out):
+    entries: int
+    ok: bool
+    first_bad_seq: int | None = Field(description="seq of the first entry that breaks its chain")
+    first_bad_service: str | None = Field(description="the service whose chain breaks there")
+    services: list[AuditServiceCheck]

@@ -30,11 +30,13 @@ def ascii_fallback(filename):
 
 
 def file_response(doc):
-    name = doc["filename"]
+    return file_response_bytes(base64.b64decode(doc["content_b64"]), doc["filename"], doc["content_type"])
+
+
+def file_response_bytes(content, name, content_type):
     disposition = (f'attachment; filename="{ascii_fallback(name)}"; '
                    f"filename*=UTF-8''{urllib.parse.quote(name, safe='')}")
-    return Response(base64.b64decode(doc["content_b64"]), media_type=doc["content_type"],
-                    headers={"Content-Disposition": disposition})
+    return Response(content, media_type=content_type, headers={"Content-Disposition": disposition})
 
 
 @router.post("/admin/contests/{contest}/awards/compute", response_model=schemas.AwardSetAdminOut,

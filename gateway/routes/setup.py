@@ -37,6 +37,12 @@ async def create_contest(body: schemas.ContestIn, actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "create_contest", actor, body.model_dump(mode="json", exclude_unset=True))
 
 
+@router.patch("/admin/contests/{contest}", response_model=schemas.ContestOut,
+              summary="Sửa hội thi: tên, cấu hình, thời gian các tuần thi (có ghi nhật ký, kèm lý do)")
+async def update_contest(body: schemas.ContestPatch, contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("quiz", "update_contest", actor, contest, body.model_dump(mode="json", exclude_unset=True))
+
+
 @router.get("/contests/{contest}", response_model=schemas.ContestOut, summary="Thông tin hội thi và các tuần thi")
 async def get_contest(contest: ContestCode, rpc: Rpc):
     return await rpc.call("quiz", "get_contest", contest)

@@ -43,6 +43,7 @@ PAGES = {
     "/quan-tri/thong-ke": ("admin_stats", "Thống kê và biểu đồ", "admin"),
     "/quan-tri/giai-thuong": ("admin_awards", "Giải thưởng", "admin"),
     "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
+    "/quan-tri/nhat-ky": ("admin_audit", "Nhật ký thay đổi", "admin"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }

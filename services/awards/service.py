@@ -8,7 +8,7 @@ whatever a crash or a broker outage left unpublished.
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health
+from common import audit, health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
 from common import retry
@@ -33,6 +33,15 @@ class AwardsService(retry.DeadLetterRpc):
     @rpc
     def health(self):
         return health.check(self.name, self.db)
+
+    # audit log (SPEC 6): read by the gateway from every service that keeps one
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_log(self, actor, filters=None):
+        return self.db.read(audit.list_entries, self.name, AuditEntry, actor, filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_verify(self, actor):
+        return self.db.read(audit.verify, self.name, AuditEntry, actor)
 
     # award sets
     @rpc(expected_exceptions=EXPECTED)

@@ -4,7 +4,7 @@ import urllib3
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health
+from common import audit, health
 from common.errors import EXPECTED
 from common.nameko_deps import RequestContext
 from common import retry
@@ -36,6 +36,15 @@ class MediaService(retry.DeadLetterRpc):
         if report["s3"] != "ok" or missing:
             report["status"] = "degraded"
         return report
+
+    # audit log (SPEC 6): read by the gateway from every service that keeps one
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_log(self, actor, filters=None):
+        return self.db.read(audit.list_entries, self.name, AuditEntry, actor, filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_verify(self, actor):
+        return self.db.read(audit.verify, self.name, AuditEntry, actor)
 
     # --- upload (organizer, expert) ---
     @rpc(expected_exceptions=EXPECTED)

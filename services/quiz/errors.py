@@ -49,6 +49,7 @@ MESSAGES = {
     "username_taken": "Tên đăng nhập đã được sử dụng.",
     "contest_exists": "Mã hội thi đã tồn tại.",
     "round_not_open": "Tuần thi chưa mở hoặc đã kết thúc.",
+    "locked": "Không thể thay đổi «{field}»: {why}",
     "attempt_limit": "Bạn đã dùng hết số lượt thi của tuần này.",
     "attempt_in_progress": "Bạn đang có một lượt thi chưa nộp bài.",
     "attempt_not_in_progress": "Lượt thi này đã nộp bài.",

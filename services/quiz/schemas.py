@@ -47,7 +47,10 @@ def parse_time(value, field="time"):
             raise err(Invalid, "invalid_rounds", f"Thời điểm không hợp lệ ({field}): {value!r}.")
     if parsed.tzinfo is None:
         raise err(Invalid, "invalid_rounds", f"Thời điểm phải kèm múi giờ ({field}): {value!r}.")
-    return parsed.astimezone(dt.timezone.utc)
+    try:
+        return parsed.astimezone(dt.timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise err(Invalid, "invalid_rounds", f"Thời điểm nằm ngoài khoảng hợp lệ ({field}): {value!r}.")
 
 
 def user_out(user):

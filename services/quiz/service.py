@@ -3,7 +3,7 @@ strings them together (batches, the rush, periodic work, scoring's events) in wo
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from common import health
+from common import audit, health
 from common.backpressure import Backpressure
 from common.broker import caller_rpc
 from common.errors import EXPECTED
@@ -12,7 +12,7 @@ from common import retry
 from common.retry import reliable_handler
 from common.uow import StoreProvider
 from services.quiz import config, workflow
-from services.quiz.domain import accounts, attempts, closing, contests, jury, questions, rosters, seed, stats, units
+from services.quiz.domain import accounts, attempts, changes, closing, contests, jury, questions, rosters, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
@@ -28,6 +28,15 @@ class QuizService(retry.DeadLetterRpc):
     @rpc
     def health(self):
         return health.check(self.name, self.db)
+
+    # audit log (SPEC 6): read by the gateway from every service that keeps one
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_log(self, actor, filters=None):
+        return self.db.read(audit.list_entries, self.name, AuditEntry, actor, filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_verify(self, actor):
+        return self.db.read(audit.verify, self.name, AuditEntry, actor)
 
     # accounts
     @rpc(expected_exceptions=EXPECTED)
@@ -67,6 +76,10 @@ class QuizService(retry.DeadLetterRpc):
     @rpc(expected_exceptions=EXPECTED)
     def create_contest(self, actor, data):
         return self.db.run(contests.create_contest, actor, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_contest(self, actor, code, data):
+        return self.db.run(changes.update_contest, actor, code, data)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_contest(self, code):

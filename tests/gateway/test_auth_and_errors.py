@@ -30,6 +30,15 @@ def test_login_with_json_returns_a_bearer_token_for_the_user(client, fake):
     assert call["args"][2]  # the client's address, for throttling
 
 
+def test_a_staff_token_carries_the_login_for_the_audit_log(client, fake):
+    fake.answers["quiz.authenticate"] = {"id": "7", "role": "organizer", "full_name": "Ban Tổ chức",
+                                         "unit_code": None, "username": "btc"}
+    resp = client.post("/api/v1/auth/token", json={"username": "btc", "password": "mật khẩu"})
+    assert resp.status_code == 200, resp.text
+    assert auth.decode_token(resp.json()["access_token"]) == {"id": "7", "role": "organizer", "unit_code": None,
+                                                              "username": "btc"}
+
+
 def test_login_accepts_form_encoded_for_oauth2_clients(client, fake):
     fake.answers["quiz.authenticate"] = {**USER, "role": "organizer"}
     resp = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": "admin", "password": "admin",

@@ -52,6 +52,7 @@ MATRIX = {
     ("POST", "/api/v1/admin/contests/{contest}/questions/import"): SETUP,
     ("POST", "/api/v1/admin/contests/{contest}/exclusions"): ORG,
     ("POST", "/api/v1/admin/contests/{contest}/rounds/{n}/close"): ORG,
+    ("PATCH", "/api/v1/admin/contests/{contest}"): ORG,
     ("GET", "/api/v1/admin/contests/{contest}/jury"): STAFF,
     ("POST", "/api/v1/admin/contests/{contest}/jury"): ORG,
     # attempts
@@ -91,6 +92,10 @@ MATRIX = {
     ("GET", "/api/v1/admin/award-sets/{award_set_id}/certificates.zip"): ORG,
     ("GET", "/api/v1/admin/award-sets/{award_set_id}/certificates/{index}.pdf"): ORG,
     ("GET", "/api/v1/admin/contests/{contest}/report.{fmt}"): ORG,
+    # audit log (SPEC 6): organizers and monitors
+    ("GET", "/api/v1/admin/audit"): MONITORING,
+    ("GET", "/api/v1/admin/audit/verify"): MONITORING,
+    ("GET", "/api/v1/admin/audit.xlsx"): MONITORING,
 }
 
 # Made-up values: nothing of these exists, so an allowed call finds nothing to change.
@@ -138,7 +143,7 @@ def request(cluster, method, path, headers):
     kwargs = {"headers": headers}
     if path.endswith(("/import", "/roster")):
         kwargs["files"] = {"file": ("kiem-thu.csv", b"code,name\n", "text/csv")}
-    elif method in ("POST", "PUT"):
+    elif method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = {}
     return cluster.http.request(method, url, **kwargs)
 

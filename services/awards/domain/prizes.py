@@ -83,7 +83,8 @@ def set_table(uow, actor, contest, table):
         uow.session.add(PrizeTable(contest=contest, table=table, updated_at=utcnow(), updated_by=actor["id"]))
     else:
         row.table, row.updated_at, row.updated_by = table, utcnow(), actor["id"]
-    uow.record(actor, "prize_table.set", f"prize_table:{contest}", {"table": before}, {"table": table})
+    uow.record(actor, "prize_table.set", f"prize_table:{contest}", {"table": before}, {"table": table},
+               contest=contest)
     return table
 
 

@@ -80,7 +80,7 @@ def save_draft(uow, actor, contest, kind, round_key, winners, breakdown, inputs)
     except IntegrityError:
         # Another computation of the same result committed first.
         raise err(Conflict, "compute_in_progress") from None
-    uow.record(actor, "award_set.compute", f"award_set:{new.id}", replaced, _summary(new))
+    uow.record(actor, "award_set.compute", f"award_set:{new.id}", replaced, _summary(new), contest=contest)
     return set_out(new)
 
 
@@ -150,7 +150,7 @@ def approve(uow, actor, set_id):
     if won != 1:  # a concurrent approval won: same outcome, one event
         return set_out(row)
     uow.record(actor, "award_set.approve", f"award_set:{row.id}", {"status": "draft"},
-               {"status": row.status, "approved_at": iso(row.approved_at)})
+               {"status": row.status, "approved_at": iso(row.approved_at)}, contest=row.contest)
     uow.emit("award_set_approved", {
         "award_set_id": row.id, "contest": row.contest, "kind": row.kind, "round": row.round_key or None,
         "approved_at": iso(row.approved_at), "approved_by": row.approved_by, "winners": row.winners,

@@ -248,5 +248,5 @@ def set_published(uow, actor, clip_id, published=True):
         clip.published = published
         clip.published_at = utcnow() if published else None
         uow.record(actor, "clip.publish" if published else "clip.unpublish", f"clip:{clip.id}",
-                   {"published": not published}, {"published": published})
+                   {"published": not published}, {"published": published}, contest=clip.contest)
     return clip

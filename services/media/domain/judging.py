@@ -69,7 +69,7 @@ def set_rubric(uow, actor, contest, maxima):
         row.maxima, row.updated_at = clean, utcnow()
     session.flush()
     if clean != before:
-        uow.record(actor, "rubric.set", f"rubric:{contest}", before, clean)
+        uow.record(actor, "rubric.set", f"rubric:{contest}", before, clean, contest=contest)
     return rubric_out(session, contest)
 
 
@@ -124,7 +124,7 @@ def score_clip(uow, actor, clip_id, scores, jury):
         "judges_scored": scored, "scored_at": now.isoformat()})
     after = _points_out(points, total)
     if after != before:
-        uow.record(actor, "clip.score", f"clip:{clip.id}", before, after)
+        uow.record(actor, "clip.score", f"clip:{clip.id}", before, after, contest=clip.contest)
     return own_score_out(clip.id, points, total, now)
 
 

@@ -273,7 +273,8 @@ def authenticate(uow, username, password, source_ip):
     # A success clears this address's failures on the account (the user's own typos); successes
     # are never counted (a whole agency may share one address). Another address's count stays.
     session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key))
-    return user_out(user)
+    # The login too, for staff: the gateway puts it in the token, so the audit log names its actors.
+    return {**user_out(user), "username": user.username}
 
 
 def unlock_account(uow, actor, user_id, reason=None):

@@ -90,5 +90,6 @@ def close_round(uow, actor, contest_code, n):
     out = round_out(rnd, utcnow())
     if status == "open" or submitted:
         uow.record(actor, "round.close", f"round:{contest_code}/{n}", before,
-                   {"status": out["status"], "closes_at": out["closes_at"], "auto_submitted": submitted})
+                   {"status": out["status"], "closes_at": out["closes_at"], "auto_submitted": submitted},
+                   contest=contest_code)
     return out

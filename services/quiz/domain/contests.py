@@ -24,15 +24,14 @@ DEFAULT_SETTINGS = {
     "prediction_target": "submitted_attempts",
     "one_weekly_prize_per_person": True,
     "collective_weights": {"participation": 0.5, "quality": 0.5},
+    # SPEC 6: what a round's live board shows while it is open (final boards show everything).
+    "live_board": "scores",
     # SPEC 2: "open" (any CCCD; a unit with a roster still takes only its people) or "roster"
     # (while the contest is open, a unit without a roster takes no registrations).
     "registration": "open",
-    # SPEC 6: what the live board of an open round shows (the final board always shows everything).
-    "live_board": "scores",
 }
 
-REGISTRATION_MODES = ("open", "roster")
-LIVE_BOARD_MODES = ("scores", "full", "hidden")
+CHOICES = {"live_board": ("scores", "full", "hidden"), "registration": ("open", "roster")}
 
 # Inclusive ranges of the integer settings.
 RANGES = {
@@ -62,12 +61,11 @@ def validate_settings(given):
             raise _bad_settings(f"«{key}» phải là số nguyên từ {low} đến {high}.")
     if settings["prediction_target"] not in PREDICTION_QUESTIONS:
         raise _bad_settings("«prediction_target» là submitted_attempts hoặc perfect_attempts.")
+    for key, allowed in CHOICES.items():
+        if settings[key] not in allowed:
+            raise _bad_settings(f"«{key}» là một trong: {', '.join(allowed)}.")
     if not isinstance(settings["one_weekly_prize_per_person"], bool):
         raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
-    if settings["registration"] not in REGISTRATION_MODES:
-        raise _bad_settings("«registration» là open hoặc roster.")
-    if settings["live_board"] not in LIVE_BOARD_MODES:
-        raise _bad_settings("«live_board» là scores, full hoặc hidden.")
     weights = settings["collective_weights"]
     if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
@@ -121,7 +119,10 @@ def create_contest(uow, actor, data):
             for n, (o, c) in enumerate(rounds, start=1)]
     session.add_all(rows)
     session.flush()
-    return contest_out(contest, rows, utcnow())
+    out = contest_out(contest, rows, utcnow())
+    uow.record(actor, "contest.create", f"contest:{code}", None,
+               {"title": title, "settings": out["settings"], "rounds": out["rounds"]}, contest=code)
+    return out
 
 
 def load_contest(session, code):
@@ -179,7 +180,7 @@ def add_exclusions(uow, actor, contest_code, id_numbers):
     count = _excluded_count(session, contest_code)
     # Counts, not the CCCDs: a list may hold thousands; the exclusions table says who.
     uow.record(actor, "exclusions.add", f"contest:{contest_code}", {"excluded": before},
-               {"excluded": count, "added": len(added)})
+               {"excluded": count, "added": len(added)}, contest=contest_code)
     return {"excluded": count}
 
 

@@ -119,7 +119,8 @@ def set_jury(uow, actor, contest_code, usernames, confirm=False, reason=None):
     if started:
         after["confirmed_after_judging_began"] = True
     uow.record(actor, "jury.set", f"contest:{contest_code}", before, after,
-               nfc(reason)[:500] if isinstance(reason, str) and reason.strip() else None)
+               nfc(reason)[:500] if isinstance(reason, str) and reason.strip() else None,
+               contest=contest_code)
     return out
 
 

@@ -70,7 +70,7 @@ def import_questions(uow, actor, contest_code, file, table=None):
         uow.emit("bank_changed", {"contest": contest_code, "keys": keys})
         uow.record(actor, "questions.import", f"contest:{contest_code}", {"questions": before},
                    {"questions": len(keys), "created": created, "rows_refused": len(errors),
-                    "file": file.get("filename")})
+                    "file": file.get("filename")}, contest=contest_code)
     return {"created": created, "errors": errors}
 
 
@@ -83,5 +83,5 @@ def deactivate_question(uow, actor, question_id):
     if question.active:
         question.active = False
         uow.record(actor, "question.deactivate", f"question:{question.id}", {"active": True},
-                   {"active": False, "contest": question.contest_code})
+                   {"active": False, "contest": question.contest_code}, contest=question.contest_code)
     return {"id": question.id, "contest": question.contest_code, "active": False}

@@ -101,3 +101,53 @@ def test_the_chain_holds_and_an_edit_breaks_it(db, contest):
         s.execute(update(AuditEntry).where(AuditEntry.seq == entry.seq).values(after={"excluded": 0}))
     with db.session() as s:
         assert verify_chain(s, AuditEntry) == entry.seq
+
+
+def test_a_deleted_entry_breaks_the_chain_and_the_reader_reports_it(db, contest):
+    from sqlalchemy import delete
+
+    from common import audit as reader
+
+    db.run(contests.add_exclusions, ORG, contest, ["046000000001"])
+    db.run(closing.close_round, ORG, contest, 1)
+    monitor = {"id": "mon-1", "role": "monitor"}
+    ok = db.read(reader.verify, "quiz", AuditEntry, monitor)
+    assert ok["ok"] is True and ok["first_bad_seq"] is None and ok["entries"] >= 3
+    excluded = audit(db, "exclusions.add")[0]
+    with db.session() as s:
+        s.execute(delete(AuditEntry).where(AuditEntry.seq == excluded.seq))
+    bad = db.read(reader.verify, "quiz", AuditEntry, monitor)
+    assert (bad["ok"], bad["first_bad_seq"], bad["entries"]) == (False, excluded.seq + 1, excluded.seq)
+
+
+def test_the_reader_filters_and_names_actors(db, contest):
+    from common import audit as reader
+    from common.errors import Forbidden
+
+    db.run(contests.add_exclusions, {**ORG, "username": "btc"}, contest, ["046000000001"])
+    db.run(closing.close_round, ORG, contest, 1)
+    monitor = {"id": "mon-1", "role": "monitor"}
+    entries = db.read(reader.list_entries, "quiz", AuditEntry, monitor, {"contest": contest})
+    assert [e["action"] for e in entries][:2] == ["round.close", "exclusions.add"]
+    assert entries[1]["actor"] == "btc (#org-test)" and entries[0]["actor"] == "#org-test"
+    assert all(e["contest"] == contest and e["service"] == "quiz" for e in entries)
+    only = db.read(reader.list_entries, "quiz", AuditEntry, monitor, {"actor": "btc"})
+    assert [e["action"] for e in only] == ["exclusions.add"]
+    assert db.read(reader.list_entries, "quiz", AuditEntry, monitor, {"action": "round.", "limit": 1})[0]["action"] \
+        == "round.close"
+    assert db.read(reader.list_entries, "quiz", AuditEntry, monitor, {"contest": "khac"}) == []
+    with pytest.raises(Forbidden):
+        db.read(reader.list_entries, "quiz", AuditEntry, {"id": "e-1", "role": "expert"}, {})
+
+
+def test_entries_without_a_contest_keep_their_hash():
+    """Entries written before the contest column existed verify as they did (contest not hashed)."""
+    import datetime as dt
+
+    from common.uow import GENESIS, entry_hash
+
+    entry = {"id": "x", "at": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "actor_id": "1",
+             "actor_username": None, "actor_role": "organizer", "action": "a", "target": "t",
+             "before": None, "after": None, "reason": None}
+    assert entry_hash({**entry, "contest": None}, GENESIS) == entry_hash(entry, GENESIS)
+    assert entry_hash({**entry, "contest": "c"}, GENESIS) != entry_hash(entry, GENESIS)

@@ -197,6 +197,7 @@ def test_seeding_at_start(db_url, monkeypatch):
         # Seeding is audited like the API calls it makes, by the platform and its system organizer.
         assert [(e.action, e.actor_id) for e in audit(db)] == [
             ("staff.create", None), ("units.import", "system"),
+            ("contest.create", "system"), ("contest.create", "system"),
             ("questions.import", "system"), ("questions.import", "system")]
         with db.session() as s:
             assert verify_chain(s, AuditEntry) is None
@@ -207,7 +208,7 @@ def test_seeding_at_start(db_url, monkeypatch):
     try:
         service = worker_factory(QuizService, db=again, pressure=pressure())
         assert len(service.list_units()) == 47 and len(service.list_contests()) == 2
-        assert len(audit(again)) == 4
+        assert len(audit(again)) == 6
     finally:
         again.database.dispose()
 
