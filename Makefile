@@ -7,7 +7,7 @@ CONCURRENCY := quiz=$(QUIZ_INSTANCES)
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean
+.PHONY: run test faults security install install-test check-infra clean compose-up compose-down compose-down-volumes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ run: install check-infra
 	mkdir -p var
 	HONCHO_CONCURRENCY=$(CONCURRENCY) HONCHO_BASE_PORT=5000 \
 	$(BIN)/honcho -e deploy/run.env -f deploy/Procfile -d . start -p 5000 -c $(CONCURRENCY)
+
+# docker-compose.yml on this machine (scripts/compose.py): a Docker engine if one answers, else Podman's
+# Docker API (installed and started as root), images built offline from Debian/PyPI packages when no
+# registry answers; writes .env with fresh secrets when missing. Volumes survive compose-down.
+compose-up:
+	python3 scripts/compose.py up
+
+compose-down:
+	python3 scripts/compose.py down
+
+compose-down-volumes:
+	python3 scripts/compose.py down-volumes
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
