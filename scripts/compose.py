@@ -374,6 +374,8 @@ def compose_cmd(opts, standins):
     cmd = ["docker", "compose", "--project-directory", ROOT, "-f", os.path.join(ROOT, "docker-compose.yml")]
     if standins:
         cmd += ["-f", os.path.join(ROOT, LOCAL_OVERRIDE)]
+    for extra in opts.file:
+        cmd += ["-f", os.path.abspath(extra)]
     if opts.env_file:
         cmd += ["--env-file", opts.env_file]
     if opts.project:
@@ -432,6 +434,7 @@ def main(argv=None):
     parser.add_argument("action", choices=["up", "down", "down-volumes", "images", "engine", "env", "healthchecks"])
     parser.add_argument("--env-file", help="instead of .env (written when missing)")
     parser.add_argument("--project", help="compose project name (default: hoithi-cchc)")
+    parser.add_argument("--file", action="append", default=[], help="one more compose file (after the others)")
     parser.add_argument("--wait-timeout", type=int, default=600)
     parser.add_argument("extra", nargs="*", help="more arguments for `docker compose up` (after --)")
     opts = parser.parse_args(argv)

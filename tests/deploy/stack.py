@@ -31,9 +31,13 @@ def load_compose_script():
 
 
 class Stack:
-    def __init__(self):
+    def __init__(self, project=PROJECT, artifacts=ARTIFACTS, extra_env=None, extra_files=()):
         self.script = load_compose_script()
-        self.env_file = os.path.join(ARTIFACTS, "compose.env")
+        self.project = project
+        self.artifacts = artifacts
+        self.extra_env = dict(extra_env or {})   # more lines for the env file (e.g. GATEWAY_WORKERS)
+        self.extra_files = list(extra_files)     # more compose files (e.g. the benchmark's)
+        self.env_file = os.path.join(artifacts, "compose.env")
         self.env = None
         self.standins = None
         self.ports = {}
@@ -43,9 +47,10 @@ class Stack:
     def script_run(self, *args, timeout=1800):
         """scripts/compose.py with this stack's env file and project name."""
         started = time.monotonic()
-        with open(os.path.join(ARTIFACTS, "compose-script.log"), "ab") as log:
+        with open(os.path.join(self.artifacts, "compose-script.log"), "ab") as log:
             subprocess.run(["python3", os.path.join(ROOT, "scripts", "compose.py"), *args,
-                            "--env-file", self.env_file, "--project", PROJECT],
+                            "--env-file", self.env_file, "--project", self.project,
+                            *[f"--file={f}" for f in self.extra_files]],
                            check=True, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, cwd=ROOT)
         return time.monotonic() - started
 
@@ -59,6 +64,8 @@ class Stack:
             if os.path.exists(self.env_file):
                 os.remove(self.env_file)
             self.script.write_env(self.env_file, self.standins)
+            with open(self.env_file, "a") as fh:
+                fh.writelines(f"{k}={v}\n" for k, v in self.extra_env.items())
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -68,7 +75,7 @@ class Stack:
         self.values = self.script.read_env(self.env_file)
 
     def start(self):
-        os.makedirs(ARTIFACTS, exist_ok=True)
+        os.makedirs(self.artifacts, exist_ok=True)
         self.env = self.script.ensure_engine()
         self.standins = self.script.use_standins(self.env)
         started = time.monotonic()
@@ -88,7 +95,7 @@ class Stack:
 
     def collect_logs(self):
         out = self.compose("logs", "--no-color", "--timestamps", check=False, capture=True, timeout=120)
-        with open(os.path.join(ARTIFACTS, "compose-logs.txt"), "w", encoding="utf-8") as fh:
+        with open(os.path.join(self.artifacts, "compose-logs.txt"), "w", encoding="utf-8") as fh:
             fh.write(out.stdout or "")
 
     # --- docker compose ---------------------------------------------------------------------------
@@ -96,7 +103,9 @@ class Stack:
         cmd = ["docker", "compose", "--project-directory", ROOT, "-f", os.path.join(ROOT, "docker-compose.yml")]
         if self.standins:
             cmd += ["-f", os.path.join(ROOT, "deploy", "compose.local.yml")]
-        return cmd + ["--env-file", self.env_file, "-p", PROJECT]
+        for extra in self.extra_files:
+            cmd += ["-f", extra]
+        return cmd + ["--env-file", self.env_file, "-p", self.project]
 
     def compose(self, *args, check=True, capture=False, timeout=900):
         return subprocess.run(self.compose_cmd() + list(args), env=self.env, check=check, text=True,
