@@ -164,9 +164,12 @@ def ensure_compose_plugin(env):
 
 
 def healthcheck_loop():
-    """Runs `podman healthcheck run` for every running container that has a healthcheck: every 2 s
-    while it is starting or unhealthy, then at its own interval. One check at a time per container."""
-    interval = {}   # container id -> seconds between checks once healthy
+    """Runs `podman healthcheck run` for every running container that has a healthcheck, as Docker
+    would: at the check's own interval, but every 2 s during its start period (where failures do not
+    count), so that `up --wait` does not wait a whole interval for a container that is ready. Never
+    faster than the interval after it: retries × interval is the time a slow start gets, as with
+    Docker. One check at a time per container."""
+    config = {}     # container id -> (interval s, start period s)
     due = {}        # container id -> monotonic time of the next check
     running = {}    # container id -> Popen of the check in flight
     while True:
@@ -178,28 +181,35 @@ def healthcheck_loop():
             if "(" not in status:  # no healthcheck
                 continue
             seen.add(cid)
-            if cid not in interval:
+            if cid not in config:
                 raw = quiet(["podman", "inspect", "--format", "{{json .Config.Healthcheck}}", cid]).stdout
                 try:
-                    interval[cid] = max(2.0, (json.loads(raw) or {}).get("Interval", 0) / 1e9 or 10.0)
+                    hc = json.loads(raw) or {}
                 except ValueError:
-                    interval[cid] = 10.0
+                    hc = {}
+                config[cid] = (max(1.0, hc.get("Interval", 0) / 1e9 or 30.0), hc.get("StartPeriod", 0) / 1e9)
             proc = running.get(cid)
-            if proc is not None and proc.poll() is None:
-                continue
-            if now < due.get(cid, 0):
+            if (proc is not None and proc.poll() is None) or now < due.get(cid, 0):
                 continue
             running[cid] = subprocess.Popen(["podman", "healthcheck", "run", cid], stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL)
-            healthy = "(healthy)" in status
-            due[cid] = now + (interval[cid] if healthy else 2.0)
-        for gone in set(interval) - seen:
-            interval.pop(gone, None)
+            interval, start_period = config[cid]
+            pause = interval
+            if "(healthy)" not in status:
+                started = quiet(["podman", "inspect", "--format", "{{.State.StartedAt.Unix}}", cid]).stdout.strip()
+                try:
+                    in_start_period = time.time() - int(started) < start_period
+                except ValueError:
+                    in_start_period = False
+                pause = min(interval, 2.0) if in_start_period or "(starting)" in status and interval <= 5 else interval
+            due[cid] = now + pause
+        for gone in set(config) - seen:
+            config.pop(gone, None)
             due.pop(gone, None)
         for cid, proc in list(running.items()):
             if proc.poll() is not None:
                 running.pop(cid)
-        time.sleep(1.0)
+        time.sleep(0.5)
 
 
 # --- images ----------------------------------------------------------------------------------------
@@ -265,16 +275,28 @@ def build(image, context, dockerfile, inputs, args=None, base=None):
     if image_label(image) == digest:
         log(f"{image}: up to date")
         return False
-    log(f"building {image}")
+    logfile = os.path.join(tempfile.gettempdir(), "cchc-build-" + image.rsplit("/", 1)[-1].replace(":", "-") + ".log")
+    log(f"building {image} (log {logfile})")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, open(logfile, "wb") as out:
         cmd = ["podman", "build", "--label", f"cchc.hash={digest}", "-t", image, "-f", dockerfile,
                *build_mounts(tmp)]
         for key, value in args.items():
             cmd += ["--build-arg", f"{key}={value}"]
-        run(cmd + [context])
+        if run(cmd + [context], check=False, stdout=out, stderr=subprocess.STDOUT).returncode:
+            with open(logfile, errors="replace") as f:
+                sys.stderr.write("".join(f.readlines()[-40:]))
+            raise SystemExit(f"building {image} failed (log {logfile})")
     log(f"built {image} in {time.monotonic() - started:.0f} s")
     return True
+
+
+def build_all(jobs):
+    """Build independent images side by side (apt and pip wait on the network as much as on the CPU)."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+        for future in [pool.submit(build, *job) for job in jobs]:
+            future.result()
 
 
 def ensure_base():
@@ -306,18 +328,20 @@ def ensure_base():
 def ensure_images():
     """Every image deploy/compose.local.yml names, built offline from Debian and PyPI packages."""
     ensure_base()
-    standin = lambda name: os.path.join(STANDINS, name)  # noqa: E731
-    for name, image, base in (("python", PYTHON_IMAGE, BASE_IMAGE),
-                              ("rabbitmq", "localhost/cchc/rabbitmq:standin", BASE_IMAGE),
-                              ("postgres", "localhost/cchc/postgres:standin", BASE_IMAGE),
-                              ("prometheus", "localhost/cchc/prometheus:standin", BASE_IMAGE),
-                              ("s3", "localhost/cchc/s3:standin", PYTHON_IMAGE)):
-        build(image, standin(name), os.path.join(standin(name), "Dockerfile"),
-              [os.path.relpath(standin(name), ROOT)], {"BASE_IMAGE": base}, base)
+    def standin(name, image, base):
+        folder = os.path.join(STANDINS, name)
+        return (image, folder, os.path.join(folder, "Dockerfile"), [os.path.relpath(folder, ROOT)],
+                {"BASE_IMAGE": base}, base)
+
+    build_all([standin("python", PYTHON_IMAGE, BASE_IMAGE),
+               standin("rabbitmq", "localhost/cchc/rabbitmq:standin", BASE_IMAGE),
+               standin("postgres", "localhost/cchc/postgres:standin", BASE_IMAGE),
+               standin("prometheus", "localhost/cchc/prometheus:standin", BASE_IMAGE)])
     app_inputs = ["deploy/Dockerfile", ".dockerignore", "pyproject.toml", "common", "gateway", "services",
                   "deploy/nameko.yaml", "data", "scripts"]
-    build(f"localhost/hoithi-cchc:{app_version()}", ROOT, os.path.join(ROOT, "deploy", "Dockerfile"),
-          app_inputs, {"BASE_IMAGE": PYTHON_IMAGE}, PYTHON_IMAGE)
+    build_all([standin("s3", "localhost/cchc/s3:standin", PYTHON_IMAGE),
+               (f"localhost/hoithi-cchc:{app_version()}", ROOT, os.path.join(ROOT, "deploy", "Dockerfile"),
+                app_inputs, {"BASE_IMAGE": PYTHON_IMAGE}, PYTHON_IMAGE)])
 
 
 # --- .env ------------------------------------------------------------------------------------------

@@ -113,7 +113,11 @@ class Stack:
 
     def up(self, *args):
         started = time.monotonic()
-        self.compose("up", "-d", "--wait", "--wait-timeout", "600", *args, capture=True)
+        out = self.compose("up", "-d", "--wait", "--wait-timeout", "600", *args, capture=True, check=False)
+        if out.returncode:
+            states = [(c["Name"], c["State"], c.get("Health"), c.get("Status")) for c in self.containers()]
+            raise AssertionError(f"docker compose up {' '.join(args)} failed ({out.returncode}):\n"
+                                 f"{out.stdout[-3000:]}\n{out.stderr[-3000:]}\n{states}")
         return time.monotonic() - started
 
     def docker(self, *args, check=True, timeout=120):

@@ -398,13 +398,6 @@ def test_crash_of_quiz_and_scoring_during_a_wave(stack, api, admin):
 def snapshot(stack, api, admin):
     """Everything that must survive: row counts of every table of the four databases, and what the
     API shows of the wave contest (leaderboard, unit statistics, approved prizes, grades) and the clip."""
-    tables = {}
-    for db in ("quiz", "scoring", "media", "awards"):
-        for name, count in stack.psql(db, (
-                "SELECT table_name, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', "
-                "table_name), false, true, '')))[1]::text FROM information_schema.tables "
-                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")):
-            tables[f"{db}.{name}"] = int(count)
     contest = STATE["wave"]["contest"]
     board = patient(lambda: api.leaderboard(contest, 1, limit=500)).json()
     stats = patient(lambda: api.unit_stats(contest)).json()
@@ -416,6 +409,14 @@ def snapshot(stack, api, admin):
     clip = patient(lambda: api.http.get(f"/clips/{STATE['clip']['id']}", headers=admin)).json()
     played = httpx.get(clip["playback_url"], timeout=60)
     assert played.status_code == 200
+    # Counted after the reads above: unit statistics refresh scoring's copy of the units (scoring.units).
+    tables = {}
+    for db in ("quiz", "scoring", "media", "awards"):
+        for name, count in stack.psql(db, (
+                "SELECT table_name, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', "
+                "table_name), false, true, '')))[1]::text FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1")):
+            tables[f"{db}.{name}"] = int(count)
     return {"tables": tables, "leaderboard": board, "stats": stats, "awards": awards, "grades": grades,
             "clip": (clip["status"], clip["score"], hashlib.sha256(played.content).hexdigest())}
 
