@@ -99,9 +99,13 @@ def test_stack_comes_up_healthy_from_nothing(stack, api):
     assert {url for url, _ in published["prometheus"]} == {"127.0.0.1"}, published
     forbidden = {5432, 5672, 15672, 6379, 9000}
     assert not forbidden & {port for ports in published.values() for _, port in ports}, published
-    targets = httpx.get(f"http://127.0.0.1:{stack.values['PROMETHEUS_PORT']}/api/v1/targets", timeout=30).json()
-    jobs = {t["labels"]["job"] for t in targets["data"]["activeTargets"]}
-    assert {"gateway", "services", "rabbitmq"} <= jobs, jobs
+    # Prometheus (just started: its first DNS lookups take a moment) finds the services by name.
+    def jobs():
+        targets = httpx.get(f"http://127.0.0.1:{stack.values['PROMETHEUS_PORT']}/api/v1/targets", timeout=30).json()
+        found = {t["labels"]["job"] for t in targets["data"]["activeTargets"]}
+        assert {"gateway", "services", "rabbitmq"} <= found, found
+        return found
+    wait_for(jobs, 90, 2)
 
 
 # --- 2 ------------------------------------------------------------------------------------------------
