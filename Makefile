@@ -6,7 +6,7 @@ QUIZ_INSTANCES ?= 2
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean lock backup restore
+.PHONY: run test faults security install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,18 @@ backup: install
 restore: install
 	@test -n "$(DIR)" || { echo "usage: make restore DIR=backups/cchc-YYYYmmdd-HHMMSS [FORCE=1]"; exit 2; }
 	$(BIN)/python scripts/restore.py "$(DIR)" $(if $(FORCE),--force) $(RESTORE_OPTS)
+
+# docker-compose.yml on this machine (scripts/compose.py): a Docker engine if one answers, else Podman's
+# Docker API (installed and started as root), images built offline from Debian/PyPI packages when no
+# registry answers; writes .env with fresh secrets when missing. Volumes survive compose-down.
+compose-up:
+	python3 scripts/compose.py up
+
+compose-down:
+	python3 scripts/compose.py down
+
+compose-down-volumes:
+	python3 scripts/compose.py down-volumes
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test
