@@ -361,6 +361,8 @@ def write_env(path, standins):
         f"POSTGRES_PASSWORD={token()}",
         "RABBITMQ_USER=cchc",
         f"RABBITMQ_PASSWORD={token()}",
+        # One broker user per process (scripts/broker_users.py, the broker-users step).
+        *(f"BROKER_{name}_PASSWORD={token()}" for name in ("GATEWAY", "QUIZ", "SCORING", "MEDIA", "AWARDS")),
         "MINIO_ROOT_USER=cchc-minio",
         f"MINIO_ROOT_PASSWORD={token()}",
         f"GRAFANA_ADMIN_PASSWORD={token(12)}",
