@@ -33,7 +33,6 @@ check-infra: install
 
 # Every process under supervisord (scripts/supervise.py): a crashed one is restarted, Ctrl-C stops all.
 run: install check-infra
-	set -a && . deploy/run.env && set +a && $(BIN)/python scripts/broker_users.py
 	QUIZ_INSTANCES=$(QUIZ_INSTANCES) $(BIN)/python scripts/supervise.py
 
 # Backup and restore (scripts/backup.py, scripts/restore.py): the service databases (pg_dump or SQLite's

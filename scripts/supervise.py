@@ -16,6 +16,10 @@ Besides the services' own variables it reads:
   RUN_BASE_PORT   first Prometheus exporter port of the services, default 5000 (rule below)
   DATA_DIR        SQLite files, logs (log/<process>.log), supervisord's socket, default ./var
   GATEWAY_WORKERS uvicorn workers of the gateway, default 1; SCORING_NICE niceness of scoring, default 10
+  BROKER_USERS    `true` (default): each process connects as its own RabbitMQ user, made here with
+                  scripts/broker_users.py on AMQP_URI's host and vhost (common/broker_acl.py limits
+                  each to what it uses; ACTOR_CALLERS=cchc-gateway). Without RabbitMQ's management API
+                  the users cannot be made: every process then uses AMQP_URI's user, with a warning.
 
 Port rule (scripts/announce.py prints the URLs from `metrics_ports`): the n-th process line of
 PROCESSES gets RUN_BASE_PORT + 100 × n, its k-th instance + k - 1: quiz 5200 and 5201, scoring 5300,
@@ -26,6 +30,7 @@ Operators: `.venv/bin/supervisorctl -c var/supervisord.conf status` (or `restart
 """
 import os
 import sys
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -179,8 +184,42 @@ def config(env):
     return "\n".join(lines)
 
 
+LOCAL_BROKER_USERS = ("gateway", "quiz", "scoring", "media", "awards")
+
+
+def with_broker_users(env):
+    """Give each process its own broker user (issue 15): <NAME>_AMQP_URI on AMQP_URI's host and vhost,
+    made (idempotently) through the management API. A URI the caller set is kept. Local passwords:
+    the broker of a single machine listens on 127.0.0.1."""
+    if env.get("BROKER_USERS", "true").strip().lower() in ("0", "false", "no", "off"):
+        return env
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import broker_users  # scripts/broker_users.py (httpx)
+
+    base = urllib.parse.urlsplit(env.get("AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/")
+    added = {}
+    for name in LOCAL_BROKER_USERS:
+        key = f"{name.upper()}_AMQP_URI"
+        if not env.get(key):
+            netloc = f"cchc-{name}:local-{name}@{base.hostname or '127.0.0.1'}:{base.port or 5672}"
+            added[key] = urllib.parse.urlunsplit((base.scheme or "amqp", netloc, base.path or "/", "", ""))
+    trial = dict(env, **added)
+    api = env.get("RABBIT_ADMIN_API_URL") or env.get("RABBIT_API_URL") or "http://guest:guest@127.0.0.1:15672"
+    try:
+        broker_users.apply(trial, api_url=api, wait_s=5)
+    except Exception as exc:  # noqa: BLE001 - any failure: run as before, say so
+        print("CẢNH BÁO: không tạo được tài khoản RabbitMQ riêng cho từng tiến trình (cần plugin quản trị: "
+              "sudo rabbitmq-plugins enable rabbitmq_management); mọi tiến trình dùng chung tài khoản của AMQP_URI.\n"
+              f"WARNING: could not create the per-process broker users ({type(exc).__name__}: {exc}); "
+              "every process connects as AMQP_URI's user.", file=sys.stderr, flush=True)
+        return env
+    env = trial
+    env.setdefault("ACTOR_CALLERS", "cchc-gateway")
+    return env
+
+
 def main():
-    env = run_env()
+    env = with_broker_users(run_env())
     os.makedirs(os.path.join(env["DATA_DIR"], "log"), exist_ok=True)
     path = os.path.join(env["DATA_DIR"], "supervisord.conf")
     with open(path, "w", encoding="utf-8") as fh:
