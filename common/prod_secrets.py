@@ -21,10 +21,15 @@ EXAMPLE_VALUES = {
     "RABBITMQ_PASSWORD": "change-me-rabbitmq",
     "MINIO_ROOT_PASSWORD": "change-me-minio-secret",
     "GRAFANA_ADMIN_PASSWORD": "change-me-grafana",
+    # One broker user per process (scripts/broker_users.py).
+    **{f"BROKER_{name}_PASSWORD": f"change-me-broker-{name.lower()}"
+       for name in ("GATEWAY", "QUIZ", "SCORING", "MEDIA", "AWARDS")},
 }
 # Defaults built into the code or into the servers' images (RabbitMQ, MinIO, PostgreSQL).
 BUILTIN_DEFAULTS = {"dev-only-insecure-jwt-secret-change-me-0123456789", "guest", "minioadmin", "postgres",
-                    "admin", "password"}
+                    "admin", "password"} | {
+    # make run's broker users (scripts/supervise.py): fine on 127.0.0.1, never in production.
+    f"local-{name}" for name in ("gateway", "quiz", "scoring", "media", "awards")}
 KNOWN_VALUES = frozenset(EXAMPLE_VALUES.values()) | BUILTIN_DEFAULTS
 
 # HS256 wants a key at least as long as its output (RFC 7518 3.2).
