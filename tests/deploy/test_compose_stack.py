@@ -72,7 +72,7 @@ def test_stack_comes_up_healthy_from_nothing(stack, api):
     for c in stack.containers():
         by_service.setdefault(c["Service"], []).append(c)
     assert "grafana" not in by_service or not stack.standins
-    for one_shot in ("preflight", "minio-init"):
+    for one_shot in ("preflight", "minio-init", "broker-users"):
         (c,) = by_service.pop(one_shot)
         assert c["State"] == "exited" and int(c["ExitCode"]) == 0, c
     for service in ("rabbitmq", "postgres", "minio", "gateway", "quiz", "scoring", "media", "awards", "prometheus"):
