@@ -6,7 +6,7 @@ QUIZ_INSTANCES ?= 2
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes
+.PHONY: run test faults security install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes compose-backup compose-restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,16 @@ compose-down:
 
 compose-down-volumes:
 	python3 scripts/compose.py down-volumes
+
+# Backup and restore of the compose stack: scripts/backup.py / restore.py in its `backup` tool container
+# (folders in ./backups, or BACKUP_HOST_DIR in .env). `make compose-restore DIR=backups/cchc-... [FORCE=1]`
+# stops the platform's processes, restores, and starts the stack again.
+compose-backup:
+	python3 scripts/compose.py backup
+
+compose-restore:
+	@test -n "$(DIR)" || { echo "usage: make compose-restore DIR=backups/cchc-YYYYmmdd-HHMMSS [FORCE=1]"; exit 2; }
+	python3 scripts/compose.py restore --dir "$(DIR)" $(if $(FORCE),--force)
 
 # Every layer in its own pytest process (services under eventlet, gateway and e2e under asyncio).
 test: install-test

@@ -18,6 +18,8 @@ machine, whatever it has.
 Standard library only: it runs before any virtualenv exists.
 
     python3 scripts/compose.py up|down|down-volumes|images|engine|env [--env-file F] [--project P]
+    python3 scripts/compose.py backup                      # `make compose-backup`
+    python3 scripts/compose.py restore --dir backups/cchc-... [--force]   # `make compose-restore`
 """
 import argparse
 import configparser
@@ -455,13 +457,50 @@ def up(opts, env, standins):
           flush=True)
 
 
+APP_SERVICES = ("gateway", "quiz", "scoring", "media", "awards")
+
+
+def backup(opts, env, standins):
+    """scripts/backup.py in the stack's `backup` tool container: a dated folder in BACKUP_HOST_DIR."""
+    if standins:
+        ensure_images()
+    cmd = compose_cmd(opts, standins) + ["--profile", "tools", "run", "--rm", "backup"]
+    if run(cmd, check=False, env=env).returncode:
+        sys.exit("backup failed (see above)")
+
+
+def restore(opts, env, standins):
+    """A backup folder into the stack: the platform's processes stopped (they would seed or write
+    meanwhile), scripts/restore.py in the tool container, then the whole stack up again."""
+    folder = os.path.abspath(opts.dir or "")
+    host_dir = os.path.abspath(read_env(opts.env_file or os.path.join(ROOT, ".env")).get("BACKUP_HOST_DIR")
+                               or os.path.join(ROOT, "backups"))
+    if not opts.dir or os.path.dirname(folder) != host_dir or not os.path.isfile(os.path.join(folder, "manifest.json")):
+        sys.exit(f"--dir must name a backup folder (with its manifest.json) directly under {host_dir}")
+    if standins:
+        ensure_images()
+    base = compose_cmd(opts, standins)
+    run(base + ["stop", *APP_SERVICES], check=False, env=env)
+    cmd = base + ["--profile", "tools", "run", "--rm", "backup", "python", "scripts/restore.py",
+                  "/backups/" + os.path.basename(folder)]
+    if opts.force:
+        cmd.append("--force")
+    failed = run(cmd, check=False, env=env).returncode
+    up(opts, env, standins)
+    if failed:
+        sys.exit("restore failed (see above); the stack was started again on what its databases hold")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["up", "down", "down-volumes", "images", "engine", "env", "healthchecks"])
+    parser.add_argument("action", choices=["up", "down", "down-volumes", "images", "engine", "env", "healthchecks",
+                                           "backup", "restore"])
     parser.add_argument("--env-file", help="instead of .env (written when missing)")
     parser.add_argument("--project", help="compose project name (default: hoithi-cchc)")
     parser.add_argument("--file", action="append", default=[], help="one more compose file (after the others)")
     parser.add_argument("--wait-timeout", type=int, default=600)
+    parser.add_argument("--dir", help="restore: the backup folder (under BACKUP_HOST_DIR, default ./backups)")
+    parser.add_argument("--force", action="store_true", help="restore: replace databases and a bucket that hold data")
     parser.add_argument("extra", nargs="*", help="more arguments for `docker compose up` (after --)")
     opts = parser.parse_args(argv)
     if opts.env_file:
@@ -481,6 +520,10 @@ def main(argv=None):
             write_env(path, standins)
     elif opts.action == "up":
         up(opts, env, standins)
+    elif opts.action == "backup":
+        backup(opts, env, standins)
+    elif opts.action == "restore":
+        restore(opts, env, standins)
     else:
         cmd = compose_cmd(opts, standins) + ["down", "--remove-orphans"]
         if opts.action == "down-volumes":

@@ -38,6 +38,8 @@ class Stack:
         self.extra_env = dict(extra_env or {})   # more lines for the env file (e.g. GATEWAY_WORKERS)
         # Waves of registrations from this one host: not throttled (REGISTRATION_MAX_PER_ADDRESS).
         self.extra_env.setdefault("REGISTRATION_EXEMPT_ADDRESSES", "0.0.0.0/0,::/0")
+        # `compose.py backup` writes here (the compose file mounts it into the backup tool container).
+        self.extra_env.setdefault("BACKUP_HOST_DIR", os.path.join(artifacts, "backups"))
         self.extra_files = list(extra_files)     # more compose files (e.g. the benchmark's)
         self.env_file = os.path.join(artifacts, "compose.env")
         self.env = None

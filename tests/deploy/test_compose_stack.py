@@ -8,6 +8,8 @@
   5. SIGKILL of a quiz container and of scoring during a wave: the restart policy brings them back and
      the ledger reads lost=0 duplicated=0 wrong=0; the round closes and its prizes are approved;
   6. `down` then `up`: contestants, attempts, grades, clips and award sets are all still there.
+  7. `compose.py backup`, the stack and its volumes removed, a fresh stack, `compose.py restore --force`:
+     the same tables, boards, statistics, prizes, grades and clip bytes as before the backup.
 
 The tests share the stack and build on each other (module order). The crashes hit this stack's own
 containers only, so they run in the normal phase (not `fault`), on the same stack.
@@ -438,6 +440,40 @@ def test_down_then_up_keeps_everything(stack, api, admin):
     stack.wait_ready()
     after = snapshot(stack, api, api.headers(*ADMIN))
     # The seeding at start is skipped on a database that already has data: nothing is added either.
+    changed = {t: (before["tables"].get(t), after["tables"].get(t))
+               for t in set(before["tables"]) | set(after["tables"])
+               if before["tables"].get(t) != after["tables"].get(t)}
+    assert not changed, changed
+    assert after == before
+
+
+# --- 7 ------------------------------------------------------------------------------------------------
+
+def test_backup_then_restore_into_a_fresh_stack(stack, api, admin):
+    """`make compose-backup`, the stack and its volumes removed, a fresh stack (which seeds its demo
+    data), `make compose-restore FORCE=1`: every table, board, statistic, prize, grade and the clip's
+    bytes as before (scripts/backup.py and restore.py in the stack's `backup` tool container)."""
+    assert "wave" in STATE and "clip" in STATE, "needs the earlier tests of this module"
+    before = snapshot(stack, api, admin)
+    host_dir = stack.extra_env["BACKUP_HOST_DIR"]
+    stack.timings["backup_s"] = stack.script_run("backup")
+    folders = sorted(d for d in os.listdir(host_dir) if os.path.isfile(os.path.join(host_dir, d, "manifest.json")))
+    assert folders, os.listdir(host_dir)
+    folder = os.path.join(host_dir, folders[-1])
+    with open(os.path.join(folder, "manifest.json")) as fh:
+        manifest = json.load(fh)
+    assert set(manifest["databases"]) == {"quiz", "scoring", "media", "awards"} and manifest["bucket"]["objects"]
+
+    stack.compose("down", "--volumes", capture=True)
+    assert stack.containers() == []
+    stack.script_run("up")
+    stack.wait_ready()
+    fresh = patient(lambda: api.http.get(f"/contests/{STATE['wave']['contest']}"))
+    assert fresh.status_code == 404, fresh.text  # a new stack: the wave's contest is not there
+
+    stack.timings["restore_s"] = stack.script_run("restore", "--dir", folder, "--force")
+    stack.wait_ready()
+    after = snapshot(stack, api, api.headers(*ADMIN))
     changed = {t: (before["tables"].get(t), after["tables"].get(t))
                for t in set(before["tables"]) | set(after["tables"])
                if before["tables"].get(t) != after["tables"].get(t)}
