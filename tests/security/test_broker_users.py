@@ -9,39 +9,23 @@ import uuid
 
 import amqp
 import httpx
-import kombu
 import pytest
 
-from common.broker_acl import SERVICES
-from scripts import broker_users
+from tests.broker_users import connect, made_users
 from tests.gateway import rabbit
 
 API = rabbit.API
-HOST = "127.0.0.1:5672"
 
 
 @pytest.fixture
 def users():
-    """{uris: {name: amqp uri}, prefix, vhost} for the gateway and every service, made by the script."""
     vhost, _uri = rabbit.create_vhost("cchc-sec-broker")
-    prefix = f"cchc-test-{uuid.uuid4().hex[:6]}"
-    uris = {name: f"amqp://{prefix}-{name}:{uuid.uuid4().hex}@{HOST}/{urllib.parse.quote(vhost, safe='')}"
-            for name in ("gateway",) + SERVICES}
-    environ = {f"{name.upper()}_AMQP_URI": uri for name, uri in uris.items()}
     try:
-        assert len(broker_users.apply(environ, API)) == 5
-        assert len(broker_users.apply(environ, API)) == 5  # idempotent: a second start changes nothing
-        yield {"uris": uris, "prefix": prefix, "vhost": vhost}
+        with made_users(vhost, API) as made:
+            yield made
     finally:
-        client, _ = broker_users.admin_client(API)
-        with client:
-            for name in uris:
-                client.delete(f"/api/users/{prefix}-{name}")
         rabbit.delete_vhost(vhost)
 
-
-def connect(uri):
-    return kombu.Connection(uri, transport_options={"confirm_publish": True, "max_retries": 1}, connect_timeout=5)
 
 
 def declare(uri, exchanges=(), queues=()):

@@ -2,11 +2,9 @@
 (deleted after), the services work each with its own user; quiz's answer keys go to scoring's user
 only; an RPC that takes an actor is refused from any user but the gateway's; the permissions follow
 the services' event handlers. What each user may do on the broker: tests/security/test_broker_users.py."""
-import os
 import urllib.parse
 import uuid
 
-import kombu
 import pytest
 from nameko.events import event_handler
 from nameko.rpc import rpc
@@ -15,38 +13,17 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from common.broker import caller_rpc
-from common.broker_acl import SERVICES
 from common.errors import Forbidden
 from common.nameko_deps import RequestContext
-from scripts import broker_users
 from services.scoring.service import ScoringService
+from tests.broker_users import connect, made_users
 from tests.services.scoring.helpers import attempt, keys
-
-API = os.environ.get("RABBIT_API_URL", "http://guest:guest@127.0.0.1:15672")
-HOST = "127.0.0.1:5672"
-
 
 @pytest.fixture
 def users(rabbit_config):
-    """{name: amqp uri} for the gateway and every service, created by the script on the test's vhost."""
-    vhost = rabbit_config["vhost"]
-    prefix = f"cchc-test-{uuid.uuid4().hex[:6]}"
-    uris = {name: f"amqp://{prefix}-{name}:{uuid.uuid4().hex}@{HOST}/{urllib.parse.quote(vhost, safe='')}"
-            for name in ("gateway",) + SERVICES}
-    environ = {f"{name.upper()}_AMQP_URI": uri for name, uri in uris.items()}
-    try:
-        assert len(broker_users.apply(environ, API)) == 5
-        assert len(broker_users.apply(environ, API)) == 5  # idempotent: a second start changes nothing
-        yield {"uris": uris, "prefix": prefix, "vhost": vhost}
-    finally:
-        client, _ = broker_users.admin_client(API)
-        with client:
-            for name in uris:
-                client.delete(f"/api/users/{prefix}-{name}")
+    with made_users(rabbit_config["vhost"]) as made:
+        yield made
 
-
-def connect(uri):
-    return kombu.Connection(uri, transport_options={"confirm_publish": True, "max_retries": 1}, connect_timeout=5)
 
 
 GRADED = []
