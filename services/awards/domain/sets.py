@@ -1,6 +1,7 @@
 """Award sets in the database: drafts (a recompute replaces the draft), approval (final, with who
 and when, announced by the `award_set_approved` event), reading. Computing and approving are
-audited (uow.record).
+audited (uow.record). Revocation (domain/revocation.py) takes an approved set out of the results:
+it stays on record with status `revoked`, and the next compute of that result makes a new draft.
 
 Weekly sets are approved in round order (409 `earlier_round_not_approved`, SPEC §4).
 
@@ -36,6 +37,8 @@ def set_out(row, with_breakdown=True):
         "approved_at": iso(row.approved_at),
         "approved_by": row.approved_by,
     }
+    if row.status == "revoked":
+        out.update(revoked_at=iso(row.revoked_at), revoked_by=row.revoked_by, revoke_reason=row.revoke_reason)
     if with_breakdown:
         out["breakdown"] = row.breakdown
         out["inputs"] = row.inputs
@@ -43,8 +46,10 @@ def set_out(row, with_breakdown=True):
 
 
 def _find(session, contest, kind, round_key):
+    """The live set (draft or approved) of a result; revoked sets are on record only."""
     return session.scalar(select(AwardSet).where(
-        AwardSet.contest == contest, AwardSet.kind == kind, AwardSet.round_key == round_key))
+        AwardSet.contest == contest, AwardSet.kind == kind, AwardSet.round_key == round_key,
+        AwardSet.status != "revoked"))
 
 
 def ensure_recomputable(session, contest, kind, round_key):
