@@ -34,6 +34,7 @@ MESSAGES = {
     "not_approved": "Kết quả giải không ở trạng thái đã phê duyệt (là bản dự thảo hoặc đã bị thu hồi): chỉ cấp giấy khen "
                     "hoặc thu hồi được kết quả đã phê duyệt; bản dự thảo có thể tính lại mà không cần thu hồi.",
     "already_revoked": "Kết quả giải này đã bị thu hồi trước đó.",
+    "earlier_winners_changed": "Giải tuần của tuần thi trước đã bị thu hồi sau khi tính bản dự thảo này: vui lòng tính lại kết quả trước khi phê duyệt.",
     "later_round_approved": "Giải tuần của tuần thi sau đã được phê duyệt: vui lòng thu hồi giải tuần của các tuần thi sau trước.",
 }
 

@@ -34,6 +34,9 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
     slots = prizes.slots(table, kind)
     inputs = {"prize_table": table[kind], "one_weekly_prize_per_person": one_per_person}
     if kind == "weekly":
+        # Whom the draft skipped as an earlier round's winner: approval refuses it once one of them
+        # is no longer one (that round's set revoked), see sets.check_earlier_winners_kept.
+        inputs["earlier_winners"] = sorted(previous)
         compute.check_round_closed(info.get("rounds") or [], round_key)
         try:
             rows = scoring.get_round_ranking(contest, round_key)  # in scoring's final order

@@ -12,6 +12,9 @@ a scoring error), the organizer revokes it with a reason.
   one would leave that later result resting on a revoked one. The organizer revokes the later
   rounds first, each with its own reason, and approves them again in round order; nothing is
   revoked without being asked for.
+- A weekly draft computed while an earlier round's set was approved skipped that set's winners; if
+  the set is revoked meanwhile, approving the draft is refused (409 `earlier_winners_changed`:
+  compute it again; sets.check_earlier_winners_kept).
 - Audited (`award_set.revoke`, the approval before, the revocation after, the reason) and announced
   (`award_set_revoked`, in the same unit of work): media unlocks the judges' scores of a revoked
   video set.

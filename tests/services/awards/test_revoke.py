@@ -182,3 +182,48 @@ def test_documents_name_the_approver_and_say_revoked(db, upstream):
     upstream.users = {}
     status = xlsx_rows(workflow.decision_document(db, upstream, ORG, set_id, "xlsx"))[2][0]
     assert f"người phê duyệt: {ORG['id']}" in status
+
+
+def test_a_revoked_set_cannot_be_approved_again(db, upstream):
+    upstream.rankings[1] = ROWS
+    approved = approve(db, compute(db, upstream)["award_set_id"])
+    revoke(db, approved["award_set_id"])
+    with pytest.raises(Conflict) as exc:
+        approve(db, approved["award_set_id"])
+    assert exc.value.code == "already_revoked"
+    assert events(db, "award_set_approved") and len(events(db, "award_set_approved")) == 1
+
+
+def test_a_draft_that_skipped_a_revoked_rounds_winners_must_be_computed_again(db, upstream):
+    """Round 2's draft skipped round 1's winners (c1-c3); round 1 is revoked and approved again
+    without c1 (say, a scoring correction put c1 lower): the stale draft would keep c1 skipped for a
+    prize c1 no longer holds, so its approval is refused; computed again, c1 wins round 2."""
+    upstream.rankings[1] = ROWS
+    upstream.rankings[2] = ROWS
+    one = approve(db, compute(db, upstream, round_n=1)["award_set_id"])
+    stale = compute(db, upstream, round_n=2)
+    assert [w["contestant_id"] for w in stale["winners"]] == ["c4", "c5", "c6"]
+    revoke(db, one["award_set_id"])
+    upstream.rankings[1] = ROWS[1:] + ROWS[:1]
+    approve(db, compute(db, upstream, round_n=1)["award_set_id"])  # c2, c3, c4
+    with pytest.raises(Conflict) as exc:
+        approve(db, stale["award_set_id"])
+    assert exc.value.code in ("earlier_winners_changed", "repeat_winner")
+    fresh = approve(db, compute(db, upstream, round_n=2)["award_set_id"])
+    assert [w["contestant_id"] for w in fresh["winners"]] == ["c1", "c5", "c6"]
+
+
+def test_a_stale_draft_without_an_overlap_is_refused_too(db, upstream):
+    upstream.rankings[1] = ROWS
+    upstream.rankings[2] = ROWS[:3] + [ROWS[6], ROWS[5], ROWS[4]]  # c7, c6, c5 after round 1's winners
+    one = approve(db, compute(db, upstream, round_n=1)["award_set_id"])
+    stale = compute(db, upstream, round_n=2)
+    assert [w["contestant_id"] for w in stale["winners"]] == ["c7", "c6", "c5"]
+    revoke(db, one["award_set_id"])
+    upstream.rankings[1] = [ROWS[3], ROWS[1], ROWS[2]]  # c1 no longer a round-1 winner; c4 is
+    approve(db, compute(db, upstream, round_n=1)["award_set_id"])
+    with pytest.raises(Conflict) as exc:
+        approve(db, stale["award_set_id"])  # no shared winner, yet c1 was skipped for nothing
+    assert exc.value.code == "earlier_winners_changed"
+    fresh = approve(db, compute(db, upstream, round_n=2)["award_set_id"])
+    assert [w["contestant_id"] for w in fresh["winners"]] == ["c1", "c7", "c6"]
