@@ -79,3 +79,18 @@ def test_revoke_an_approved_set_at_360_px(page, api, admin):
     expect(page.locator("[data-award-set]")).to_have_count(2)
     expect(page.locator('[data-status="revoked"]')).to_contain_text("Đã thu hồi")
     fits_360(page)
+
+    # A refusal is shown in the form, beside the button (not at the page's top, off a phone's screen):
+    # the new set approved, then revoked from elsewhere while the form is open.
+    new = page.locator('[data-status="draft"]').get_attribute("data-award-set")
+    assert api.http.post(f"/admin/award-sets/{new}/approve", headers=admin).status_code == 200
+    page.reload()
+    card = page.locator(f'[data-award-set="{new}"]')
+    card.get_by_role("button", name="Thu hồi").click()
+    card.get_by_label("Lý do thu hồi (bắt buộc)").fill("Thu hồi lần hai")
+    assert api.http.post(f"/admin/award-sets/{new}/revoke", headers=admin, json={"reason": "Từ nơi khác"}).status_code == 200
+    card.get_by_role("button", name="Xác nhận thu hồi").click()
+    expect(card.get_by_role("alert")).to_have_text("Kết quả giải này đã bị thu hồi trước đó.")
+    fits_360(page)
+    card.get_by_role("button", name="Hủy").click()
+    expect(card.get_by_role("button", name="Thu hồi")).to_have_attribute("aria-expanded", "false")

@@ -39,7 +39,8 @@
     var revoke = set.status === "approved" ? el("button", { type: "button", class: "button danger", "aria-expanded": "false",
       onclick: function (e) { var open = revokeForm.hidden; revokeForm.hidden = !open; e.target.setAttribute("aria-expanded", String(open)); if (open) revokeForm.elements.reason.focus(); } },
       "Thu hồi") : null;
-    var revokeForm = set.status === "approved" ? revokeFormOf(set, function (s) { node.replaceWith(card(s)); }) : null;
+    var revokeForm = set.status === "approved" ? revokeFormOf(set, function (s) { node.replaceWith(card(s)); },
+      function () { revoke.setAttribute("aria-expanded", "false"); }) : null;
     var total = set.winners.reduce(function (s, w) { return s + (w.amount_vnd || 0); }, 0);
     var node = el("article", { class: "card award-set" + (set.status === "revoked" ? " revoked" : ""), "data-award-set": set.award_set_id,
       "data-result": resultKey(set), "data-status": set.status },
@@ -64,9 +65,10 @@
     return node;
   }
   /** The reason asked before revoking (required: the audit log and the decision documents keep it). */
-  function revokeFormOf(set, done) {
+  function revokeFormOf(set, done, closed) {
     var id = "revoke-" + set.award_set_id;
-    var f = el("form", { class: "form revoke-form", hidden: "", novalidate: "" },
+    var failed = el("div", { class: "form-error", role: "alert", hidden: "" });  // beside the button, not at the page's top
+    var f = el("form", { class: "form revoke-form", hidden: "", novalidate: "" }, failed,
       el("div", { class: "field" },
         el("label", { for: id }, "Lý do thu hồi (bắt buộc)"),
         el("textarea", { id: id, name: "reason", rows: "3", maxlength: "1000", required: "", "aria-describedby": id + "-err" }),
@@ -74,7 +76,7 @@
       el("p", { class: "hint" }, "Kết quả bị thu hồi không còn được công bố nhưng vẫn được lưu lại; tính lại để có bản dự thảo mới."),
       el("p", { class: "actions" },
         el("button", { type: "submit", class: "button danger" }, "Xác nhận thu hồi"),
-        el("button", { type: "button", class: "button", onclick: function () { f.hidden = true; } }, "Hủy")));
+        el("button", { type: "button", class: "button", onclick: function () { f.hidden = true; P.showError(failed, null); closed(); } }, "Hủy")));
     f.addEventListener("submit", function (e) {
       e.preventDefault();
       var reason = f.elements.reason.value.trim(), msg = P.$("#" + id + "-err", f);
@@ -83,9 +85,9 @@
       if (!reason) { f.elements.reason.focus(); return; }
       var button = P.$("button[type=submit]", f);
       button.disabled = true;
-      P.showError(errorBox, null);
+      P.showError(failed, null);
       P.api("/admin/award-sets/" + encodeURIComponent(set.award_set_id) + "/revoke", { body: { reason: reason } })
-        .then(done, function (err) { P.showError(errorBox, err); button.disabled = false; });
+        .then(done, function (err) { P.showError(failed, err); button.disabled = false; });
     });
     return f;
   }
