@@ -14,6 +14,10 @@ class ComputeIn(In):
     round: int | None = Field(None, ge=1, le=1000, description="Số thứ tự tuần thi; chỉ dùng cho giải tuần")
 
 
+class RevokeIn(In):
+    reason: str = Field(min_length=1, max_length=1000, description="Lý do thu hồi (bắt buộc, ghi vào nhật ký)")
+
+
 class WinnerOut(Out):
     prize: Prize
     amount_vnd: int
@@ -29,12 +33,15 @@ class AwardSetOut(Out):
     contest: str
     kind: Kind
     round: int | None
-    status: Literal["draft", "approved"]
+    status: Literal["draft", "approved", "revoked"]
     winners: list[WinnerOut]
     total_vnd: int
     computed_at: str
     approved_at: str | None
     approved_by: str | None
+    revoked_at: str | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
 
 
 class AwardSetAdminOut(AwardSetOut):

@@ -51,6 +51,12 @@ async def approve(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
     return await rpc.call("awards", "approve", actor, award_set_id)
 
 
+@router.post("/admin/award-sets/{award_set_id}/revoke", response_model=schemas.AwardSetAdminOut,
+             summary="Thu hồi kết quả giải thưởng đã phê duyệt (kèm lý do; kết quả được lưu lại)")
+async def revoke(body: schemas.RevokeIn, award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):
+    return await rpc.call("awards", "revoke", actor, award_set_id, body.reason)
+
+
 @router.get("/admin/award-sets/{award_set_id}", response_model=schemas.AwardSetAdminOut,
             summary="Xem một kết quả giải thưởng (cả bản dự thảo) với chi tiết xét giải")
 async def get_award_set(award_set_id: AwardSetId, actor: Organizer, rpc: Rpc):

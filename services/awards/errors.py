@@ -14,6 +14,7 @@ MESSAGES = {
     "invalid_prize_table": "Cơ cấu giải thưởng không hợp lệ.",
     "invalid_index": "Số thứ tự giấy khen không hợp lệ.",
     "invalid_format": "Định dạng tài liệu không hợp lệ: chỉ nhận xlsx hoặc pdf.",
+    "reason_required": "Cần ghi lý do thu hồi kết quả giải thưởng.",
     # not found
     "award_set_not_found": "Không tìm thấy kết quả giải thưởng (có thể bản dự thảo đã được tính lại với mã mới).",
     "winner_not_found": "Không có người đoạt giải với số thứ tự này.",
@@ -30,7 +31,11 @@ MESSAGES = {
     "compute_in_progress": "Kết quả giải này đang được tính bởi một yêu cầu khác. Vui lòng thử lại.",
     "earlier_round_not_approved": "Giải tuần được phê duyệt lần lượt theo thứ tự tuần thi: còn tuần thi trước chưa được phê duyệt giải.",
     "repeat_winner": "Có người đoạt giải đã nhận giải tuần khác đã được phê duyệt; vui lòng tính lại kết quả trước khi phê duyệt.",
-    "not_approved": "Kết quả giải chưa được phê duyệt: chưa thể cấp giấy khen.",
+    "not_approved": "Kết quả giải không ở trạng thái đã phê duyệt (là bản dự thảo hoặc đã bị thu hồi): chỉ cấp giấy khen "
+                    "hoặc thu hồi được kết quả đã phê duyệt; bản dự thảo có thể tính lại mà không cần thu hồi.",
+    "already_revoked": "Kết quả giải này đã bị thu hồi trước đó.",
+    "earlier_winners_changed": "Giải tuần của tuần thi trước đã bị thu hồi sau khi tính bản dự thảo này: vui lòng tính lại kết quả trước khi phê duyệt.",
+    "later_round_approved": "Giải tuần của tuần thi sau đã được phê duyệt: vui lòng thu hồi giải tuần của các tuần thi sau trước.",
 }
 
 err = errors.messages(MESSAGES)

@@ -6,7 +6,7 @@ separate winners table would add joins and nothing else.
 """
 import datetime as dt
 
-from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
@@ -41,9 +41,11 @@ class PrizeTable(Base):
 class AwardSet(Base):
     """One computed result: the weekly prizes of a round, the video prizes or the collective prizes.
 
-    At most one set per (contest, kind, round_key): a recompute replaces the draft (new id), an
-    approved set is final and blocks recomputation. `round_key` is the round for weekly sets and 0
-    otherwise, so the unique constraint also holds where `round` would be NULL.
+    At most one live set (draft or approved) per (contest, kind, round_key): a recompute replaces
+    the draft (new id), an approved set is final and blocks recomputation until it is revoked. A
+    revoked set stays on record beside the new draft, so the unique index leaves revoked rows out.
+    `round_key` is the round for weekly sets and 0 otherwise, so the index also holds where `round`
+    would be NULL.
     """
 
     __tablename__ = "award_sets"
@@ -52,7 +54,7 @@ class AwardSet(Base):
     contest: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(16))
     round_key: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16))  # draft | approved
+    status: Mapped[str] = mapped_column(String(16))  # draft | approved | revoked
     winners: Mapped[list] = mapped_column(JSON)
     breakdown: Mapped[dict] = mapped_column(JSON)
     # What the computation used (prize table, settings, weights), for the record.
@@ -61,8 +63,12 @@ class AwardSet(Base):
     computed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (
-        UniqueConstraint("contest", "kind", "round_key", name="uq_award_sets_contest_kind_round"),
+        Index("uq_award_sets_live_contest_kind_round", "contest", "kind", "round_key", unique=True,
+              sqlite_where=text("status != 'revoked'"), postgresql_where=text("status != 'revoked'")),
         Index("ix_award_sets_contest_status", "contest", "status"),
     )

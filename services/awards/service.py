@@ -2,8 +2,8 @@
 rules in domain/.
 
 Inputs come from quiz, scoring and media by RPC (common.upstream bounds each call); approval
-announces `award_set_approved` through the store (published after the commit); a timer relays
-whatever a crash or a broker outage left unpublished.
+announces `award_set_approved` and revocation `award_set_revoked` through the store (published
+after the commit); a timer relays whatever a crash or a broker outage left unpublished.
 """
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -51,6 +51,10 @@ class AwardsService(retry.DeadLetterRpc):
     @rpc(expected_exceptions=EXPECTED)
     def approve(self, actor, award_set_id):
         return workflow.approve_set(self.db, self.media, actor, award_set_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke(self, actor, award_set_id, reason):
+        return workflow.revoke_set(self.db, actor, award_set_id, reason)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_award_set(self, actor, award_set_id):

@@ -10,7 +10,7 @@ import base64
 
 from common.auth import require
 from services.awards.domain import budget as budget_mod
-from services.awards.domain import checks, compute, documents, prizes, sets
+from services.awards.domain import checks, compute, documents, prizes, revocation, sets
 from services.awards.errors import Conflict, Invalid, NotFound, err
 
 
@@ -34,6 +34,9 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
     slots = prizes.slots(table, kind)
     inputs = {"prize_table": table[kind], "one_weekly_prize_per_person": one_per_person}
     if kind == "weekly":
+        # Whom the draft skipped as an earlier round's winner: approval refuses it once one of them
+        # is no longer one (that round's set revoked), see sets.check_earlier_winners_kept.
+        inputs["earlier_winners"] = sorted(previous)
         compute.check_round_closed(info.get("rounds") or [], round_key)
         try:
             rows = scoring.get_round_ranking(contest, round_key)  # in scoring's final order
@@ -76,6 +79,12 @@ def approve_set(store, media, actor, set_id):
     return store.run(sets.approve, actor, set_id)
 
 
+def revoke_set(store, actor, set_id, reason):
+    """Revoke an approved set (domain/revocation.py); media unlocks the scores of a video set on
+    the `award_set_revoked` event."""
+    return store.run(revocation.revoke, actor, set_id, reason)
+
+
 def public_sets(store, contest, kind=None, round_n=None):
     checks.contest(contest)
     if kind is not None:
@@ -108,11 +117,29 @@ def _file(filename, content_type, data):
             "content_b64": base64.b64encode(data).decode("ascii")}
 
 
+def person_names(quiz, user_ids):
+    """{user_id: "Full Name (username)"} of the staff who approved or revoked a set, asked of quiz;
+    an account quiz no longer knows keeps its id."""
+    names = {}
+    for user_id in {u for u in user_ids if u}:
+        try:
+            user = quiz.get_user(user_id)
+        except NotFound:
+            continue
+        name, login = user.get("full_name"), user.get("username")
+        if name:
+            names[user_id] = f"{name} ({login})" if login else name
+        elif login:
+            names[user_id] = login
+    return names
+
+
 def _set_with_contest(store, quiz, actor, set_id):
     require(actor, "organizer")
     with store.session() as session:
         award = sets.set_out(sets.load(session, set_id))
-    info = dict(quiz.get_contest(award["contest"]), unit_names=unit_names(quiz))
+    info = dict(quiz.get_contest(award["contest"]), unit_names=unit_names(quiz),
+                people=person_names(quiz, (award.get("approved_by"), award.get("revoked_by"))))
     return award, info
 
 

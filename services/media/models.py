@@ -105,10 +105,22 @@ class Rubric(Base):
 
 class ScoreLock(Base):
     """Scores of a contest are final (SPEC 5): the video award set was approved. Written once, from
-    the awards service's `award_set_approved` event (idempotent: a duplicate finds the row)."""
+    the awards service's `award_set_approved` event (idempotent: a duplicate finds the row); deleted
+    when that set is revoked (`award_set_revoked`)."""
 
     __tablename__ = "score_locks"
 
     contest: Mapped[str] = mapped_column(String(64), primary_key=True)
     award_set_id: Mapped[str] = mapped_column(String(64))
     locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RevokedAwardSet(Base):
+    """A video award set the awards service revoked (`award_set_revoked`): its lock was lifted, and
+    an `award_set_approved` of that set arriving late (a retried delivery) must not lock again."""
+
+    __tablename__ = "revoked_award_sets"
+
+    award_set_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contest: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

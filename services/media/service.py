@@ -71,10 +71,14 @@ class MediaService(retry.DeadLetterRpc):
         if clip_id:
             workflow.probe_clip(self.db, self.storage, clip_id)
 
-    # --- scores become final when the video award set is approved (SPEC 5) ---
+    # --- scores become final when the video award set is approved, open again if it is revoked (SPEC 5) ---
     @reliable_handler("awards", "award_set_approved")
     def on_award_set_approved(self, payload):
         self.db.run(judging.lock_scores, payload)
+
+    @reliable_handler("awards", "award_set_revoked")
+    def on_award_set_revoked(self, payload):
+        self.db.run(judging.unlock_scores, payload)
 
     # --- housekeeping ---
     @timer(interval=settings.clip_sweep_interval_s)

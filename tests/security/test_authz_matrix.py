@@ -82,6 +82,7 @@ MATRIX = {
     # awards
     ("POST", "/api/v1/admin/contests/{contest}/awards/compute"): ORG,
     ("POST", "/api/v1/admin/award-sets/{award_set_id}/approve"): ORG,
+    ("POST", "/api/v1/admin/award-sets/{award_set_id}/revoke"): ORG,
     ("GET", "/api/v1/admin/award-sets/{award_set_id}"): ORG,
     ("GET", "/api/v1/admin/contests/{contest}/award-sets"): ORG,
     ("GET", "/api/v1/contests/{contest}/awards"): PUBLIC,

@@ -1,7 +1,8 @@
 """The prize budget of a contest: planned from the prize table, awarded from the award sets.
 
 Planned = rounds × weekly prizes + video prizes + collective prizes (SPEC §4: 48,000,000 VND for
-four rounds at the defaults). Awarded counts approved sets; drafts are shown apart.
+four rounds at the defaults). Awarded counts approved sets; drafts are shown apart; revoked sets
+are listed but count in neither.
 """
 from services.awards.domain import prizes
 
@@ -23,7 +24,7 @@ def summary(contest, round_count, table, rows):
                        "status": row.status, "winners": len(row.winners), "total_vnd": total})
         if row.status == "approved":
             approved += total
-        else:
+        elif row.status == "draft":
             draft += total
     return {
         "contest": contest,

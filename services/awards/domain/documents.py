@@ -65,10 +65,34 @@ def date_line(value=None):
     return f"{config.settings.province}, ngày {when.day:02d} tháng {when.month:02d} năm {when.year}"
 
 
-def status_line(award):
+def person(info, user_id):
+    """An approver or revoker by full name and login ("Nguyễn Văn A (nva)"), as quiz knows them;
+    their id only when quiz no longer does."""
+    return (info.get("people") or {}).get(user_id) or user_id or ""
+
+
+def _approved_text(award, info):
+    when = local(award["approved_at"])
+    return f"phê duyệt lúc {when:%H:%M} ngày {when:%d/%m/%Y} (người phê duyệt: {person(info, award['approved_by'])})"
+
+
+def revoked_line(award, info):
+    """The revocation of a revoked set: when, by whom, why (None for a set that is not revoked)."""
+    if award["status"] != "revoked":
+        return None
+    when = local(award.get("revoked_at"))
+    at = f" lúc {when:%H:%M} ngày {when:%d/%m/%Y}" if when else ""
+    return (f"ĐÃ THU HỒI{at} (người thu hồi: {person(info, award.get('revoked_by'))}). "
+            f"Lý do thu hồi: {award.get('revoke_reason') or ''}")
+
+
+def status_line(award, info=None):
+    info = info or {}
     if award["status"] == "approved":
-        when = local(award["approved_at"])
-        return f"Đã phê duyệt lúc {when:%H:%M} ngày {when:%d/%m/%Y} (người phê duyệt: {award['approved_by']})"
+        return "Đã " + _approved_text(award, info)
+    if award["status"] == "revoked":
+        before = f" Trước đó đã {_approved_text(award, info)}." if award.get("approved_at") else ""
+        return "KẾT QUẢ " + revoked_line(award, info) + before
     return "DỰ THẢO – chưa phê duyệt"
 
 
@@ -130,7 +154,7 @@ def decision_xlsx(award, info):
     sheet.title = "Danh sách đoạt giải"
     xlsx.append(sheet, [f"DANH SÁCH ĐOẠT GIẢI – {kind_label(award).upper()}"])
     xlsx.append(sheet, [info.get("title") or award["contest"]])
-    xlsx.append(sheet, [status_line(award)])
+    xlsx.append(sheet, [status_line(award, info)])
     xlsx.append(sheet, [f"Kèm theo Quyết định phê duyệt kết quả {kind_label(award)}; mã kết quả {award['award_set_id']}"])
     xlsx.append(sheet, list(HEADER))
     _bold_row(sheet, 1)
@@ -239,7 +263,13 @@ def decision_pdf(award, info):
     title = info.get("title") or award["contest"]
     pdf = _Pdf(footer_text=f"Quyết định phê duyệt kết quả {label} – {title}")
     pdf.add_page()
-    if award["status"] != "approved":
+    if award["status"] == "revoked":
+        pdf.set_text_color(200, 0, 0)
+        pdf.line_text("ĐÃ THU HỒI", 14, True, "R")
+        pdf.line_text(revoked_line(award, info), 10, False, "L")
+        pdf.set_text_color(0, 0, 0)
+        pdf.ln(2)
+    elif award["status"] != "approved":
         pdf.set_text_color(200, 0, 0)
         pdf.line_text("DỰ THẢO", 12, True, "R")
         pdf.set_text_color(0, 0, 0)
@@ -275,7 +305,7 @@ def decision_pdf(award, info):
     pdf.line_text("Điều 3. Quyết định này có hiệu lực kể từ ngày ký. Thành viên Ban Tổ chức, Tổ Chuyên viên "
                   "giúp việc và các cá nhân, tập thể có tên tại Điều 1 chịu trách nhiệm thi hành Quyết định này.", 11)
     pdf.ln(3)
-    pdf.line_text(status_line(award), 9)
+    pdf.line_text(status_line(award, info), 9)
     pdf.ln(4)
     pdf.line_text(config.settings.signer_title, 11, True, "R")
     return pdf.out()
@@ -397,7 +427,7 @@ def _prize_rows(data):
     rows = []
     for s in data.award_sets:
         label = kind_label(s)
-        status = "Đã phê duyệt" if s["status"] == "approved" else "Dự thảo"
+        status = {"approved": "Đã phê duyệt", "revoked": "Đã thu hồi"}.get(s["status"], "Dự thảo")
         for w in s["winners"]:
             rows.append((label, status, GRADE_NAMES[w["prize"]], recipient(s, {"unit_names": data.unit_names}, w),
                          data.unit_names.get(w.get("unit_code")) or w.get("unit_code") or "", w["amount_vnd"]))

@@ -1,6 +1,7 @@
 """Award sets in the database: drafts (a recompute replaces the draft), approval (final, with who
 and when, announced by the `award_set_approved` event), reading. Computing and approving are
-audited (uow.record).
+audited (uow.record). Revocation (domain/revocation.py) takes an approved set out of the results:
+it stays on record with status `revoked`, and the next compute of that result makes a new draft.
 
 Weekly sets are approved in round order (409 `earlier_round_not_approved`, SPEC §4).
 
@@ -36,6 +37,8 @@ def set_out(row, with_breakdown=True):
         "approved_at": iso(row.approved_at),
         "approved_by": row.approved_by,
     }
+    if row.status == "revoked":
+        out.update(revoked_at=iso(row.revoked_at), revoked_by=row.revoked_by, revoke_reason=row.revoke_reason)
     if with_breakdown:
         out["breakdown"] = row.breakdown
         out["inputs"] = row.inputs
@@ -43,8 +46,10 @@ def set_out(row, with_breakdown=True):
 
 
 def _find(session, contest, kind, round_key):
+    """The live set (draft or approved) of a result; revoked sets are on record only."""
     return session.scalar(select(AwardSet).where(
-        AwardSet.contest == contest, AwardSet.kind == kind, AwardSet.round_key == round_key))
+        AwardSet.contest == contest, AwardSet.kind == kind, AwardSet.round_key == round_key,
+        AwardSet.status != "revoked"))
 
 
 def ensure_recomputable(session, contest, kind, round_key):
@@ -125,6 +130,17 @@ def check_earlier_rounds_approved(session, contest, round_key):
                   f"theo thứ tự tuần thi, nên chưa thể phê duyệt giải tuần thi thứ {round_key}.")
 
 
+def check_earlier_winners_kept(row, earlier_winners):
+    """Conflict `earlier_winners_changed` when the weekly draft `row` skipped someone as an earlier
+    round's winner who no longer is one (`earlier_winners`: {contestant_id: round} of the approved
+    sets of the earlier rounds now): that round's set was revoked after the draft was computed
+    (domain/revocation.py), and nobody may stay skipped for a prize they no longer hold. Drafts
+    computed before this rule kept no list: not checked."""
+    skipped = (row.inputs or {}).get("earlier_winners")
+    if skipped is not None and set(skipped) - set(earlier_winners):
+        raise err(Conflict, "earlier_winners_changed")
+
+
 def approve(uow, actor, set_id):
     """Approve a draft and announce it (`award_set_approved`). Approving an approved set returns it
     unchanged and announces nothing."""
@@ -133,12 +149,15 @@ def approve(uow, actor, set_id):
     row = load(session, set_id, for_update=True)
     if row.status == "approved":
         return set_out(row)
+    if row.status == "revoked":
+        raise err(Conflict, "already_revoked")  # a revoked set is on record only: compute again
     if row.kind == "weekly":
         check_earlier_rounds_approved(session, row.contest, row.round_key)
     if row.kind == "weekly" and row.inputs.get("one_weekly_prize_per_person", True):
         elsewhere = weekly_winners_elsewhere(session, row.contest, row.round_key, earlier_only=False)
         if any(w.get("contestant_id") in elsewhere for w in row.winners):
             raise err(Conflict, "repeat_winner")
+        check_earlier_winners_kept(row, weekly_winners_elsewhere(session, row.contest, row.round_key))
     now = utcnow()
     won = session.execute(
         update(AwardSet).where(AwardSet.id == row.id, AwardSet.status == "draft")

@@ -10,7 +10,8 @@ no judge sees another's.
 Blind and final (SPEC 5): until the contest's video award set is approved a judge sees only their
 own scores (views.py hides every final score and every other judge's points from them); once it
 is approved (awards' `award_set_approved`, kept here as a ScoreLock row) the scores are final and
-scoring answers 409 `scores_locked`.
+scoring answers 409 `scores_locked`. When that set is revoked (awards' `award_set_revoked`) the lock
+is lifted: the judges score again and stay blind until the next video set is approved.
 """
 import math
 from fractions import Fraction
@@ -22,7 +23,7 @@ from common.auth import require
 from common.time import iso, utcnow
 from services.media.domain.clips import check_contest, get
 from services.media.errors import Conflict, Forbidden, Invalid, err
-from services.media.models import Clip, Rubric, Score, ScoreLock
+from services.media.models import Clip, RevokedAwardSet, Rubric, Score, ScoreLock
 
 CRITERIA = ("content", "message", "creativity", "technique")
 DEFAULT_MAXIMA = {"content": 40, "message": 20, "creativity": 20, "technique": 20}
@@ -179,11 +180,40 @@ def lock_scores(uow, event):
     if scores_locked(session, contest):
         return False
     award_set_id = str(event.get("award_set_id") or "")
+    if award_set_id and session.get(RevokedAwardSet, award_set_id) is not None:
+        return False  # a late delivery of a set already revoked: its scores stay open
     session.add(ScoreLock(contest=contest, award_set_id=award_set_id, locked_at=utcnow()))
     session.flush()
     uow.record(None, "scores.lock", f"contest:{contest}", {"locked": False},
                {"locked": True, "award_set_id": award_set_id, "approved_by": event.get("approved_by")},
                "Bộ giải video clip đã được phê duyệt: điểm chấm được khóa (SPEC 5).")
+    return True
+
+
+def unlock_scores(uow, event):
+    """awards' `award_set_revoked`: a revoked video set no longer makes its contest's scores final;
+    the judges may score again until the next video set is approved. Idempotent (the revoked set is
+    kept, so a duplicate changes nothing, and an `award_set_approved` of it arriving late does not
+    lock again); a lock taken by another set stays; other kinds are not ours. Audited."""
+    if not isinstance(event, dict) or event.get("kind") != "video" or not isinstance(event.get("contest"), str):
+        return False
+    award_set_id = event.get("award_set_id")
+    if not isinstance(award_set_id, str) or not award_set_id:
+        return False
+    session, contest = uow.session, event["contest"]
+    if session.get(RevokedAwardSet, award_set_id) is not None:
+        return False
+    session.add(RevokedAwardSet(award_set_id=award_set_id, contest=contest, revoked_at=utcnow()))
+    lock = session.get(ScoreLock, contest)
+    if lock is None or lock.award_set_id != award_set_id:
+        session.flush()
+        return False
+    session.delete(lock)
+    session.flush()
+    uow.record(None, "scores.unlock", f"contest:{contest}", {"locked": True, "award_set_id": award_set_id},
+               {"locked": False, "revoked_by": event.get("revoked_by")},
+               f"Bộ giải video clip đã bị thu hồi: điểm chấm được mở lại. Lý do thu hồi: {event.get('reason') or ''}"[:500],
+               contest=contest)
     return True
 
 

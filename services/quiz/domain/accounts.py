@@ -207,6 +207,9 @@ def get_user(session, user_id):
     user = session.get(User, str(user_id)) if user_id else None
     if user is None:
         raise err(NotFound, "user_not_found")
+    if user.kind == "staff":
+        # Staff are named by login too (the awards' decision documents name their approver so).
+        return {**user_out(user), "username": user.username}
     return user_out(user)
 
 

@@ -12,6 +12,7 @@ from services.awards.models import AuditEntry, Outbox
 
 ORG = {"id": "org-1", "role": "organizer", "unit_code": None}
 EXPERT = {"id": "exp-1", "role": "expert", "unit_code": None}
+ORG_NAME, ORG_LOGIN = "Lê Thị Phê Duyệt", "btc.duyet"
 CONTEST = "cchc-2023"
 
 
@@ -52,6 +53,7 @@ class FakeUpstream:
         self.stats = []
         self.clips = {"complete": True, "pending": 0, "clips": []}
         self.unit_list = copy.deepcopy(UNITS)
+        self.users = {ORG["id"]: dict(ORG, full_name=ORG_NAME, username=ORG_LOGIN)}
 
     # quiz
     def get_contest(self, code):
@@ -64,6 +66,13 @@ class FakeUpstream:
 
     def list_units(self):
         return self.unit_list
+
+    def get_user(self, user_id):
+        from common.errors import NotFound
+
+        if user_id not in self.users:
+            raise NotFound("user_not_found", "Không tìm thấy tài khoản.")
+        return self.users[user_id]
 
     def excluded_contestants(self, contest, ids):
         self.excluded_calls.append(list(ids))

@@ -405,3 +405,37 @@ def test_a_published_clip_shows_its_score_to_the_public_only_once_final(service,
     assert service.get_clip(None, clip_id)["score"] is None
     service.on_award_set_approved(VIDEO_APPROVED)
     assert service.get_clip(None, clip_id)["score"] == 75
+
+
+VIDEO_REVOKED = {"award_set_id": "set-v1", "contest": CONTEST, "kind": "video", "round": None,
+                 "revoked_at": "2023-07-16T10:00:00+07:00", "revoked_by": "org-1", "reason": "Sai sót khi chấm"}
+
+
+def test_revoking_the_video_set_opens_the_scores_again(service, db):
+    from tests.services.media.conftest import audit
+
+    clip_id = make_clip(db, unit_code="UBND-HUE")
+    service.score_clip(judge("j-snv"), clip_id, scores(30, 15, 15, 15))
+    service.on_award_set_approved(VIDEO_APPROVED)
+    with pytest.raises(Conflict):
+        service.score_clip(judge("j-snv"), clip_id, scores(31, 15, 15, 15))
+    service.on_award_set_revoked(dict(VIDEO_REVOKED, kind="weekly", round=1, award_set_id="w1"))  # not ours
+    service.on_award_set_revoked(dict(VIDEO_REVOKED, award_set_id="set-other"))  # another set: the lock stays
+    with pytest.raises(Conflict):
+        service.score_clip(judge("j-snv"), clip_id, scores(31, 15, 15, 15))
+    service.on_award_set_revoked(VIDEO_REVOKED)
+    service.on_award_set_revoked(VIDEO_REVOKED)  # at least once: a duplicate changes nothing
+    assert service.score_clip(judge("j-snv"), clip_id, scores(31, 15, 15, 15))["total"] == 76
+    # Blind again until the next approval.
+    view = service.get_clip(judge("j-snv"), clip_id)
+    assert view["scores_locked"] is False and view["score"] is None
+    # The revoked set's approval delivered late (a retry) does not lock again; a new set does.
+    service.on_award_set_approved(VIDEO_APPROVED)
+    service.score_clip(judge("j-snv"), clip_id, scores(32, 15, 15, 15))
+    service.on_award_set_approved(dict(VIDEO_APPROVED, award_set_id="set-v2"))
+    with pytest.raises(Conflict) as err:
+        service.score_clip(judge("j-snv"), clip_id, scores(33, 15, 15, 15))
+    assert err.value.code == "scores_locked"
+    unlocks = [row for row in audit(db) if row[1] == "scores.unlock"]
+    assert unlocks == [(None, "scores.unlock", f"contest:{CONTEST}", {"locked": True, "award_set_id": "set-v1"},
+                        {"locked": False, "revoked_by": "org-1"})]

@@ -69,9 +69,12 @@ def test_excluded_by_contest_list_or_staff_cccd(with_units):
         db.run(accounts.register_contestant, BASE)
     assert exc.value.code == "excluded" and "Ban Tổ chức" in exc.value.detail
 
-    db.run(accounts.create_staff, ORG, {"username": "giamkhao1", "password": "secret12", "role": "judge",
-                                         "full_name": "Lê Văn Cường", "id_number": "046000000777",
-                                         "unit_code": "SNV"})
+    staff = db.run(accounts.create_staff, ORG, {"username": "giamkhao1", "password": "secret12", "role": "judge",
+                                                 "full_name": "Lê Văn Cường", "id_number": "046000000777",
+                                                 "unit_code": "SNV"})
+    # Staff are named by login too (the awards' decision documents name their approver so).
+    assert db.read(accounts.get_user, staff["id"]) == {"id": staff["id"], "role": "judge", "full_name": "Lê Văn Cường",
+                                                       "unit_code": "SNV", "username": "giamkhao1"}
     with pytest.raises(Forbidden) as exc:
         db.run(accounts.register_contestant, dict(BASE, id_number="046000000777", phone="0977000000"))
     assert exc.value.code == "excluded"
