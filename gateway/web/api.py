@@ -5,6 +5,8 @@
   the monitors' page (totals and latency percentiles; the page turns two samples into rates).
 - GET /api/v1/admin/contests/{contest}/rounds/{n}/question-stats: question difficulty (quiz's
   `question_stats`: the share of finished attempts that answered each question right).
+- GET /api/v1/admin/contests/{contest}/rounds/{n}/score-distribution: how many graded attempts (and
+  contestants, by their counted attempt) got each number of right answers (scoring's aggregate).
 """
 import datetime as dt
 import math
@@ -17,6 +19,7 @@ from gateway import metrics
 from gateway.auth import MonitoringStaff, StatisticsStaff
 from gateway.deps import Rpc
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
+from gateway.schemas_review import ScoreDistributionOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
 
@@ -118,3 +121,11 @@ class QuestionStatOut(BaseModel):
             summary="Độ khó câu hỏi: tỷ lệ trả lời đúng từng câu trong tuần thi (câu khó nhất trước)")
 async def question_stats(contest: ContestCode, n: RoundNumber, actor: StatisticsStaff, rpc: Rpc):
     return await rpc.call("quiz", "question_stats", actor, contest, n)
+
+
+@router.get("/admin/contests/{contest}/rounds/{n}/score-distribution", response_model=ScoreDistributionOut,
+            summary="Phân bố điểm của tuần thi: số lượt thi và số thí sinh theo số câu trả lời đúng")
+async def score_distribution(contest: ContestCode, n: RoundNumber, actor: StatisticsStaff, rpc: Rpc):
+    # Staff only: while a round is open the counts tell how many attempts (and perfect ones) there are,
+    # which is what the prediction question asks.
+    return await rpc.call("scoring", "get_score_distribution", contest, n)
