@@ -56,3 +56,17 @@ def test_review_before_the_close_is_409_review_not_available(client, fake):
 
 def test_review_needs_a_token(client):
     assert client.get("/api/v1/attempts/a1/review").status_code == 401
+
+
+def test_score_distribution_is_scorings_aggregate_for_statistics_staff(client, fake):
+    body = {"contest": "cchc-2023", "round": 2, "graded_attempts": 1500, "contestants": 1200,
+            "buckets": [{"correct": 0, "attempts": 100, "contestants": 40}, {"correct": 20, "attempts": 1400, "contestants": 1160}]}
+    fake.answers["scoring.get_score_distribution"] = body
+    url = "/api/v1/admin/contests/cchc-2023/rounds/2/score-distribution"
+    for role in ("organizer", "expert", "monitor"):
+        resp = client.get(url, headers=bearer(role))
+        assert resp.status_code == 200 and resp.json() == body
+    assert fake.last("scoring.get_score_distribution")["args"] == ("cchc-2023", 2)
+    assert client.get(url, headers=bearer("contestant")).status_code == 403
+    assert client.get(url, headers=bearer("judge")).status_code == 403
+    assert client.get(url).status_code == 401

@@ -16,17 +16,18 @@
     Promise.all([P.api("/contests/" + encodeURIComponent(code) + "/stats/units"), unitNames]).then(function (res) {
       var rows = res[0], names = res[1];
       var name = function (c) { return names[c] || c; };
+      var named = function (c) { return names[c] ? names[c] + " (" + c + ")" : c; };
       // Units whose rate is not a real rate (no headcount, more participants than headcount),
       // each with the reason: they weigh in the collective prize.
       var flagged = rows.filter(function (r) { return (r.flags || []).length; });
       P.fill(P.$("[data-unit-flags]"), flagged.map(function (r) {
         return el("div", { class: "notice warning", "data-unit-flag": r.flags[0].code },
-          el("strong", {}, name(r.unit_code) + ": "), r.flags.map(function (f) { return f.message; }).join(" "));
+          el("strong", {}, named(r.unit_code) + ": "), r.flags.map(function (f) { return f.message; }).join(" "));
       }));
       rows = rows.filter(function (r) { return r.participants; })
         .sort(function (a, b) { return (b.participation || 0) - (a.participation || 0); }).slice(0, 20);
       P.barChart(P.$("[data-chart-participation]"), rows.map(function (r) {
-        return { label: name(r.unit_code), title: name(r.unit_code) + " (" + r.unit_code + ")", value: r.participation || 0,
+        return { label: name(r.unit_code), title: named(r.unit_code), value: r.participation || 0,
                  text: P.fmt.pct(r.participation) + " (" + r.participants + "/" + P.fmt.int(r.headcount) + ")" };
       }), { max: 1, labelsAbove: true, title: "Tỷ lệ tham gia theo đơn vị" });
     }).catch(function (err) { P.showError(errorBox, err); });
