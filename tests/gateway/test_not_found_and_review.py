@@ -17,6 +17,11 @@ def test_unknown_page_is_an_html_404_in_vietnamese_with_links_home(client, path)
     assert resp.headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_post_to_an_unknown_address_keeps_the_json_error(client):
+    resp = client.post("/khong-co-trang-nay", json={})
+    assert resp.status_code == 404 and resp.json()["code"] == "not_found"
+
+
 def test_the_404_page_escapes_the_address(client):
     resp = client.get("/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
     assert resp.status_code == 404
