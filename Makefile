@@ -6,7 +6,7 @@ QUIZ_INSTANCES ?= 2
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes compose-backup compose-restore
+.PHONY: run test faults security screenshots install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes compose-backup compose-restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ test: install-test
 # Only the fault-injection tests (they may restart the broker for the whole machine).
 faults: install-test
 	CCHC_ALLOW_BROKER_RESTART=1 $(BIN)/python scripts/run_tests.py --faults-only
+
+# The README's screenshots (docs/screenshots): the browser layer, writing there instead of tests/artifacts.
+screenshots: install-test
+	bash scripts/install_browser.sh
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -p no:pytest_nameko tests/browser
 
 # Only the security sweep (also part of `make test`): its own cluster, a few minutes.
 security: install-test

@@ -8,7 +8,8 @@
   a 503, and nothing was changed (the transaction rolled back).
 - Anything else a service raises is a bug → 500 `internal_error`, logged with the request id.
 - The gateway's own checks raise ApiError; FastAPI's validation, 404 and 405 are reshaped to the same
-  `{"detail", "code"}` body.
+  `{"detail", "code"}` body, except a GET's 404 outside /api/ and /static/ (an address a person opened):
+  the portal's HTML page "Không tìm thấy trang" (gateway/web/pages.py).
 """
 import logging
 
@@ -154,6 +155,9 @@ async def _on_validation_error(request: Request, exc: RequestValidationError):
 
 async def _on_http_exception(request: Request, exc: StarletteHTTPException):
     if exc.status_code == 404:
+        from gateway.web import pages  # the portal renders its own page; imported late (no cycle)
+        if request.method in ("GET", "HEAD") and pages.wants_page(request.url.path):
+            return pages.not_found_page(request)  # an address a person typed: the HTML page
         return _json(404, "not_found", "Không tìm thấy đường dẫn yêu cầu.")
     if exc.status_code == 405:
         return _json(405, "method_not_allowed", "Phương thức HTTP không được hỗ trợ cho đường dẫn này.",

@@ -1,12 +1,13 @@
 """The gateway application: `uvicorn gateway.main:app`."""
 import logging
+import os
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from common import logs
-from gateway import context, docs, errors
+from gateway import context, docs, errors, metrics
 from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import audit, awards, identity, media, ops, quiz, results, setup
@@ -29,6 +30,7 @@ def create_app(rpc=None):
             yield
         finally:
             await app.state.rpc.stop()
+            metrics.process_exited(os.getpid())  # this worker's live gauges leave the sum
 
     app = FastAPI(
         title="Hội thi CCHC – API cổng kết nối",

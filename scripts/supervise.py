@@ -100,8 +100,8 @@ def commands(env):
     out = [
         ("s3", [os.path.join(BIN, "moto_server"), "-H", s3_host, "-p", s3_port], {}),
         # GATEWAY_WORKERS: uvicorn worker processes (stateless; bench/RESULTS.md measured 2 on 2 cores).
-        # Each worker keeps its own Prometheus counters, so a scrape sees one of them.
-        ("gateway", [os.path.join(BIN, "uvicorn"), "gateway.main:app", "--host", "127.0.0.1",
+        # gateway.serve gives them one fresh Prometheus multiprocess directory: /metrics sums them all.
+        ("gateway", [os.path.join(BIN, "python"), "-m", "gateway.serve", "--host", "127.0.0.1",
                      "--port", env["GATEWAY_PORT"], "--workers", env.get("GATEWAY_WORKERS") or "1"], {}),
     ]
     for name in ("quiz", "scoring", "media", "awards"):

@@ -81,7 +81,8 @@ async def metrics(request: Request, rpc: Rpc):
         log.warning("queue metrics unavailable: RabbitMQ management API: %s", exc)
         queues = None
     gateway_metrics.set_queue_gauges(queues)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    # Every worker's counters (gateway/metrics.py), whichever worker answers the scrape.
+    return Response(generate_latest(gateway_metrics.registry()), media_type=CONTENT_TYPE_LATEST)
 
 
 def vhost_of(amqp_uri):

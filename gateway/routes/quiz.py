@@ -5,6 +5,7 @@ from fastapi import APIRouter, Path
 
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas
+from gateway.schemas_review import AttemptReviewOut
 from gateway.auth import Actor, Contestant
 from gateway.config import settings
 from gateway.deps import Rpc
@@ -47,6 +48,14 @@ async def submit_attempt(body: schemas.SubmitIn, attempt_id: AttemptId,
 async def get_attempt(attempt_id: AttemptId, actor: Actor, rpc: Rpc):
     # Owner or staff: the quiz service decides (it knows the owner).
     return await rpc.call("quiz", "get_attempt", actor, attempt_id)
+
+
+@router.get("/attempts/{attempt_id}/review", response_model=AttemptReviewOut,
+            summary="Xem lại bài thi sau khi tuần thi kết thúc (đáp án đã chọn, đáp án đúng)")
+async def review_attempt(attempt_id: AttemptId, actor: Actor, rpc: Rpc):
+    # Owner or staff, and only once the round is closed (409 review_not_available before): the
+    # quiz service decides both, so no key leaves it while someone may still answer.
+    return await rpc.call("quiz", "review_attempt", actor, attempt_id)
 
 
 @router.get("/me/attempts", response_model=list[schemas.AttemptOut], summary="Các lượt thi của tôi")

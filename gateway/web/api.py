@@ -1,10 +1,13 @@
 """Small JSON helpers the portal's pages need and /api/v1 did not have.
 
 - GET /api/v1/time: the server's clock, so a quiz countdown follows the server and not the device.
-- GET /api/v1/admin/metrics/summary: this gateway process's own Prometheus counters, summed up for
-  the monitors' page (totals and latency percentiles; the page turns two samples into rates).
+- GET /api/v1/admin/metrics/summary: the gateway's Prometheus counters (every worker's, see
+  gateway/metrics.py), summed up for the monitors' page (totals and latency percentiles; the page
+  turns two samples into rates).
 - GET /api/v1/admin/contests/{contest}/rounds/{n}/question-stats: question difficulty (quiz's
   `question_stats`: the share of finished attempts that answered each question right).
+- GET /api/v1/admin/contests/{contest}/rounds/{n}/score-distribution: how many graded attempts (and
+  contestants, by their counted attempt) got each number of right answers (scoring's aggregate).
 """
 import datetime as dt
 import math
@@ -17,6 +20,7 @@ from gateway import metrics
 from gateway.auth import MonitoringStaff, StatisticsStaff
 from gateway.deps import Rpc
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
+from gateway.schemas_review import ScoreDistributionOut
 
 router = APIRouter(prefix=API_PREFIX, tags=["Cổng thông tin"])
 
@@ -30,9 +34,11 @@ async def server_time():
     return {"now": utc_now_iso()}
 
 
-def _samples(metric):
-    for family in metric.collect():
-        yield from family.samples
+def _samples(families, name):
+    """The samples of the family `name` (a counter's family name has no `_total`)."""
+    for family in families:
+        if family.name == name:
+            yield from family.samples
 
 
 def percentile_from_buckets(buckets, q):
@@ -52,9 +58,10 @@ def percentile_from_buckets(buckets, q):
 
 
 def summarize():
-    """One dict of the gateway's request and RPC metrics (this process only)."""
+    """One dict of the gateway's request and RPC metrics (all its workers: gateway/metrics.py)."""
+    families = metrics.families()
     routes = defaultdict(lambda: {"requests": 0, "errors": 0, "client_errors": 0, "seconds": 0.0})
-    for s in _samples(metrics.HTTP_REQUESTS):
+    for s in _samples(families, "cchc_gateway_requests"):
         if s.name.endswith("_total"):
             row = routes[(s.labels["method"], s.labels["route"])]
             row["requests"] += s.value
@@ -62,13 +69,13 @@ def summarize():
             row["errors"] += s.value if status.startswith("5") else 0
             row["client_errors"] += s.value if status.startswith("4") else 0
     buckets = defaultdict(float)
-    for s in _samples(metrics.HTTP_SECONDS):
+    for s in _samples(families, "cchc_gateway_request_seconds"):
         if s.name.endswith("_bucket"):
             buckets[float(s.labels["le"])] += s.value
         elif s.name.endswith("_sum"):
             routes[(s.labels["method"], s.labels["route"])]["seconds"] += s.value
     rpc = defaultdict(lambda: {"calls": 0, "failures": 0})
-    for s in _samples(metrics.RPC_CALLS):
+    for s in _samples(families, "cchc_gateway_rpc_calls"):
         if s.name.endswith("_total"):
             row = rpc[(s.labels["service"], s.labels["method"])]
             row["calls"] += s.value
@@ -100,7 +107,7 @@ def summarize():
     }
 
 
-@router.get("/admin/metrics/summary", summary="Tóm tắt chỉ số của tiến trình gateway này (giám sát)")
+@router.get("/admin/metrics/summary", summary="Tóm tắt chỉ số của gateway (mọi tiến trình của nó; giám sát)")
 async def metrics_summary(actor: MonitoringStaff):
     return summarize()
 
@@ -118,3 +125,11 @@ class QuestionStatOut(BaseModel):
             summary="Độ khó câu hỏi: tỷ lệ trả lời đúng từng câu trong tuần thi (câu khó nhất trước)")
 async def question_stats(contest: ContestCode, n: RoundNumber, actor: StatisticsStaff, rpc: Rpc):
     return await rpc.call("quiz", "question_stats", actor, contest, n)
+
+
+@router.get("/admin/contests/{contest}/rounds/{n}/score-distribution", response_model=ScoreDistributionOut,
+            summary="Phân bố điểm của tuần thi: số lượt thi và số thí sinh theo số câu trả lời đúng")
+async def score_distribution(contest: ContestCode, n: RoundNumber, actor: StatisticsStaff, rpc: Rpc):
+    # Staff only: while a round is open the counts tell how many attempts (and perfect ones) there are,
+    # which is what the prediction question asks.
+    return await rpc.call("scoring", "get_score_distribution", contest, n)

@@ -59,13 +59,13 @@ def _contest(value):
     return value if contest_code.is_valid(value) else ""
 
 
-def render(request, template, title, nav, **extra):
+def render(request, template, title, nav, status_code=200, **extra):
     context = {
         "title": title, "nav": nav, "script": template, "prizes": PRIZES,
         "contest": _contest(request.query_params.get("contest")) or config.settings.portal_contest,
         **extra,
     }
-    response = templates.TemplateResponse(request, f"{template}.html", context)
+    response = templates.TemplateResponse(request, f"{template}.html", context, status_code=status_code)
     response.headers["content-security-policy"] = config.content_security_policy()
     return response
 
@@ -79,6 +79,21 @@ def _page(template, title, nav):
 
 for _path, (_template, _title, _nav) in PAGES.items():
     router.add_api_route(_path, _page(_template, _title, _nav), methods=["GET"])
+
+
+# Paths of machines, not of readers: a miss there stays the API's JSON error.
+_MACHINE_PREFIXES = ("/api/", "/static/")
+
+
+def wants_page(path):
+    """Does a 404 at `path` get the portal's HTML page (a person's address) rather than JSON?"""
+    return not (path == "/api" or path.startswith(_MACHINE_PREFIXES))
+
+
+def not_found_page(request):
+    """The portal's "Không tìm thấy trang" (HTTP 404) with links home, for an address that matches nothing."""
+    shown = request.url.path if len(request.url.path) <= 200 else request.url.path[:200] + "…"
+    return render(request, "not_found", "Không tìm thấy trang", "", status_code=404, missing_path=shown)
 
 
 @router.get("/ket-qua/{attempt_id}")

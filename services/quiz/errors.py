@@ -54,6 +54,7 @@ MESSAGES = {
     "attempt_in_progress": "Bạn đang có một lượt thi chưa nộp bài.",
     "attempt_not_in_progress": "Lượt thi này đã nộp bài.",
     "deadline_passed": "Đã hết thời gian làm bài: hệ thống đã nộp các câu trả lời được lưu trước khi hết giờ.",
+    "review_not_available": "Đáp án và phần xem lại bài thi chỉ có sau khi tuần thi kết thúc.",
     "bank_too_small": "Ngân hàng câu hỏi của hội thi chưa đủ câu hỏi cho một lượt thi.",
     # not found
     "unit_not_found": "Không tìm thấy đơn vị.",

@@ -164,6 +164,10 @@ class QuizService(retry.DeadLetterRpc):
         return self.db.read(attempts.get_attempt, actor, attempt_id)
 
     @rpc(expected_exceptions=EXPECTED)
+    def review_attempt(self, actor, attempt_id):
+        return self.db.read(attempts.review_attempt, actor, attempt_id)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_attempts(self, actor):
         return self.db.read(attempts.list_attempts, actor)
 

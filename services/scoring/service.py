@@ -57,6 +57,9 @@ class ScoringService(retry.DeadLetterRpc):
         this order as it is); Conflict `round_not_ranked` until the round is ranked."""
         return self.db.read(boards.round_ranking, contest, n)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_score_distribution(self, contest, n):
+        return self.db.read(boards.score_distribution, contest, n)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit_stats(self, contest, final_only=False):

@@ -2,7 +2,8 @@
 
 Run with `.venv/bin/python -m pytest -p no:pytest_nameko tests/browser`. The browser is Debian's
 `chromium` (scripts/install_browser.sh); Playwright's own browser downloads are never used.
-Screenshots land in docs/screenshots/ (committed, linked from the README).
+Screenshots land in tests/artifacts/screenshots/ (gitignored); `make screenshots` (SCREENSHOTS_DIR=
+docs/screenshots) refreshes the committed ones the README links to.
 """
 import os
 

@@ -11,7 +11,22 @@ import uuid
 import httpx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
+# The README's pictures (docs/screenshots) are refreshed only on request (`make screenshots`, which sets
+# SCREENSHOTS_DIR=docs/screenshots); an ordinary run writes its screenshots to tests/artifacts/.
+README_SCREENSHOTS = os.path.join(ROOT, "docs", "screenshots")
+ARTIFACT_SCREENSHOTS = os.path.join(ROOT, "tests", "artifacts", "screenshots")
+
+
+def screenshots_dir():
+    """Where this run's screenshots go: SCREENSHOTS_DIR (relative to the project) or tests/artifacts."""
+    chosen = os.environ.get("SCREENSHOTS_DIR")
+    path = os.path.join(ROOT, chosen) if chosen else ARTIFACT_SCREENSHOTS
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def screenshot_path(filename):
+    return os.path.join(screenshots_dir(), filename)
 QUESTION_COLUMNS = ("text", "a", "b", "c", "d", "answer", "source")
 _ids = itertools.count(1)
 _prefix = random.SystemRandom().randrange(10**5)
@@ -111,12 +126,12 @@ def login(page, username, password, expect_path):
 
 
 def shoot(page, name, ready=None):
-    """Full-page screenshots at 360 px (a phone) and 1280 px into docs/screenshots/<name>-<width>.png.
+    """Full-page screenshots at 360 px (a phone) and 1280 px into <screenshots_dir()>/<name>-<width>.png
+    (tests/artifacts/screenshots unless SCREENSHOTS_DIR says otherwise, see `make screenshots`).
 
     Also checks the page fits a 360 px phone: nothing wider than the viewport except inside a
     horizontally scrolling table wrapper.
     """
-    os.makedirs(SCREENSHOTS, exist_ok=True)
     original = page.viewport_size
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800 if width == 360 else 860})
@@ -130,7 +145,7 @@ def shoot(page, name, ready=None):
                 .filter(e => e.getBoundingClientRect().right > 362 && !e.parentElement.closest('.table-scroll'))
                 .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
             assert overflow <= 362, f"{name}: the page is {overflow} px wide on a 360 px phone: {wide}"
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=screenshot_path(f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size(original)
 
 

@@ -239,7 +239,7 @@ def test_embed_is_framable_by_agency_sites_and_nothing_else_is(page, cluster):
         refused = refused()
         assert "Vào thi ngay" not in home.content()
         page.js_errors = [e for e in page.js_errors if e not in refused]
-        page.screenshot(path=f"{helpers.SCREENSHOTS}/nhung-tren-trang-co-quan-1280.png")
+        page.screenshot(path=helpers.screenshot_path("nhung-tren-trang-co-quan-1280.png"))
 
     page.goto("/nhung-trang")
     page.get_by_label("Đơn vị của bạn (không bắt buộc)").select_option("SNV")

@@ -187,7 +187,8 @@ class Cluster:
 
     def command(self, service):
         if service == "gateway":
-            return [os.path.join(BIN, "uvicorn"), "gateway.main:app", "--host", "127.0.0.1",
+            # As make run and compose start it (gateway/serve.py: metrics summed over workers).
+            return [os.path.join(BIN, "python"), "-m", "gateway.serve", "--host", "127.0.0.1",
                     "--port", str(self.gateway_port)]
         return [os.path.join(BIN, "nameko"), "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"),
                 f"services.{service}.service"]

@@ -36,6 +36,7 @@ MATRIX = {
     ("GET", "/api/v1/admin/metrics/summary"): MONITORING,
     ("POST", "/api/v1/admin/system/dead-letters/{service}/replay"): MONITORING,
     ("GET", "/api/v1/admin/contests/{contest}/rounds/{n}/question-stats"): ("organizer", "expert", "monitor"),
+    ("GET", "/api/v1/admin/contests/{contest}/rounds/{n}/score-distribution"): ("organizer", "expert", "monitor"),
     # identity
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/contestants"): PUBLIC,
@@ -61,6 +62,7 @@ MATRIX = {
     ("PUT", "/api/v1/attempts/{attempt_id}/answers"): CONTESTANT,
     ("POST", "/api/v1/attempts/{attempt_id}/submit"): CONTESTANT,
     ("GET", "/api/v1/attempts/{attempt_id}"): ANY,
+    ("GET", "/api/v1/attempts/{attempt_id}/review"): ANY,
     ("GET", "/api/v1/me/attempts"): ANY,
     # results
     ("GET", "/api/v1/contests/{contest}/rounds/{n}/leaderboard"): PUBLIC,

@@ -17,7 +17,7 @@ from common import batch
 from common.auth import STAFF_ROLES, require
 from common.errors import Conflict, Forbidden, Invalid, NotFound
 from common.time import iso, utcnow
-from services.quiz.domain.contests import load_contest
+from services.quiz.domain.contests import load_contest, load_round
 from services.quiz.errors import err
 from services.quiz.models import Attempt, Contest, Exclusion, Question, Round, User, new_id
 from services.quiz.schemas import attempt_out, round_status
@@ -376,3 +376,28 @@ def list_attempts(session, actor):
     rows = session.scalars(select(Attempt).where(Attempt.contestant_id == actor["id"])
                            .order_by(Attempt.started_at.desc())).all()
     return [attempt_out(a) for a in rows]
+
+
+def review_attempt(session, actor, attempt_id):
+    """The owner's (or staff's) answer review of a finished attempt: each question with the letter
+    chosen, the right letter and whether it was right, in the letters of this paper.
+
+    Only once the round is closed: `close_emitted` (round_closed sent) means the close has passed,
+    the grace too, and no attempt of the round is in progress, so no key reaches anyone who could
+    still answer (409 `review_not_available` before).
+    """
+    attempt = _load_own(session, actor, attempt_id, staff_may_read=True)
+    rnd = load_round(session, attempt.contest_code, attempt.round_n)
+    if (not rnd.close_emitted or round_status(rnd, utcnow()) in ("scheduled", "open")
+            or attempt.status == "in_progress"):
+        raise err(Conflict, "review_not_available")
+    questions = session.scalars(select(Question).where(Question.id.in_(list(attempt.question_ids)))).all()
+    keys = {q.id: q.answer for q in questions}
+    chosen_bank = attempt.answers or {}
+    out = []
+    for q in _questions_out(attempt, questions):
+        chosen = chosen_bank.get(q["id"])
+        right = chosen is not None and chosen == keys[q["id"]]
+        out.append({**q, "chosen": bank_to_shown(attempt, q["id"], chosen) if chosen else None,
+                    "correct_key": bank_to_shown(attempt, q["id"], keys[q["id"]]), "right": right})
+    return {**attempt_out(attempt), "right": sum(1 for q in out if q["right"]), "questions": out}

@@ -87,3 +87,19 @@ def round_ranking(session, contest, n):
     if _final_round(session, contest, n) is None:
         raise err(Conflict, "round_not_ranked")
     return _final_rows(session, contest, n)
+
+
+def score_distribution(session, contest, n):
+    """Every graded attempt of the round by its number of right answers, and every contestant by
+    their counted attempt (the most right answers: ranking.ORDER's first key), in two GROUP BYs
+    over the whole round (the staff chart used to count only the top rows of the board)."""
+    check_round(contest, n)
+    g = GradedAttempt
+    mine = (g.contest == contest, g.round == n)
+    attempts = dict(session.execute(select(g.correct, func.count()).where(*mine).group_by(g.correct)).all())
+    best = select(func.max(g.correct).label("best")).where(*mine).group_by(g.contestant_id).subquery("best")
+    contestants = dict(session.execute(select(best.c.best, func.count()).group_by(best.c.best)).all())
+    buckets = [{"correct": k, "attempts": attempts.get(k, 0), "contestants": contestants.get(k, 0)}
+               for k in sorted(set(attempts) | set(contestants))]
+    return {"contest": contest, "round": n, "graded_attempts": sum(attempts.values()),
+            "contestants": sum(contestants.values()), "buckets": buckets}

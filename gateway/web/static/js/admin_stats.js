@@ -1,34 +1,47 @@
-/* Staff statistics: participation per unit and the score distribution of a round (from the
- * leaderboard: each contestant's counted attempt). */
+/* Staff statistics: participation per unit (labelled by unit name) and the score distribution of a
+ * round (scoring's aggregate over every graded attempt: each contestant by their counted attempt). */
 (function () {
   "use strict";
   var P = window.Portal, el = P.el;
   if (!P.requireRole(["organizer", "expert", "monitor"])) return;
   var contestSel = P.$("#s_contest"), roundSel = P.$("#s_round"), errorBox = P.$("[data-error]");
 
+  var unitNames = P.api("/units").then(function (units) {
+    var names = {};
+    units.forEach(function (u) { names[u.code] = u.name; });
+    return names;
+  });
+
   function participation(code) {
-    P.api("/contests/" + encodeURIComponent(code) + "/stats/units").then(function (rows) {
+    Promise.all([P.api("/contests/" + encodeURIComponent(code) + "/stats/units"), unitNames]).then(function (res) {
+      var rows = res[0], names = res[1];
+      var name = function (c) { return names[c] || c; };
+      var named = function (c) { return names[c] ? names[c] + " (" + c + ")" : c; };
       // Units whose rate is not a real rate (no headcount, more participants than headcount),
       // each with the reason: they weigh in the collective prize.
       var flagged = rows.filter(function (r) { return (r.flags || []).length; });
       P.fill(P.$("[data-unit-flags]"), flagged.map(function (r) {
         return el("div", { class: "notice warning", "data-unit-flag": r.flags[0].code },
-          el("strong", {}, r.unit_code + ": "), r.flags.map(function (f) { return f.message; }).join(" "));
+          el("strong", {}, named(r.unit_code) + ": "), r.flags.map(function (f) { return f.message; }).join(" "));
       }));
       rows = rows.filter(function (r) { return r.participants; })
         .sort(function (a, b) { return (b.participation || 0) - (a.participation || 0); }).slice(0, 20);
       P.barChart(P.$("[data-chart-participation]"), rows.map(function (r) {
-        return { label: r.unit_code, value: r.participation || 0,
+        return { label: name(r.unit_code), title: named(r.unit_code), value: r.participation || 0,
                  text: P.fmt.pct(r.participation) + " (" + r.participants + "/" + P.fmt.int(r.headcount) + ")" };
-      }), { max: 1, labelWidth: 110, title: "Tỷ lệ tham gia theo đơn vị" });
+      }), { max: 1, labelsAbove: true, title: "Tỷ lệ tham gia theo đơn vị" });
     }).catch(function (err) { P.showError(errorBox, err); });
   }
 
   function scores(code, n, questions) {
-    P.api("/contests/" + encodeURIComponent(code) + "/rounds/" + n + "/leaderboard?limit=1000").then(function (b) {
-      var counts = [];
-      for (var i = 0; i <= questions; i++) counts.push(0);
-      b.rows.forEach(function (r) { if (r.correct != null && r.correct <= questions) counts[r.correct] += 1; });
+    // Every graded attempt of the round, counted by scoring (not the top rows of the leaderboard).
+    P.api("/admin/contests/" + encodeURIComponent(code) + "/rounds/" + n + "/score-distribution").then(function (d) {
+      var counts = [], top = questions;
+      d.buckets.forEach(function (b) { top = Math.max(top, b.correct); });
+      for (var i = 0; i <= top; i++) counts.push(0);
+      d.buckets.forEach(function (b) { counts[b.correct] = b.contestants; });
+      P.$("[data-scores-total]").textContent = "Tổng cộng " + P.fmt.int(d.contestants) + " thí sinh, " +
+        P.fmt.int(d.graded_attempts) + " lượt thi đã chấm.";
       P.columnChart(P.$("[data-chart-scores]"), counts.map(function (v, i) { return { label: String(i), value: v }; }),
                     { title: "Số thí sinh theo số câu đúng" });
     }).catch(function (err) { P.showError(errorBox, err); });

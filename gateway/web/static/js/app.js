@@ -183,22 +183,31 @@
       drawn.forEach(function (d) { d.fn.apply(null, d.args); });
     }, 100);
   });
-  /** Horizontal bars: items [{label, value, text}], value 0..max. Fits any width (viewBox). */
+  /** A label cut to about `px` pixels of 12 px text, with an ellipsis (the full one is the tooltip). */
+  function fitLabel(text, px) {
+    var chars = Math.max(4, Math.floor(px / 6.6));
+    return text.length > chars ? text.slice(0, chars - 1) + "…" : text;
+  }
+  /** Horizontal bars: items [{label, value, text}], value 0..max. Fits any width (viewBox).
+   * opts.labelsAbove: each label on its own line above its bar (long labels such as unit names). */
   function barChart(container, items, opts) {
     opts = opts || {};
     var max = opts.max || Math.max.apply(null, items.map(function (d) { return d.value || 0; }).concat([1]));
     remember(container, barChart, arguments);
-    var row = 26, width = widthOf(container), labelW = Math.min(opts.labelWidth || 150, width * 0.3), barW = width - labelW - 90;
+    var above = !!opts.labelsAbove, row = above ? 42 : 26, width = widthOf(container);
+    var labelW = above ? 0 : Math.min(opts.labelWidth || 150, width * 0.3), barW = width - labelW - 90;
     var root = svg("svg", { viewBox: "0 0 " + width + " " + Math.max(row * items.length, row), role: "img",
                             "aria-label": opts.title || "Biểu đồ", class: "bars" });
     items.forEach(function (d, i) {
-      var y = i * row;
-      var label = svg("text", { x: labelW - 8, y: y + 17, "text-anchor": "end", class: "lbl" }, d.label);
+      var y = i * row, barY = above ? y + 18 : y;
+      var label = above
+        ? svg("text", { x: 0, y: y + 13, class: "lbl" }, fitLabel(d.label, width - 4))
+        : svg("text", { x: labelW - 8, y: y + 17, "text-anchor": "end", class: "lbl" }, fitLabel(d.label, labelW - 8));
       label.appendChild(svg("title", {}, d.title || d.label));
       root.appendChild(label);
-      root.appendChild(svg("rect", { x: labelW, y: y + 4, height: row - 8, rx: 3, class: "bar",
+      root.appendChild(svg("rect", { x: labelW, y: barY + 4, height: above ? 16 : row - 8, rx: 3, class: "bar",
                                      width: Math.max(1, barW * (d.value || 0) / max) }));
-      root.appendChild(svg("text", { x: labelW + barW * (d.value || 0) / max + 6, y: y + 17, class: "val" }, d.text));
+      root.appendChild(svg("text", { x: labelW + barW * (d.value || 0) / max + 6, y: barY + 17, class: "val" }, d.text));
     });
     fill(container, [root]);
     if (!items.length) fill(container, [el("p", { class: "muted" }, "Chưa có dữ liệu.")]);

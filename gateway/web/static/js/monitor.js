@@ -1,5 +1,6 @@
 /* Monitors: services and instances, queue depths (GET /admin/system), request and error rates and
- * latency of this gateway (GET /admin/metrics/summary; rates from two successive samples). */
+ * latency of the gateway, all its workers summed (GET /admin/metrics/summary; rates from two
+ * successive samples, a counter reset counted as Prometheus does, never below zero). */
 (function () {
   "use strict";
   var P = window.Portal, el = P.el;
@@ -53,12 +54,21 @@
       .catch(function (err) { P.showError(P.$("[data-replay-error]"), err); });
   }
 
+  /* Per second between two readings of a counter. The counters are the sums over the gateway's
+   * workers (they only grow), but a restarted gateway starts again from zero: then, as Prometheus'
+   * rate() does, the whole new value is what was counted since. Never negative. */
+  function perSecond(before, after, seconds) {
+    if (!(seconds > 0)) return 0;
+    var delta = after >= before ? after - before : after;
+    return Math.max(0, delta) / seconds;
+  }
+
   function traffic() {
     return P.api("/admin/metrics/summary").then(function (m) {
       var now = Date.parse(m.generated_at);
       if (last) {
         var dt = (now - last.at) / 1000;
-        var rps = dt > 0 ? (m.requests - last.requests) / dt : 0, eps = dt > 0 ? (m.errors - last.errors) / dt : 0;
+        var rps = perSecond(last.requests, m.requests, dt), eps = perSecond(last.errors, m.errors, dt);
         P.$('[data-kpi="rps"]').textContent = rps.toLocaleString("vi-VN", { maximumFractionDigits: 2 });
         P.$('[data-kpi="eps"]').textContent = eps.toLocaleString("vi-VN", { maximumFractionDigits: 2 });
         rates.push(rps);

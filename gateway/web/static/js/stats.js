@@ -24,8 +24,10 @@
           el("td", { class: "num" }, P.fmt.pct(r.quality)));
       }));
       P.barChart(P.$("[data-chart]"), rows.filter(function (r) { return r.participants; }).slice(0, 15).map(function (r) {
-        return { label: r.unit_code, title: names[r.unit_code] || r.unit_code, value: r.participation || 0, text: P.fmt.pct(r.participation) };
-      }), { max: 1, labelWidth: 110, title: "Tỷ lệ tham gia theo đơn vị" });
+        // Labelled by the unit's name (its code means nothing to a reader), on its own line.
+        var name = names[r.unit_code] || r.unit_code;
+        return { label: name, title: name + " (" + r.unit_code + ")", value: r.participation || 0, text: P.fmt.pct(r.participation) };
+      }), { max: 1, labelsAbove: true, title: "Tỷ lệ tham gia theo đơn vị" });
     });
   }).catch(function (err) { P.showError(P.$("[data-error]"), err); });
 })();
