@@ -13,6 +13,7 @@ MESSAGES = {
     "invalid_contest": "Mã hội thi không hợp lệ.",
     "invalid_prize_table": "Cơ cấu giải thưởng không hợp lệ.",
     "invalid_index": "Số thứ tự giấy khen không hợp lệ.",
+    "invalid_contestant": "Mã thí sinh không hợp lệ.",
     "invalid_format": "Định dạng tài liệu không hợp lệ: chỉ nhận xlsx hoặc pdf.",
     # not found
     "award_set_not_found": "Không tìm thấy kết quả giải thưởng (có thể bản dự thảo đã được tính lại với mã mới).",
