@@ -79,8 +79,11 @@ def search_contestants(session, actor, q=None, unit=None, limit=None, offset=Non
     q = nfc(q)
     if len(q) > MAX_QUERY:
         raise err(Invalid, "invalid_input", f"Chuỗi tìm kiếm dài tối đa {MAX_QUERY} ký tự.")
-    query = select(User).where(User.kind == "contestant")
     unit = nfc(unit)
+    if len(unit) > 32 or any(ch < " " or "\ud800" <= ch <= "\udfff" for ch in q + unit):
+        # PostgreSQL compares no NUL and no lone surrogate
+        raise err(Invalid, "invalid_input", "Chuỗi tìm kiếm chứa ký tự không hợp lệ.")
+    query = select(User).where(User.kind == "contestant")
     if unit:
         query = query.where(User.unit_code == unit)
     if q:

@@ -59,7 +59,8 @@ def test_name_key_follows_a_name_change(with_units):
     assert search(db, q="le van tam") == []
 
 
-@pytest.mark.parametrize("kw", [{"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "x"}, {"q": "x" * 101}])
+@pytest.mark.parametrize("kw", [{"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "x"}, {"q": "x" * 101},
+                                {"q": "a\x00b"}, {"q": "\ud800"}])
 def test_search_bad_paging_is_invalid(with_units, kw):
     with pytest.raises(Invalid):
         search(with_units, **kw)
