@@ -60,16 +60,19 @@ class User(Base):
     date_of_birth: Mapped[dt.date | None] = mapped_column(nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The name as searched (domain/contestants.py name_key: lower case, no diacritics, đ → d), kept
-    # in step with full_name by the mapper events below; indexed for the organizers' search.
-    name_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The name as searched (schemas.name_key: lower case, no diacritics, đ → d), kept in step with
+    # full_name by the mapper events below; indexed for the organizers' search. Compared byte-wise
+    # on PostgreSQL (collation "C"), so that one btree serves both the name order and a LIKE 'prefix%'
+    # (the migration adds a trigram index for a part of a name, where pg_trgm can be had).
+    name_key: Mapped[str | None] = mapped_column(
+        String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=True)
 
     # A CCCD registers one contestant; staff CCCDs are checked separately (they are excluded).
     __table_args__ = (
         UniqueConstraint("kind", "id_number", name="uq_users_kind_id_number"),
-        # Prefix searches (LIKE 'nguyen van%') use it on PostgreSQL too (pattern ops), and a listing
-        # in name order walks it and stops at the page's end.
-        Index("ix_users_kind_name_key", "kind", "name_key", postgresql_ops={"name_key": "varchar_pattern_ops"}),
+        # A listing in name order walks it and stops at the page's end; a name typed from its start
+        # (LIKE 'nguyen van%') is a range of it.
+        Index("ix_users_kind_name_key", "kind", "name_key"),
         Index("ix_users_unit_code", "unit_code"),
     )
 

@@ -5,6 +5,7 @@ Revises: 89442e027062
 Create Date: 2026-12-03 14:40:00
 
 """
+import logging
 import unicodedata
 from typing import Sequence, Union
 
@@ -45,25 +46,38 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['contestant_id'], ['users.id']),
         sa.PrimaryKeyConstraint('contest_code', 'contestant_id'),
     )
+    bind = op.get_bind()
+    postgresql = bind.dialect.name == 'postgresql'
+    # Byte-wise on PostgreSQL: one btree then serves the name order and LIKE 'prefix%'.
+    key_type = sa.String(length=255, collation='C') if postgresql else sa.String(length=255)
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('name_key', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('name_key', key_type, nullable=True))
     # Existing people get their key now; new ones at registration (models.py mapper events).
     users = sa.table('users', sa.column('id', sa.String), sa.column('full_name', sa.String),
                      sa.column('name_key', sa.String))
-    bind = op.get_bind()
     rows = bind.execute(sa.select(users.c.id, users.c.full_name)).all()
     for start in range(0, len(rows), 1000):
         chunk = rows[start:start + 1000]
         bind.execute(users.update().where(users.c.id == sa.bindparam('uid')).values(name_key=sa.bindparam('key')),
                      [{'uid': r.id, 'key': _name_key(r.full_name)} for r in chunk])
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.create_index('ix_users_kind_name_key', ['kind', 'name_key'], unique=False,
-                              postgresql_ops={'name_key': 'varchar_pattern_ops'})
+        batch_op.create_index('ix_users_kind_name_key', ['kind', 'name_key'], unique=False)
         batch_op.create_index('ix_users_unit_code', ['unit_code'], unique=False)
+    if postgresql:
+        # A part of a name anywhere ('van an'): a trigram index, where the pg_trgm extension can be
+        # had (a trusted extension since PostgreSQL 13: the database's owner may create it). Without
+        # it the search still works, scanning the name keys.
+        try:
+            with bind.begin_nested():
+                bind.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
+                bind.execute(sa.text('CREATE INDEX ix_users_name_key_trgm ON users USING gin (name_key gin_trgm_ops)'))
+        except sa.exc.DBAPIError as exc:
+            logging.getLogger('alembic').warning('no trigram index for the name search: %s', exc.orig)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.execute('DROP INDEX IF EXISTS ix_users_name_key_trgm')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index('ix_users_unit_code')
         batch_op.drop_index('ix_users_kind_name_key')
