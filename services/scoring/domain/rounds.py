@@ -91,7 +91,9 @@ def rerank_final(uow, contest, n):
     round's `actual` as stored (how many attempts there were, or how many were perfect, is a fact of
     the round that a disqualification does not change). Returns how many contestants it ranks."""
     session = uow.session
-    row = session.get(RoundResult, (contest, n))
+    # Locked: two instances ranking the same round again (two disqualifications at once) take turns,
+    # the second reading the attempts after the first committed.
+    row = session.get(RoundResult, (contest, n), with_for_update=True)
     if row is None or row.status != "final":
         return None
     ranked = ranking.rank(_entries(session, contest, n, ranked_only=True), row.actual)
