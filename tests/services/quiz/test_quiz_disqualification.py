@@ -31,6 +31,7 @@ def test_search_by_name_without_diacritics_cccd_and_phone(with_units):
     assert [r["id"] for r in search(db, q="  NGUYEN   van ")] == [a["id"]]
     assert [r["id"] for r in search(db, q="dang thi dao")] == [d["id"]]  # đ/Đ → d
     assert [r["id"] for r in search(db, q="thi dao")] == [d["id"]]       # a part of the name
+    assert [r["id"] for r in search(db, q="ÐẶNG THỊ ÐÀO")] == [d["id"]]  # the look-alike Ð (U+00D0)
     assert [r["id"] for r in search(db, q=a_cccd)] == [a["id"]]
     assert [r["id"] for r in search(db, q=a_phone)] == [a["id"]]
     assert [r["id"] for r in search(db, q=a_phone[:4] + " " + a_phone[4:])] == [a["id"]]

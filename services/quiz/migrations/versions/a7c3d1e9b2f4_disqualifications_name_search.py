@@ -23,7 +23,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def _name_key(value):
     # A frozen copy of services/quiz/schemas.py name_key as it was when this migration was written.
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", str(value or "")).strip())
-    text = text.replace("đ", "d").replace("Đ", "D")
+    for letter in "đĐðÐ":
+        text = text.replace(letter, "d")
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
