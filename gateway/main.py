@@ -10,7 +10,7 @@ from common import logs
 from gateway import context, docs, errors, metrics
 from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
-from gateway.routes import audit, awards, identity, media, ops, quiz, results, setup
+from gateway.routes import audit, awards, contestants, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
 from gateway import web
 
@@ -51,7 +51,7 @@ def create_app(rpc=None):
                              settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
     errors.install(app)
-    for module in (identity, setup, quiz, results, media, awards, audit):
+    for module in (identity, setup, contestants, quiz, results, media, awards, audit):
         app.include_router(module.router)
     app.include_router(ops.router)
     docs.mount(app)

@@ -44,6 +44,7 @@ PAGES = {
     "/quan-tri/giai-thuong": ("admin_awards", "Giải thưởng", "admin"),
     "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
     "/quan-tri/nhat-ky": ("admin_audit", "Nhật ký thay đổi", "admin"),
+    "/quan-tri/thi-sinh": ("admin_contestants", "Thí sinh và loại thí sinh", "admin"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }

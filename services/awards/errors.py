@@ -13,6 +13,7 @@ MESSAGES = {
     "invalid_contest": "Mã hội thi không hợp lệ.",
     "invalid_prize_table": "Cơ cấu giải thưởng không hợp lệ.",
     "invalid_index": "Số thứ tự giấy khen không hợp lệ.",
+    "invalid_contestant": "Mã thí sinh không hợp lệ.",
     "invalid_format": "Định dạng tài liệu không hợp lệ: chỉ nhận xlsx hoặc pdf.",
     "reason_required": "Cần ghi lý do thu hồi kết quả giải thưởng.",
     # not found

@@ -15,7 +15,7 @@ from common import retry
 from common.uow import StoreProvider
 from common.upstream import Upstream
 from services.awards import config, workflow
-from services.awards.domain import sets
+from services.awards.domain import disqualification, sets
 from services.awards.models import AuditEntry, Outbox
 
 TIMEOUT_S = config.settings.rpc_timeout_s
@@ -67,6 +67,12 @@ class AwardsService(retry.DeadLetterRpc):
     @rpc(expected_exceptions=EXPECTED)
     def public_awards(self, contest, kind=None, round=None):
         return workflow.public_sets(self.db, contest, kind, round)
+
+    # Quiz asks before it disqualifies or reinstates a contestant (SPEC 6): the approved sets that
+    # would change, [{award_set_id, kind, round}] (revoke them first).
+    @rpc(expected_exceptions=EXPECTED)
+    def disqualification_conflicts(self, contest, contestant_id, unit_code, rounds, reinstate=False):
+        return self.db.read(disqualification.conflicts, contest, contestant_id, unit_code, rounds, reinstate)
 
     # prize table and budget
     @rpc(expected_exceptions=EXPECTED)

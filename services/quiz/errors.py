@@ -35,6 +35,7 @@ MESSAGES = {
                          "thêm chấm xong. Gửi lại với confirm: true để xác nhận thay đổi."),
     "unit_required": "Tài khoản giám khảo phải có đơn vị (unit_code): giám khảo không được chấm video clip của đơn vị mình.",
     "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
+    "reason_required": "Cần ghi lý do.",
     # who
     "invalid_credentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
     "too_many_attempts": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
@@ -44,6 +45,7 @@ MESSAGES = {
     "no_roster": "Hội thi {contests} chỉ nhận đăng ký theo danh sách cán bộ của đơn vị, và đơn vị này chưa gửi danh sách. Vui lòng liên hệ đơn vị của bạn.",
     "too_many_registrations": "Có quá nhiều lượt đăng ký từ cùng một địa chỉ mạng. Vui lòng thử lại sau.",
     "contestants_only": "Chỉ thí sinh mới được dự thi.",
+    "disqualified": "Bạn đã bị Ban Tổ chức loại khỏi hội thi này nên không thể bắt đầu lượt thi mới.",
     # state
     "already_registered": "Số CCCD hoặc số điện thoại này đã được đăng ký.",
     "username_taken": "Tên đăng nhập đã được sử dụng.",
@@ -55,6 +57,9 @@ MESSAGES = {
     "attempt_not_in_progress": "Lượt thi này đã nộp bài.",
     "deadline_passed": "Đã hết thời gian làm bài: hệ thống đã nộp các câu trả lời được lưu trước khi hết giờ.",
     "review_not_available": "Đáp án và phần xem lại bài thi chỉ có sau khi tuần thi kết thúc.",
+    "already_disqualified": "Thí sinh này đã bị loại khỏi hội thi.",
+    "award_set_approved": ("Kết quả giải thưởng đã phê duyệt của hội thi sẽ thay đổi ({sets}): cần thu hồi kết quả "
+                           "đó (kèm lý do) trước khi loại hoặc khôi phục thí sinh."),
     "bank_too_small": "Ngân hàng câu hỏi của hội thi chưa đủ câu hỏi cho một lượt thi.",
     # not found
     "unit_not_found": "Không tìm thấy đơn vị.",
@@ -63,6 +68,8 @@ MESSAGES = {
     "round_not_found": "Không tìm thấy tuần thi.",
     "attempt_not_found": "Không tìm thấy lượt thi.",
     "question_not_found": "Không tìm thấy câu hỏi.",
+    "contestant_not_found": "Không tìm thấy thí sinh.",
+    "not_disqualified": "Thí sinh này không bị loại khỏi hội thi.",
 }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
+                        UniqueConstraint, event, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
@@ -60,9 +60,49 @@ class User(Base):
     date_of_birth: Mapped[dt.date | None] = mapped_column(nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The name as searched (schemas.name_key: lower case, no diacritics, đ → d), kept in step with
+    # full_name by the mapper events below; indexed for the organizers' search. Compared byte-wise
+    # on PostgreSQL (collation "C"), so that one btree serves both the name order and a LIKE 'prefix%'
+    # (the migration adds a trigram index for a part of a name, where pg_trgm can be had).
+    name_key: Mapped[str | None] = mapped_column(
+        String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=True)
 
     # A CCCD registers one contestant; staff CCCDs are checked separately (they are excluded).
-    __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_users_kind_id_number"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "id_number", name="uq_users_kind_id_number"),
+        # A listing in name order walks it and stops at the page's end; a name typed from its start
+        # (LIKE 'nguyen van%') is a range of it.
+        Index("ix_users_kind_name_key", "kind", "name_key"),
+        Index("ix_users_unit_code", "unit_code"),
+    )
+
+
+def _name_key_in_step(_mapper, _connection, user):
+    from services.quiz.schemas import name_key
+    user.name_key = name_key(user.full_name)
+
+
+event.listen(User, "before_insert", _name_key_in_step)
+event.listen(User, "before_update", _name_key_in_step)
+
+
+class Disqualification(Base):
+    """A contestant disqualified from one contest (SPEC 6), or reinstated (`active` false: the row
+    stays, with the last reason). `version` counts the changes: the events carry it, so that
+    scoring's copy keeps the latest state whatever order a redelivery brings them in."""
+
+    __tablename__ = "disqualifications"
+
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), primary_key=True)
+    contestant_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    by_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reinstated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reinstate_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Exclusion(Base):

@@ -17,6 +17,16 @@ def nfc(value):
     return unicodedata.normalize("NFC", str(value)).strip() if value is not None else ""
 
 
+def name_key(value):
+    """A name as searched: lower case, without diacritics (đ/Đ → d), single spaces.
+    'Nguyễn  Văn Đức' → 'nguyen van duc', so 'nguyen van a' finds 'Nguyễn Văn A'."""
+    text = unicodedata.normalize("NFD", nfc(value))
+    for letter in "đĐðÐ":  # Đ, and the look-alike Ð some keyboards type for it
+        text = text.replace(letter, "d")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
 def normalize_id_number(value):
     value = nfc(value)
     if not ID_NUMBER_RE.match(value):

@@ -11,8 +11,9 @@ from common.nameko_deps import RequestContext
 from common import retry
 from common.retry import reliable_handler
 from common.uow import StoreProvider
+from common.upstream import Upstream
 from services.quiz import config, workflow
-from services.quiz.domain import accounts, attempts, changes, closing, contests, jury, questions, rosters, seed, stats, units
+from services.quiz.domain import accounts, attempts, changes, closing, contestants, contests, jury, questions, rosters, seed, stats, units
 from services.quiz.models import AuditEntry, Outbox
 
 
@@ -24,6 +25,8 @@ class QuizService(retry.DeadLetterRpc):
     ctx = RequestContext()
     # Starts and submits a second, plus requests waiting in rpc-quiz: a rush (workflow.py).
     pressure = Backpressure(config.settings.rush_calls_per_s)
+    # Asked before a disqualification or a reinstatement: does an approved award set stand in the way?
+    awards = Upstream("awards", config.settings.rpc_timeout_s)
 
     @rpc
     def health(self):
@@ -58,6 +61,23 @@ class QuizService(retry.DeadLetterRpc):
     @rpc(expected_exceptions=EXPECTED)
     def unlock_account(self, actor, user_id, reason=None):
         return self.db.run(accounts.unlock_account, actor, user_id, reason)
+
+    # contestants and disqualification (SPEC 6)
+    @rpc(expected_exceptions=EXPECTED)
+    def search_contestants(self, actor, q=None, unit=None, limit=None, offset=None):
+        return self.db.read(contestants.search_contestants, actor, q, unit, limit, offset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def disqualify(self, actor, contest, contestant_id, reason):
+        return workflow.disqualify(self.db, self.awards, actor, contest, contestant_id, reason)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reinstate(self, actor, contest, contestant_id, reason):
+        return workflow.reinstate(self.db, self.awards, actor, contest, contestant_id, reason)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_disqualifications(self, actor, contest):
+        return self.db.read(contestants.list_disqualifications, actor, contest)
 
     # units
     @rpc(expected_exceptions=EXPECTED)

@@ -15,8 +15,8 @@ from common import batch
 from common.auth import require
 from common.errors import Conflict
 from services.quiz import metrics
-from services.quiz.domain import attempts, closing, contests, files, questions, units
-from services.quiz.errors import err
+from services.quiz.domain import attempts, closing, contestants, contests, files, questions, units
+from services.quiz.errors import err, message
 
 log = logging.getLogger(__name__)
 
@@ -121,3 +121,36 @@ def import_units(store, actor, file):
 def import_questions(store, actor, contest, file):
     require(actor, "organizer", "expert")
     return store.run(questions.import_questions, actor, contest, file, files.parse(file, questions.COLUMNS))
+
+
+# --- disqualification (SPEC 6) -------------------------------------------------------------------
+
+def _refuse_if_awards_change(awards, contest, facts, reinstate):
+    """Conflict `award_set_approved`, naming the sets, when awards says an approved set of the
+    contest names the person or their unit's standing may change (revoke it first, SPEC 6).
+    Awards not answering is a 503: the change waits rather than slip past an approved result."""
+    affected = awards.disqualification_conflicts(contest, facts["contestant_id"], facts["unit_code"],
+                                                 facts["rounds"], reinstate)
+    if affected:
+        names = ", ".join(_set_name(s) for s in affected)
+        raise err(Conflict, "award_set_approved", message("award_set_approved", sets=names))
+
+
+def _set_name(award_set):
+    kind = {"weekly": "giải tuần", "video": "giải video clip", "collective": "giải tập thể"}.get(
+        award_set.get("kind"), award_set.get("kind"))
+    return f"{kind} tuần thi thứ {award_set['round']}" if award_set.get("round") else kind
+
+
+def disqualify(store, awards, actor, contest, contestant_id, reason):
+    """Check (404, 409), ask awards whether an approved set stands in the way, then disqualify in
+    one unit of work (audit entry and event with it)."""
+    facts = store.read(contestants.change_facts, actor, contest, contestant_id, reason)
+    _refuse_if_awards_change(awards, contest, facts, reinstate=False)
+    return store.run(contestants.disqualify, actor, contest, contestant_id, reason)
+
+
+def reinstate(store, awards, actor, contest, contestant_id, reason):
+    facts = store.read(contestants.change_facts, actor, contest, contestant_id, reason, reinstate=True)
+    _refuse_if_awards_change(awards, contest, facts, reinstate=True)
+    return store.run(contestants.reinstate, actor, contest, contestant_id, reason)

@@ -1,7 +1,7 @@
 """Tables owned by the scoring service. Every time is an aware UTC datetime (common.types.UTCDateTime)."""
 import datetime as dt
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxMixin
@@ -107,3 +107,18 @@ class Unit(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     headcount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Disqualification(Base):
+    """Scoring's copy of quiz's disqualifications (SPEC 6), fed by `contestant_disqualified` and
+    `contestant_reinstated`: a disqualified contestant's attempts stay graded here but count in no
+    board, ranking or unit statistic of the contest. `version` is quiz's count of changes: an
+    event older than the copy changes nothing (redeliveries, reordering)."""
+
+    __tablename__ = "disqualifications"
+
+    contest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contestant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    disqualified: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

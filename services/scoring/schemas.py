@@ -56,6 +56,14 @@ class RoundClosed(_Event):
         return as_utc(value)
 
 
+class DisqualificationChanged(_Event):
+    """`contestant_disqualified` and `contestant_reinstated` from quiz."""
+    contest: str = Field(min_length=1, max_length=64)
+    contestant_id: str = Field(min_length=1, max_length=64)
+    disqualified: bool
+    version: int = Field(ge=1)
+
+
 class BankChanged(_Event):
     contest: str = Field(min_length=1, max_length=64)
     keys: dict[str, str]

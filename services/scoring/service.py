@@ -37,6 +37,15 @@ class ScoringService(retry.DeadLetterRpc):
     def on_round_closed(self, payload):
         workflow.round_closed(self.db, payload)
 
+    # SPEC 6: a disqualified contestant leaves the boards, rankings and unit statistics of a contest.
+    @reliable_handler("quiz", "contestant_disqualified")
+    def on_contestant_disqualified(self, payload):
+        workflow.disqualification_changed(self.db, payload)
+
+    @reliable_handler("quiz", "contestant_reinstated")
+    def on_contestant_reinstated(self, payload):
+        workflow.disqualification_changed(self.db, payload)
+
     @timer(interval=config.settings.ranking_interval_s)
     def tick(self):
         workflow.tick(self.db)

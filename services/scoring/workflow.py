@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.time import utcnow
 from services.scoring import config, metrics, schemas
-from services.scoring.domain import grading, inputs, rounds, units
+from services.scoring.domain import disqualified, grading, inputs, rounds, units
 from services.scoring.errors import KeysStillMissing
 from services.scoring.models import GradedAttempt
 
@@ -103,6 +103,15 @@ def round_closed(db, payload):
     except IntegrityError:
         pass  # a competing instance recorded the same round first; that row is what we want
     rank_round(db, event.contest, event.round)
+
+
+def disqualification_changed(db, payload):
+    """`contestant_disqualified` / `contestant_reinstated`: update the copy and rank the contest's
+    final rounds again, in one unit of work (a redelivery changes nothing)."""
+    event = parse(schemas.DisqualificationChanged, payload)
+    if event is None:
+        return []
+    return db.run(disqualified.apply, event)
 
 
 def rank_round(db, contest, n):

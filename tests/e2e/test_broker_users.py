@@ -95,6 +95,14 @@ def test_platform_runs_with_a_broker_user_per_process(users_cluster):
         graded = wait_graded(api, person["headers"], paper["attempt_id"])
         assert graded["correct"] == 2
 
+        # A disqualification: quiz asks awards (as quiz's user) before it changes anything, and its
+        # event reaches scoring, whose live board then leaves the person out.
+        wait_for(lambda: len(api.leaderboard(code, 1).json()["rows"]) == 1, 30)
+        resp = cluster.http.post(f"/api/v1/admin/contests/{code}/disqualifications", headers=admin,
+                                 json={"contestant_id": person["id"], "reason": "Kiểm thử quyền trên broker"})
+        assert resp.status_code == 201, resp.text
+        wait_for(lambda: api.leaderboard(code, 1).json()["rows"] == [], 30)
+
         # The monitor page's overview: queue depths and dead-letter counts read as the gateway's user.
         system = cluster.http.get("/api/v1/admin/system", headers=admin)
         assert system.status_code == 200, system.text

@@ -95,6 +95,11 @@ MATRIX = {
     ("GET", "/api/v1/admin/award-sets/{award_set_id}/certificates.zip"): ORG,
     ("GET", "/api/v1/admin/award-sets/{award_set_id}/certificates/{index}.pdf"): ORG,
     ("GET", "/api/v1/admin/contests/{contest}/report.{fmt}"): ORG,
+    # contestants and disqualification (SPEC 6): organizers only
+    ("GET", "/api/v1/admin/contestants"): ORG,
+    ("POST", "/api/v1/admin/contests/{contest}/disqualifications"): ORG,
+    ("GET", "/api/v1/admin/contests/{contest}/disqualifications"): ORG,
+    ("DELETE", "/api/v1/admin/contests/{contest}/disqualifications/{contestant_id}"): ORG,
     # audit log (SPEC 6): organizers and monitors
     ("GET", "/api/v1/admin/audit"): MONITORING,
     ("GET", "/api/v1/admin/audit/verify"): MONITORING,
@@ -104,7 +109,7 @@ MATRIX = {
 # Made-up values: nothing of these exists, so an allowed call finds nothing to change.
 PATH_VALUES = {"contest": "khong-ton-tai-sec", "n": "1", "attempt_id": str(uuid.uuid4()),
                "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1",
-               "user_id": str(uuid.uuid4()),
+               "user_id": str(uuid.uuid4()), "contestant_id": uuid.uuid4().hex,
                "code": "KHONG-TON-TAI-SEC",
                "service": "awards"}  # awards handles no events: its dead-letter queue stays empty
 

@@ -19,7 +19,7 @@ from common.errors import Conflict, Forbidden, Invalid, NotFound
 from common.time import iso, utcnow
 from services.quiz.domain.contests import load_contest, load_round
 from services.quiz.errors import err
-from services.quiz.models import Attempt, Contest, Exclusion, Question, Round, User, new_id
+from services.quiz.models import Attempt, Contest, Disqualification, Exclusion, Question, Round, User, new_id
 from services.quiz.schemas import attempt_out, round_status
 
 KEYS = ("A", "B", "C", "D")
@@ -99,11 +99,15 @@ def _contestant_facts_statement():
                                           Exclusion.contest_code == bindparam("contest")).exists())
     in_progress = select(func.count()).select_from(Attempt).where(*mine, Attempt.status == "in_progress")
     in_round = select(func.count()).select_from(Attempt).where(*mine, Attempt.round_n == bindparam("n"))
-    return (select(User.kind, excluded, in_progress.scalar_subquery(), in_round.scalar_subquery())
+    disqualified = select(Disqualification.contestant_id).where(
+        Disqualification.contest_code == bindparam("contest"), Disqualification.contestant_id == User.id,
+        Disqualification.active.is_(True)).exists()
+    return (select(User.kind, excluded, in_progress.scalar_subquery(), in_round.scalar_subquery(), disqualified)
             .where(User.id == bindparam("user_id")))
 
 
-# (kind, excluded, attempts in progress in the contest, attempts in round n) of a user, in one query.
+# (kind, excluded, attempts in progress in the contest, attempts in round n, disqualified) of a user,
+# in one query.
 _CONTESTANT_FACTS = _contestant_facts_statement()
 _ACTIVE_QUESTION_IDS = select(_QUESTIONS.c.id).where(_QUESTIONS.c.contest_code == bindparam("contest"),
                                                      _QUESTIONS.c.active.is_(True))
@@ -151,9 +155,11 @@ def start_attempt(uow, actor, contest_code, n, rng=None):
     facts = _contestant_facts(session, actor["id"], contest_code, n) if isinstance(actor["id"], str) else None
     if facts is None or facts[0] != "contestant":
         raise err(Forbidden, "contestants_only")
-    _kind, excluded, in_progress, in_round = facts
+    _kind, excluded, in_progress, in_round, disqualified = facts
     if excluded:
         raise err(Forbidden, "excluded")
+    if disqualified:
+        raise err(Forbidden, "disqualified")
     if in_progress:
         raise err(Conflict, "attempt_in_progress")
     if in_round >= settings["max_attempts_per_round"]:

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from common.errors import Conflict
 from services.scoring.domain import ranking
+from services.scoring.domain.disqualified import not_disqualified
 from services.scoring.domain.inputs import check_round
 from services.scoring.errors import err
 from services.scoring.models import GradedAttempt, RankingRow, RoundResult
@@ -57,7 +58,7 @@ def live_rows(session, contest, n, limit):
                 order_by=ranking.sql_order(g, dialect, tie_break=ranking.COUNTED_TIE_BREAK),
             ).label("nth"),
         )
-        .where(g.contest == contest, g.round == n)
+        .where(g.contest == contest, g.round == n, not_disqualified(g))
         .subquery("best")
     )
     rank = func.rank().over(order_by=ranking.sql_order(best.c, dialect))

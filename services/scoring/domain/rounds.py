@@ -5,10 +5,10 @@ A round's status: none while quiz has not closed it, `pending` (closed, waiting 
 """
 import logging
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from common.time import utcnow
-from services.scoring.domain import ranking
+from services.scoring.domain import disqualified, ranking
 from services.scoring.models import GradedAttempt, RankingRow, RoundResult
 
 log = logging.getLogger(__name__)
@@ -59,14 +59,48 @@ def _graded_count(session, contest, n):
     )
 
 
-def _entries(session, contest, n):
+def _entries(session, contest, n, ranked_only=False):
+    """The round's graded attempts; `ranked_only`: without those of disqualified contestants."""
     g = GradedAttempt
-    rows = session.execute(
-        select(g.attempt_id, g.contestant_id, g.correct, g.total, g.prediction, g.duration_ms,
-               g.submitted_at, g.full_name, g.unit_code)
-        .where(g.contest == contest, g.round == n)
-    )
-    return [ranking.Entry(*row) for row in rows]
+    query = (select(g.attempt_id, g.contestant_id, g.correct, g.total, g.prediction, g.duration_ms,
+                    g.submitted_at, g.full_name, g.unit_code)
+             .where(g.contest == contest, g.round == n))
+    if ranked_only:
+        query = query.where(disqualified.not_disqualified(g))
+    return [ranking.Entry(*row) for row in session.execute(query)]
+
+
+def _store_ranking(session, contest, n, ranked):
+    if ranked:
+        session.execute(RankingRow.__table__.insert(), [
+            {
+                "contest": contest, "round": n, "contestant_id": r.entry.contestant_id,
+                "position": position, "rank": r.rank, "attempt_id": r.entry.attempt_id,
+                "full_name": r.entry.full_name, "unit_code": r.entry.unit_code,
+                "correct": r.entry.correct, "total": r.entry.total, "prediction": r.entry.prediction,
+                "prediction_diff": r.prediction_diff, "duration_ms": r.entry.duration_ms,
+                "submitted_at": r.entry.submitted_at,
+            }
+            for position, r in enumerate(ranked, start=1)
+        ])
+
+
+def rerank_final(uow, contest, n):
+    """Replace a final round's ranking with one computed again from its graded attempts without
+    those of disqualified contestants (a disqualification or a reinstatement, SPEC 6), with the
+    round's `actual` as stored (how many attempts there were, or how many were perfect, is a fact of
+    the round that a disqualification does not change). Returns how many contestants it ranks."""
+    session = uow.session
+    # Locked: two instances ranking the same round again (two disqualifications at once) take turns,
+    # the second reading the attempts after the first committed.
+    row = session.get(RoundResult, (contest, n), with_for_update=True)
+    if row is None or row.status != "final":
+        return None
+    ranked = ranking.rank(_entries(session, contest, n, ranked_only=True), row.actual)
+    session.execute(delete(RankingRow).where(RankingRow.contest == contest, RankingRow.round == n))
+    _store_ranking(session, contest, n, ranked)
+    row.ranked_contestants = len(ranked)
+    return len(ranked)
 
 
 def rank_round_if_complete(uow, contest, n):
@@ -90,9 +124,10 @@ def rank_round_if_complete(uow, contest, n):
         log.error("round %s/%s: %d graded attempts but quiz reported %d submitted; not ranking",
                   contest, n, graded, row.submitted_attempts)
         return False
-    entries = _entries(session, contest, n)
-    actual = ranking.actual_count(entries, row.prediction_target, row.submitted_attempts)
-    ranked = ranking.rank(entries, actual)
+    # The prediction's answer counts every attempt of the round; the ranking leaves out those of
+    # disqualified contestants (SPEC 6).
+    actual = ranking.actual_count(_entries(session, contest, n), row.prediction_target, row.submitted_attempts)
+    ranked = ranking.rank(_entries(session, contest, n, ranked_only=True), actual)
     won = session.execute(
         update(RoundResult)
         .where(RoundResult.contest == contest, RoundResult.round == n, RoundResult.status == "pending")
@@ -101,18 +136,7 @@ def rank_round_if_complete(uow, contest, n):
     ).rowcount
     if won != 1:
         return False
-    if ranked:
-        session.execute(RankingRow.__table__.insert(), [
-            {
-                "contest": contest, "round": n, "contestant_id": r.entry.contestant_id,
-                "position": position, "rank": r.rank, "attempt_id": r.entry.attempt_id,
-                "full_name": r.entry.full_name, "unit_code": r.entry.unit_code,
-                "correct": r.entry.correct, "total": r.entry.total, "prediction": r.entry.prediction,
-                "prediction_diff": r.prediction_diff, "duration_ms": r.entry.duration_ms,
-                "submitted_at": r.entry.submitted_at,
-            }
-            for position, r in enumerate(ranked, start=1)
-        ])
+    _store_ranking(session, contest, n, ranked)
     uow.emit("round_ranked", {"contest": contest, "round": n, "actual": actual, "ranked_contestants": len(ranked)})
     log.info("round %s/%s ranked: %d contestants, actual=%d", contest, n, len(ranked), actual)
     return True

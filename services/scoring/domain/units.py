@@ -2,6 +2,7 @@
 from sqlalchemy import Float, and_, case, cast, delete, func, select, true
 
 from services.scoring.domain import ranking
+from services.scoring.domain.disqualified import not_disqualified
 from services.scoring.domain.inputs import check_contest
 from services.scoring.models import GradedAttempt, RoundResult, Unit
 
@@ -113,7 +114,7 @@ def unit_aggregates(session, contest, final_only=False):
         )
         .select_from(g)
         .outerjoin(r, and_(r.contest == g.contest, r.round == g.round, r.status == "final"))
-        .where(g.contest == contest, r.status.is_not(None) if final_only else true())
+        .where(g.contest == contest, r.status.is_not(None) if final_only else true(), not_disqualified(g))
         .subquery("counted")
     )
     ratio = case((counted.c.total > 0, cast(counted.c.correct, Float) / counted.c.total), else_=0.0)
