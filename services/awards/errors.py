@@ -25,6 +25,7 @@ MESSAGES = {
     "rounds_not_final": "Còn tuần thi chưa có xếp hạng chung cuộc: chưa thể xét giải tập thể.",
     "clips_not_scored": "Còn video clip chưa được chấm đủ điểm: chưa thể xét giải.",
     "clips_pending": "Còn video clip đã gửi nhưng chưa tải lên xong hoặc chưa kiểm tra xong: chưa thể xét giải video clip và giải tập thể.",
+    "results_changed": "Kết quả đã thay đổi kể từ lần tính (ví dụ có thí sinh bị loại hoặc được khôi phục): vui lòng tính lại trước khi phê duyệt.",
     "clips_changed": "Video clip hoặc điểm của video clip đã thay đổi kể từ lần tính kết quả: vui lòng tính lại trước khi phê duyệt.",
     "no_clips": "Chưa có video clip nào được chấp nhận: chưa thể xét giải.",
     "headcounts_unknown": "Chưa lấy được số cán bộ, công chức, viên chức của các đơn vị: chưa thể tính tỷ lệ tham gia. Vui lòng thử lại sau.",

@@ -50,7 +50,7 @@ class AwardsService(retry.DeadLetterRpc):
 
     @rpc(expected_exceptions=EXPECTED)
     def approve(self, actor, award_set_id):
-        return workflow.approve_set(self.db, self.media, actor, award_set_id)
+        return workflow.approve_set(self.db, self.media, actor, award_set_id, self.quiz, self.scoring)
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke(self, actor, award_set_id, reason):

@@ -18,16 +18,13 @@ def unit_names(quiz):
     return {u["code"]: u.get("name") for u in quiz.list_units()}
 
 
-def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None):
-    """Compute the draft of one result (replacing the previous draft) and return it."""
-    require(actor, "organizer")
-    checks.contest(contest)
-    round_key = checks.kind_round(kind, round_n)
+def _gather(store, quiz, scoring, media, contest, kind, round_key):
+    """The winners, breakdown and inputs of one result computed from what quiz, scoring and media
+    say now (nothing stored): used by compute and again at approval."""
     info = quiz.get_contest(contest)  # NotFound contest_not_found passes through
     settings = info.get("settings") or {}
     one_per_person = bool(settings.get("one_weekly_prize_per_person", True))
     with store.session() as session:
-        sets.ensure_recomputable(session, contest, kind, round_key)
         table = prizes.get_table(session, contest)
         previous = (sets.weekly_winners_elsewhere(session, contest, round_key)
                     if kind == "weekly" and one_per_person else {})
@@ -59,10 +56,28 @@ def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None)
         inputs["clips"] = compute.clip_snapshot(clip_results)
         winners, breakdown = compute.collective(scoring.get_unit_stats(contest), clip_results,
                                                 unit_names(quiz), weights, slots)
+    return winners, breakdown, inputs
+
+
+def compute_set(store, quiz, scoring, media, actor, contest, kind, round_n=None):
+    """Compute the draft of one result (replacing the previous draft) and return it."""
+    require(actor, "organizer")
+    checks.contest(contest)
+    round_key = checks.kind_round(kind, round_n)
+    quiz.get_contest(contest)  # an unknown contest is 404 before anything else
+    with store.session() as session:
+        sets.ensure_recomputable(session, contest, kind, round_key)
+    winners, breakdown, inputs = _gather(store, quiz, scoring, media, contest, kind, round_key)
     return store.run(sets.save_draft, actor, contest, kind, round_key, winners, breakdown, inputs)
 
 
-def approve_set(store, media, actor, set_id):
+def _who_wins(winners):
+    """What an approval must not change silently: each prize and whom or what it goes to."""
+    return [(w.get("prize"), w.get("amount_vnd"), w.get("contestant_id"), w.get("unit_code"), w.get("clip_id"))
+            for w in winners]
+
+
+def approve_set(store, media, actor, set_id, quiz=None, scoring=None):
     """Approve a draft. A video or collective draft is first held against media's clips now: none
     may still be uploading or being probed (409 clips_pending), and the accepted clips and their
     scores must be those the draft was computed from (409 clips_changed: compute again), so that a
@@ -71,11 +86,24 @@ def approve_set(store, media, actor, set_id):
     with store.session() as session:
         row = sets.load(session, set_id)
         kind, contest, status, computed_from = row.kind, row.contest, row.status, (row.inputs or {}).get("clips")
+        round_key, winners = row.round_key, list(row.winners or [])
+        if status == "draft":
+            sets.check_approvable(session, row)  # the specific refusals first, before asking others
     if kind in ("video", "collective") and status == "draft":
         results = media.list_clip_results(contest)
         compute.check_no_clips_pending(results)
         if computed_from is not None and compute.clip_snapshot(results) != computed_from:
             raise err(Conflict, "clips_changed")
+    if status == "draft" and quiz is not None and scoring is not None:
+        # Anything that moved the result since the compute (a contestant disqualified or reinstated,
+        # a round ranked again, an exclusion) must not reach the money: the draft is computed again
+        # from what the services say now and must name the same winners (409 results_changed).
+        try:
+            again, _, _ = _gather(store, quiz, scoring, media, contest, kind, round_key)
+        except Conflict as exc:
+            raise err(Conflict, "results_changed") from exc
+        if _who_wins(again) != _who_wins(winners):
+            raise err(Conflict, "results_changed")
     return store.run(sets.approve, actor, set_id)
 
 

@@ -141,14 +141,9 @@ def check_earlier_winners_kept(row, earlier_winners):
         raise err(Conflict, "earlier_winners_changed")
 
 
-def approve(uow, actor, set_id):
-    """Approve a draft and announce it (`award_set_approved`). Approving an approved set returns it
-    unchanged and announces nothing."""
-    require(actor, "organizer")
-    session = uow.session
-    row = load(session, set_id, for_update=True)
-    if row.status == "approved":
-        return set_out(row)
+def check_approvable(session, row):
+    """The rules a draft must keep to be approved (each a 409 with its own code); approve runs them
+    under the row lock, and the workflow first in a plain read, before it asks other services."""
     if row.status == "revoked":
         raise err(Conflict, "already_revoked")  # a revoked set is on record only: compute again
     if row.kind == "weekly":
@@ -158,6 +153,17 @@ def approve(uow, actor, set_id):
         if any(w.get("contestant_id") in elsewhere for w in row.winners):
             raise err(Conflict, "repeat_winner")
         check_earlier_winners_kept(row, weekly_winners_elsewhere(session, row.contest, row.round_key))
+
+
+def approve(uow, actor, set_id):
+    """Approve a draft and announce it (`award_set_approved`). Approving an approved set returns it
+    unchanged and announces nothing."""
+    require(actor, "organizer")
+    session = uow.session
+    row = load(session, set_id, for_update=True)
+    if row.status == "approved":
+        return set_out(row)
+    check_approvable(session, row)
     now = utcnow()
     won = session.execute(
         update(AwardSet).where(AwardSet.id == row.id, AwardSet.status == "draft")

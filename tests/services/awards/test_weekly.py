@@ -213,3 +213,21 @@ def test_a_later_approved_round_never_takes_a_prize_from_an_earlier_one(db, upst
     with pytest.raises(Conflict) as exc:
         approve(db, first["award_set_id"])
     assert exc.value.code == "repeat_winner"
+
+
+def test_approval_refuses_a_draft_whose_ranking_moved_since_compute(db, upstream):
+    """A contestant disqualified after the compute (scoring ranks the round again without them):
+    the draft still names them, and approving it would pay the wrong person (SPEC 6)."""
+    upstream.rankings[1] = ROUND_1
+    draft = weekly(db, upstream, 1)
+    assert summary(draft)[0] == ("nhat", 2_000_000, "A")
+    upstream.rankings[1] = [dict(r, rank=r["rank"] - 1) for r in ROUND_1[1:]]  # A disqualified
+    with pytest.raises(Conflict) as exc:
+        workflow.approve_set(db, upstream, ORG, draft["award_set_id"], upstream, upstream)
+    assert exc.value.code == "results_changed"
+    with db.session() as session:
+        assert sets.get(session, ORG, draft["award_set_id"])["status"] == "draft"
+    fresh = weekly(db, upstream, 1)
+    assert summary(fresh)[0] == ("nhat", 2_000_000, "C")
+    approved = workflow.approve_set(db, upstream, ORG, fresh["award_set_id"], upstream, upstream)
+    assert approved["status"] == "approved"
