@@ -57,6 +57,8 @@ MESSAGES = {
     "attempt_not_in_progress": "Lượt thi này đã nộp bài.",
     "deadline_passed": "Đã hết thời gian làm bài: hệ thống đã nộp các câu trả lời được lưu trước khi hết giờ.",
     "review_not_available": "Đáp án và phần xem lại bài thi chỉ có sau khi tuần thi kết thúc.",
+    "review_after_contest": "Đáp án và phần xem lại bài thi chỉ có sau khi tuần thi cuối cùng của hội thi kết thúc.",
+    "review_off": "Hội thi này không công bố đáp án và phần xem lại bài thi.",
     "already_disqualified": "Thí sinh này đã bị loại khỏi hội thi.",
     "award_set_approved": ("Kết quả giải thưởng đã phê duyệt của hội thi sẽ thay đổi ({sets}): cần thu hồi kết quả "
                            "đó (kèm lý do) trước khi loại hoặc khôi phục thí sinh."),

@@ -384,6 +384,10 @@ def list_attempts(session, actor):
     return [attempt_out(a) for a in rows]
 
 
+def _closed(rnd):
+    return rnd.close_emitted and round_status(rnd, utcnow()) not in ("scheduled", "open")
+
+
 def review_attempt(session, actor, attempt_id):
     """The owner's (or staff's) answer review of a finished attempt: each question with the letter
     chosen, the right letter and whether it was right, in the letters of this paper.
@@ -394,9 +398,17 @@ def review_attempt(session, actor, attempt_id):
     """
     attempt = _load_own(session, actor, attempt_id, staff_may_read=True)
     rnd = load_round(session, attempt.contest_code, attempt.round_n)
-    if (not rnd.close_emitted or round_status(rnd, utcnow()) in ("scheduled", "open")
-            or attempt.status == "in_progress"):
+    if not _closed(rnd) or attempt.status == "in_progress":
         raise err(Conflict, "review_not_available")
+    # The contest's `answer_review` setting (contests.DEFAULT_SETTINGS); staff see what the
+    # contestants see, so that nobody reads a key out early through a staff account either.
+    when = load_contest(session, attempt.contest_code).settings.get("answer_review", "after_round")
+    if when == "off":
+        raise err(Conflict, "review_off")
+    if when == "after_contest":
+        rounds = session.scalars(select(Round).where(Round.contest_code == attempt.contest_code)).all()
+        if not all(_closed(r) for r in rounds):
+            raise err(Conflict, "review_after_contest")
     questions = session.scalars(select(Question).where(Question.id.in_(list(attempt.question_ids)))).all()
     keys = {q.id: q.answer for q in questions}
     chosen_bank = attempt.answers or {}

@@ -29,9 +29,14 @@ DEFAULT_SETTINGS = {
     # SPEC 2: "open" (any CCCD; a unit with a roster still takes only its people) or "roster"
     # (while the contest is open, a unit without a roster takes no registrations).
     "registration": "open",
+    # When a contestant may see their answers against the key (GET /attempts/{id}/review):
+    # "after_round" once the attempt's round is closed; "after_contest" once every round is (for a
+    # bank drawn again in later rounds, where an early review would show keys still in play); "off".
+    "answer_review": "after_round",
 }
 
-CHOICES = {"live_board": ("scores", "full", "hidden"), "registration": ("open", "roster")}
+CHOICES = {"live_board": ("scores", "full", "hidden"), "registration": ("open", "roster"),
+           "answer_review": ("after_round", "after_contest", "off")}
 
 # Inclusive ranges of the integer settings.
 RANGES = {

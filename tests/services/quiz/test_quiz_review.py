@@ -1,5 +1,7 @@
 """Issue 16: the answer review of an attempt (chosen letter, right letter, right or not), in the
 letters of that paper, only once the round is closed (409 review_not_available before)."""
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -66,3 +68,35 @@ def test_an_attempt_stopped_by_the_close_is_reviewable(db, contest, contestant):
     review = db.read(attempts.review_attempt, contestant, paper["attempt_id"])
     assert review["status"] == "submitted"
     assert review["questions"][0]["chosen"] == "C"
+
+
+@pytest.mark.parametrize("when, code", [("after_contest", "review_after_contest"), ("off", "review_off")])
+def test_the_contest_chooses_when_the_review_opens(with_units, when, code):
+    """A bank drawn again in round 2: under `after_contest` round 1's review waits for the last
+    round (the keys are still in play); under `off` it never opens; `after_round` is the default."""
+    from tests.services.quiz.conftest import make_contest
+    db = with_units
+    contest = make_contest(db, code=f"rv-{when.replace('_', '-')}", settings={"answer_review": when})
+    person = register(db)
+    paper = db.run(attempts.start_attempt, person, contest, 1)
+    db.run(attempts.submit_attempt, person, paper["attempt_id"], {}, 1)
+    db.run(closing.close_round, ORG, contest, 1)
+    with pytest.raises(Conflict) as exc:
+        db.read(attempts.review_attempt, person, paper["attempt_id"])
+    assert exc.value.code == code
+    if when == "after_contest":
+        # Round 2 opens early enough to be closed now: after the last close, the review opens.
+        from services.quiz.domain import changes
+        t = closing.utcnow()
+        db.run(changes.update_contest, ORG, contest, {"rounds": [
+            {"n": 2, "opens_at": t.isoformat()}]})
+        db.run(closing.close_round, ORG, contest, 2)
+        assert db.read(attempts.review_attempt, person, paper["attempt_id"])["questions"]
+
+
+def test_answer_review_setting_is_validated(with_units):
+    from tests.services.quiz.conftest import make_contest
+    from common.errors import Invalid
+    with pytest.raises(Invalid) as exc:
+        make_contest(with_units, code="rv-bad", settings={"answer_review": "sometimes"})
+    assert exc.value.code == "invalid_settings"

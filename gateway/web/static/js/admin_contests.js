@@ -47,6 +47,7 @@
     [f.questions_per_attempt, f.time_limit_min, f.max_attempts].forEach(function (i) { i.disabled = started; });
     f.live_board.value = s.live_board || "scores";
     f.registration.value = s.registration || "open";
+    f.answer_review.value = s.answer_review || "after_round";
     f.reason.value = "";
     P.fill(P.$("[data-edit-rounds]", edit), c.rounds.map(function (r) {
       var done = r.status === "closed" || r.status === "finalized";
@@ -76,6 +77,7 @@
     }
     if (f.live_board.value !== (s.live_board || "scores")) settings.live_board = f.live_board.value;
     if (f.registration.value !== (s.registration || "open")) settings.registration = f.registration.value;
+    if (f.answer_review.value !== (s.answer_review || "after_round")) settings.answer_review = f.answer_review.value;
     if (Object.keys(settings).length) body.settings = settings;
     var changed = c.rounds.map(function (r) {
       var o = P.$("#e_opens_" + r.n, edit), k = P.$("#e_closes_" + r.n, edit), item = { n: r.n };
@@ -127,7 +129,8 @@
       questions_per_attempt: parseInt(f.questions_per_attempt.value, 10),
       time_limit_s: Math.round(parseFloat(f.time_limit_min.value) * 60),
       max_attempts_per_round: parseInt(f.max_attempts.value, 10),
-      prediction_target: f.prediction_target.value, registration: f.registration.value } };
+      prediction_target: f.prediction_target.value, registration: f.registration.value,
+      answer_review: f.answer_review.value } };
     P.api("/admin/contests", { body: body }).then(function (c) {
       var ok = P.$("[data-created]");
       ok.textContent = "Đã tạo hội thi “" + c.title + "” với " + c.rounds.length + " tuần thi.";

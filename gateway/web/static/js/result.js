@@ -59,8 +59,10 @@
 
   function review() {
     P.api("/attempts/" + encodeURIComponent(id) + "/review").then(showReview).catch(function (err) {
-      if (err.code === "review_not_available") {
-        P.$("[data-review-later]").hidden = false;
+      if (err.code === "review_not_available" || err.code === "review_after_contest" || err.code === "review_off") {
+        var later = P.$("[data-review-later]");
+        if (err.code !== "review_not_available") later.textContent = err.detail;  // the contest's rule, in Vietnamese
+        later.hidden = false;
         return;
       }
       P.showError(errorBox, err);
