@@ -11,6 +11,7 @@ from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import audit, awards, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
+from gateway.sessions import EVENT as SESSION_EVENT, SOURCE as SESSION_EVENT_SOURCE, TokenVersions
 from gateway import web
 
 log = logging.getLogger("gateway")
@@ -48,6 +49,12 @@ def create_app(rpc=None):
                 rpc.coalesce("quiz", method, method + "s", settings.rpc_batch_max_items,
                              settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
+    # Ended sessions (SPEC 6): each account's token version, cached and kept current by quiz's events.
+    sessions = TokenVersions(lambda user_id: rpc.call("quiz", "token_state", user_id),
+                             settings.token_version_ttl_s)
+    if hasattr(rpc, "subscribe"):
+        rpc.subscribe(SESSION_EVENT_SOURCE, [SESSION_EVENT], sessions.on_event, on_connect=sessions.clear)
+    app.state.sessions = sessions
     errors.install(app)
     for module in (identity, setup, quiz, results, media, awards, audit):
         app.include_router(module.router)

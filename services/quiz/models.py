@@ -60,6 +60,13 @@ class User(Base):
     date_of_birth: Mapped[dt.date | None] = mapped_column(nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A deactivated account cannot log in; its tokens ended when it was deactivated (SPEC 6).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Every token carries the version it was issued at (`ver`); a password change, a reset or a
+    # deactivation bumps it, and the gateway refuses a token of an older version.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Set by an organizer's password reset: the one-time password must be replaced at next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     # A CCCD registers one contestant; staff CCCDs are checked separately (they are excluded).
     __table_args__ = (UniqueConstraint("kind", "id_number", name="uq_users_kind_id_number"),)
