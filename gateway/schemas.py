@@ -65,8 +65,8 @@ class TokenOut(Out):
     token_type: Literal["bearer"] = "bearer"
     role: Role
     expires_in: int
-    must_change_password: bool | None = Field(
-        None, description="true sau khi đăng nhập bằng mật khẩu một lần: cần đặt mật khẩu mới (POST /me/password)")
+    must_change_password: bool = Field(
+        False, description="true sau khi đăng nhập bằng mật khẩu một lần: cần đặt mật khẩu mới (POST /me/password)")
 
 
 class RegisterIn(In):

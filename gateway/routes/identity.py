@@ -47,11 +47,9 @@ async def login(request: Request, rpc: Rpc):
     body = await _token_request(request)
     user = await rpc.call("quiz", "authenticate", body.username, body.password, client_ip(request))
     token, ttl = auth.issue_token(user)
-    out = {"access_token": token, "token_type": "bearer", "role": user["role"], "expires_in": ttl}
-    if user.get("must_change_password"):
-        # A one-time password: this token may only set a new one (gateway/auth.py).
-        out["must_change_password"] = True
-    return out
+    # must_change_password: a one-time password, this token may only set a new one (gateway/auth.py).
+    return {"access_token": token, "token_type": "bearer", "role": user["role"], "expires_in": ttl,
+            "must_change_password": bool(user.get("must_change_password"))}
 
 
 @router.post("/contestants", status_code=201, response_model=schemas.ContestantOut,
