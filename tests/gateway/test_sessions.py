@@ -168,6 +168,7 @@ def test_a_one_time_password_token_may_only_change_the_password(client, fake):
 
 
 def test_login_says_must_change_password_and_the_token_carries_its_version(client, fake):
+    fake.answers["quiz.token_state"] = {"version": 4, "active": True}
     fake.answers["quiz.authenticate"] = {"id": "u1", "role": "contestant", "full_name": "A", "unit_code": "SNV",
                                          "username": None, "token_version": 4, "must_change_password": True}
     body = client.post("/api/v1/auth/token", json={"username": "0912345678", "password": "x"}).json()
