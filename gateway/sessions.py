@@ -15,7 +15,8 @@ process keeps the versions it has seen:
   answers 503 unless this process knew the account's version before (then that version decides).
 
 A token whose `ver` is newer than the cached entry means the entry is stale (the account logged in
-again after a change this process has not heard of yet): it is asked again, not refused.
+again after a change this process has not heard of yet): it is asked again, not refused; so is a
+token of the current version of an account cached as inactive (it logged in after a reactivation).
 """
 import asyncio
 import logging
@@ -65,8 +66,13 @@ class TokenVersions:
         user_id = str(user_id)
         ver = int(ver or 0)
         entry = self._entries.get(user_id)
-        if entry is not None and entry[2] > self._clock() and ver <= entry[0]:
-            return entry[1] and ver == entry[0]
+        if entry is not None and entry[2] > self._clock():
+            if ver < entry[0]:
+                return False
+            if ver == entry[0] and entry[1]:
+                return True
+            # Newer than the entry, or the entry says inactive while this token is of the version
+            # deactivation set (so issued after a reactivation): the entry is stale, ask again.
         try:
             version, active = await self._refresh(user_id)
         except ServiceUnavailable:

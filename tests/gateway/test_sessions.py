@@ -71,6 +71,11 @@ def test_an_event_ends_the_sessions_at_once_without_a_call():
         cache.on_event({"user_id": "u1", "version": 2, "active": False})
         assert not await cache.valid("u1", 2)
         cache.on_event({"bad": "payload"})  # ignored, never raises
+        calls = quiz.calls
+        # Reactivated (no bump): a token of version 2 was issued after it; the entry is asked again.
+        quiz.states["u1"] = {"version": 2, "active": True}
+        assert await cache.valid("u1", 2)
+        assert quiz.calls == calls + 1
 
     run(scenario())
 
