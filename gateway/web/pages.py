@@ -44,6 +44,8 @@ PAGES = {
     "/quan-tri/giai-thuong": ("admin_awards", "Giải thưởng", "admin"),
     "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
     "/quan-tri/nhat-ky": ("admin_audit", "Nhật ký thay đổi", "admin"),
+    "/quan-tri/tai-khoan": ("admin_accounts", "Tài khoản cán bộ", "admin"),
+    "/doi-mat-khau": ("password", "Đổi mật khẩu", "password"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }
