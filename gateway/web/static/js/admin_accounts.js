@@ -82,7 +82,7 @@
       el("td", {}, P.ROLE_NAMES[s.role] || s.role),
       el("td", {}, s.unit_code || "—"),
       el("td", {}, el("span", { class: "chip " + (s.active ? "open" : "closed") }, s.active ? "Đang hoạt động" : "Đã khóa")),
-      el("td", { class: "actions" }, edit, " ", toggle, " ", otp));
+      el("td", {}, el("div", { class: "row-actions" }, edit, toggle, otp)));
   }
 
   function load() {
