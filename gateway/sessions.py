@@ -1,8 +1,8 @@
 """Ending sessions: the gateway's cache of each account's token version (SPEC 6, issue 13).
 
 Every token carries the version of its account at issue (`ver`). Quiz owns the version and bumps it
-when a password is changed or reset, or an account deactivated; a token of an older version is
-refused (401 `session_ended`). Asking quiz on every request would double the RPCs, so each gateway
+when a password is changed or reset, an account deactivated, or its role or unit changed (the token
+carries them); a token of an older version is refused (401 `session_ended`). Asking quiz on every request would double the RPCs, so each gateway
 process keeps the versions it has seen:
 
 - an entry lives TOKEN_VERSION_TTL_S seconds, then the next request with that account asks quiz
