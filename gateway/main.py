@@ -48,6 +48,9 @@ def create_app(rpc=None):
             for method in ("start_attempt", "submit_attempt"):
                 rpc.coalesce("quiz", method, method + "s", settings.rpc_batch_max_items,
                              settings.rpc_batch_max_in_flight)
+            # ... and the token checks of those same contestants (gateway/sessions.py), a read.
+            rpc.coalesce("quiz", "token_state", "token_states", settings.rpc_batch_max_items,
+                         settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
     # Ended sessions (SPEC 6): each account's token version, cached and kept current by quiz's events.
     sessions = TokenVersions(lambda user_id: rpc.call("quiz", "token_state", user_id),

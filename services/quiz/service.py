@@ -75,10 +75,15 @@ class QuizService(retry.DeadLetterRpc):
     def change_password(self, actor, current_password, new_password):
         return self.db.run(accounts.change_password, actor, current_password, new_password)
 
-    # The gateway's cache of token versions asks this on a miss (gateway/sessions.py).
+    # The gateway's cache of token versions asks this on a miss (gateway/sessions.py); many misses
+    # together (a round's opening) come coalesced as one token_states.
     @rpc(expected_exceptions=EXPECTED)
     def token_state(self, user_id):
         return self.db.read(accounts.token_state, user_id)
+
+    @rpc
+    def token_states(self, calls):
+        return workflow.token_states(self.db, calls)
 
     # units
     @rpc(expected_exceptions=EXPECTED)

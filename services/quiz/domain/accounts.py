@@ -319,6 +319,15 @@ def token_state(session, user_id):
     return {"version": user.token_version or 0, "active": bool(user.active)}
 
 
+def token_states(session, user_ids):
+    """token_state of many accounts in one query (the gateway's coalesced checks at a round's opening)."""
+    wanted = {str(u) for u in user_ids if u}
+    rows = {row.id: row for row in session.execute(
+        select(User.id, User.token_version, User.active).where(User.id.in_(wanted)))} if wanted else {}
+    return [{"version": rows[str(u)].token_version or 0, "active": bool(rows[str(u)].active)}
+            if u and str(u) in rows else {"version": None, "active": False} for u in user_ids]
+
+
 def list_staff(session, role):
     """Staff accounts of one role, `[{id, full_name, unit_code}]` ordered by id.
 

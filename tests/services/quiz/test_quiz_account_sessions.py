@@ -109,3 +109,19 @@ def test_password_reset_then_forced_change(with_units):
     assert login["must_change_password"] is False and login["token_version"] == 2
     assert [e.payload["reason"] for e in outbox_rows(db, "account_sessions_ended")] == [
         "password_reset", "password_changed"]
+
+
+def test_token_states_answer_many_accounts_in_one_reply(with_units):
+    from services.quiz import workflow
+
+    db = with_units
+    judge = db.run(accounts.create_staff, ORG, JUDGE)
+    db.run(accounts.update_staff, ORG, judge["id"], {"active": False})
+    person = db.run(accounts.register_contestant, CONTESTANT)
+    calls = [{"args": [person["id"]], "kwargs": {}}, {"args": ["khong-co"], "kwargs": {}},
+             {"args": [judge["id"]], "kwargs": {}}, {"args": [], "kwargs": {}}]
+    assert workflow.token_states(db, calls) == [
+        {"result": {"version": 0, "active": True}, "error": None},
+        {"result": {"version": None, "active": False}, "error": None},
+        {"result": {"version": 1, "active": False}, "error": None},
+        {"result": {"version": None, "active": False}, "error": None}]
