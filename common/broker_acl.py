@@ -25,6 +25,8 @@ SERVICES = ("quiz", "scoring", "media", "awards")
 # against the service classes).
 LISTENS_TO = {"quiz": ("scoring", "media"), "scoring": ("quiz",), "media": ("media", "awards"), "awards": ()}
 RPC_EXCHANGE = "nameko-rpc"
+# Whose events the gateway hears (gateway/rpc.py `subscribe`): quiz's `account_sessions_ended`.
+GATEWAY_LISTENS_TO = ("quiz",)
 
 
 def _anchored(patterns):
@@ -34,9 +36,11 @@ def _anchored(patterns):
 def permissions(name):
     """{configure, write, read} regexes of the broker user of `name` (a service or "gateway")."""
     if name == "gateway":
-        # Calls services and reads their answers; declares nothing else, consumes nothing else.
-        own = [re.escape(RPC_EXCHANGE), r"rpc\.reply-gateway-.*"]
-        return {"configure": _anchored(own), "write": _anchored(own), "read": _anchored(own)}
+        # Calls services and reads their answers; hears quiz's events on its own exclusive queue
+        # (ended sessions, gateway/sessions.py): binds it to quiz.events, never publishes there.
+        own = [re.escape(RPC_EXCHANGE), r"rpc\.reply-gateway-.*", r"gateway\.events-.*"]
+        events = [rf"{re.escape(src)}\.events" for src in GATEWAY_LISTENS_TO]
+        return {"configure": _anchored(own + events), "write": _anchored(own), "read": _anchored(own + events)}
     s = re.escape(name)
     sources = [re.escape(src) for src in LISTENS_TO[name]]
     own = [re.escape(RPC_EXCHANGE), f"rpc-{s}", rf"rpc\.reply-{s}-.*", rf"{s}\.events", rf"{s}\.retry.*",

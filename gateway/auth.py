@@ -1,13 +1,17 @@
 """JWT bearer tokens (HS256) and the role checks of SPEC.md section 7.
 
 A token carries the actor the services need (`sub` = user id, `role`, `unit_code`), so most requests
-need no extra lookup. Services check roles again (common.auth.require).
+need no extra lookup. Services check roles again (common.auth.require). It also carries its
+account's token version (`ver`): a token older than the account's version ended with a password
+change, a reset or a deactivation (401 `session_ended`; the versions are cached, gateway/sessions.py);
+and `pwc` after a login with a one-time password: such a token may only change the password
+(`PendingActor`: POST /me/password, GET /me), elsewhere 403 `password_change_required`.
 """
 import time
 from typing import Annotated
 
 import jwt
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from common.auth import ROLES, STAFF_ROLES
@@ -22,15 +26,16 @@ def issue_token(user, ttl_s=None, now=None):
     ttl_s = settings.jwt_ttl_s if ttl_s is None else ttl_s
     now = int(time.time() if now is None else now)
     claims = {"sub": str(user["id"]), "role": user["role"], "unit_code": user.get("unit_code"),
-              "iat": now, "exp": now + ttl_s}
+              "ver": int(user.get("token_version") or 0), "iat": now, "exp": now + ttl_s}
+    if user.get("must_change_password"):
+        claims["pwc"] = True
     if user.get("username"):
         # The audit log names its actors by login (services record the actor the token carries).
         claims["name"] = user["username"]
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), ttl_s
 
 
-def decode_token(token):
-    """The actor `{id, role, unit_code}` (and `username` for staff) of a valid token, else ApiError 401."""
+def _claims(token):
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
@@ -39,16 +44,51 @@ def decode_token(token):
         raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
     if claims.get("role") not in ROLES:
         raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
+    return claims
+
+
+def _actor(claims):
     actor = {"id": claims["sub"], "role": claims["role"], "unit_code": claims.get("unit_code")}
     if claims.get("name"):
         actor["username"] = claims["name"]
     return actor
 
 
-async def current_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+def decode_token(token):
+    """The actor `{id, role, unit_code}` (and `username` for staff) of a valid token, else ApiError 401.
+    The signature and expiry only: whether the session still stands is `_session`'s question."""
+    return _actor(_claims(token))
+
+
+async def _session(request, token, pending_ok=False):
+    """The actor of a token whose session still stands (gateway/sessions.py), else ApiError."""
+    claims = _claims(token)
+    sessions = getattr(request.app.state, "sessions", None)
+    if sessions is not None:
+        try:
+            ver = int(claims.get("ver") or 0)
+        except (TypeError, ValueError):
+            raise ApiError(401, "invalid_token", "Mã truy cập không hợp lệ. Vui lòng đăng nhập lại.", _WWW)
+        if not await sessions.valid(claims["sub"], ver):
+            raise ApiError(401, "session_ended", "Phiên đăng nhập đã kết thúc (mật khẩu vừa được đổi hoặc "
+                           "tài khoản bị khóa). Vui lòng đăng nhập lại.", _WWW)
+    if claims.get("pwc") and not pending_ok:
+        raise ApiError(403, "password_change_required",
+                       "Bạn đang dùng mật khẩu một lần: hãy đặt mật khẩu mới trước khi tiếp tục.")
+    return _actor(claims)
+
+
+async def current_actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "not_authenticated", "Cần đăng nhập để thực hiện thao tác này.", _WWW)
-    return decode_token(credentials.credentials)
+    return await _session(request, credentials.credentials)
+
+
+async def pending_actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    """As current_actor, also for a token that must first change its password (one-time password)."""
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "not_authenticated", "Cần đăng nhập để thực hiện thao tác này.", _WWW)
+    return await _session(request, credentials.credentials, pending_ok=True)
 
 
 def require_roles(*roles):
@@ -62,11 +102,11 @@ def require_roles(*roles):
     return dependency
 
 
-async def optional_actor(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
-    """The actor when a token is sent (a bad token is still 401), else None (the public)."""
+async def optional_actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    """The actor when a token is sent (a bad or ended one is still 401), else None (the public)."""
     if credentials is None or not credentials.credentials:
         return None
-    return decode_token(credentials.credentials)
+    return await _session(request, credentials.credentials)
 
 
 # Who may do what (SPEC.md section 7): each role set once, and the route parameter that checks it
@@ -88,4 +128,5 @@ Staff = Annotated[dict, Depends(require_roles(*STAFF))]
 Judge = Annotated[dict, Depends(require_roles(*JUDGES))]
 Contestant = Annotated[dict, Depends(require_roles(*CONTESTANTS))]
 Actor = Annotated[dict, Depends(current_actor)]  # anyone signed in; the service decides what they see
+PendingActor = Annotated[dict, Depends(pending_actor)]  # also one who must change a one-time password first
 ActorOrPublic = Annotated[dict | None, Depends(optional_actor)]

@@ -57,6 +57,9 @@ class Settings(ServiceSettings):
     jwt_secret: str = DEV_JWT_SECRET
     # Token lifetime in seconds (a working day).
     jwt_ttl_s: int = 28800
+    # Seconds a gateway process trusts the token version it cached for an account (gateway/sessions.py);
+    # quiz's `account_sessions_ended` event updates it at once, this bounds staleness if one is missed.
+    token_version_ttl_s: float = Field(10.0, ge=0)
 
     # Largest import file (CSV/XLSX) and, with some slack, largest request body: 413 above.
     max_import_bytes: int = 5 * 1024 * 1024

@@ -12,6 +12,7 @@ from gateway.config import check_secrets, settings
 from gateway.middleware import GatewayMiddleware
 from gateway.routes import audit, awards, contestants, identity, media, ops, quiz, results, setup
 from gateway.rpc import RpcClient
+from gateway.sessions import EVENT as SESSION_EVENT, SOURCE as SESSION_EVENT_SOURCE, TokenVersions
 from gateway import web
 
 log = logging.getLogger("gateway")
@@ -49,7 +50,16 @@ def create_app(rpc=None):
             for method in ("start_attempt", "submit_attempt"):
                 rpc.coalesce("quiz", method, method + "s", settings.rpc_batch_max_items,
                              settings.rpc_batch_max_in_flight)
+            # ... and the token checks of those same contestants (gateway/sessions.py), a read.
+            rpc.coalesce("quiz", "token_state", "token_states", settings.rpc_batch_max_items,
+                         settings.rpc_batch_max_in_flight)
     app.state.rpc = rpc
+    # Ended sessions (SPEC 6): each account's token version, cached and kept current by quiz's events.
+    sessions = TokenVersions(lambda user_id: rpc.call("quiz", "token_state", user_id),
+                             settings.token_version_ttl_s)
+    if hasattr(rpc, "subscribe"):
+        rpc.subscribe(SESSION_EVENT_SOURCE, [SESSION_EVENT], sessions.on_event, on_connect=sessions.clear)
+    app.state.sessions = sessions
     errors.install(app)
     for module in (identity, setup, contestants, quiz, results, media, awards, audit):
         app.include_router(module.router)

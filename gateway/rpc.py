@@ -52,6 +52,8 @@ class RpcClient:
         self._exchange = None
         self._reply_to = None
         self._pending = {}  # correlation id -> future of the reply
+        self._subscriptions = []  # (source service, event types, handler, on_connect) (subscribe)
+        self.subscribed = False  # whether this connection's event queue is consuming
         self._coalescers = {}  # (service, method) -> Coalescer (gateway/batching.py)
         self._connected = asyncio.Event()
         self._lost = None
@@ -120,10 +122,59 @@ class RpcClient:
         await queue.bind(exchange, routing_key=reply_to)
         await queue.consume(self._on_reply, no_ack=True)
         self._channel, self._exchange, self._reply_to = channel, exchange, reply_to
+        await self._subscribe_all(connection)
         self._connected.set()
+
+    # ---- events ----------------------------------------------------------------------------
+    def subscribe(self, source, event_types, handler, on_connect=None):
+        """Receive `source`'s events of `event_types` (nameko's `<source>.events` exchange):
+        `handler(payload)` for each. Every process gets every event: its own exclusive,
+        auto-deleted queue, made again at each (re)connection; `on_connect()` runs then, since
+        events sent while the connection was down are lost to this process. Call before start()."""
+        self._subscriptions.append((source, tuple(event_types), handler, on_connect))
+
+    async def _subscribe_all(self, connection):
+        self.subscribed = False
+        if not self._subscriptions:
+            return
+        try:
+            # A channel of its own: a refusal here (an old broker user without the permission)
+            # must not take the RPC channel down with it.
+            channel = await connection.channel(publisher_confirms=False)
+            queue = await channel.declare_queue(f"gateway.events-{uuid.uuid4()}", exclusive=True, auto_delete=True)
+            for source, event_types, handler, _ in self._subscriptions:
+                # nameko's declaration of an event exchange (nameko.standalone.events.get_event_exchange).
+                exchange = await channel.declare_exchange(f"{source}.events", aio_pika.ExchangeType.TOPIC,
+                                                          durable=True)
+                for event_type in event_types:
+                    await queue.bind(exchange, routing_key=event_type)
+            handlers = {(src, et): h for src, ets, h, _ in self._subscriptions for et in ets}
+            async def on_message(message):
+                await self._on_event(message, handlers)
+
+            await queue.consume(on_message, no_ack=True)
+            self.subscribed = True
+        except Exception as exc:
+            log.warning("event subscription failed (%s: %s): cached token versions expire by their TTL only",
+                        type(exc).__name__, exc)
+        finally:
+            for *_, on_connect in self._subscriptions:
+                if on_connect is not None:
+                    on_connect()
+
+    async def _on_event(self, message, handlers):
+        source = (message.exchange or "").removesuffix(".events")
+        handler = handlers.get((source, message.routing_key))
+        if handler is None:
+            return
+        try:
+            handler(json.loads(message.body))
+        except Exception:
+            log.exception("event %s.%s not handled", source, message.routing_key)
 
     async def _teardown(self, why):
         self._connected.clear()
+        self.subscribed = False
         self._fail_pending(why)
         connection, self._connection = self._connection, None
         self._channel = self._exchange = None

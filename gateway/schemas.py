@@ -65,6 +65,8 @@ class TokenOut(Out):
     token_type: Literal["bearer"] = "bearer"
     role: Role
     expires_in: int
+    must_change_password: bool = Field(
+        False, description="true sau khi đăng nhập bằng mật khẩu một lần: cần đặt mật khẩu mới (POST /me/password)")
 
 
 class RegisterIn(In):
@@ -115,6 +117,29 @@ class StaffOut(Out):
     role: StaffRole
     full_name: str
     unit_code: str | None
+    active: bool = True
+
+
+class StaffPatch(In):
+    active: bool | None = None
+    role: StaffRole | None = None
+    unit_code: str | None = Field(None, max_length=50, description="Mã đơn vị; chuỗi rỗng để bỏ đơn vị")
+    full_name: str | None = Field(None, min_length=1, max_length=200)
+    reason: str | None = Field(None, max_length=500, description="Lý do (ghi vào nhật ký)")
+
+
+class PasswordResetIn(In):
+    reason: str = Field(min_length=1, max_length=500, description="Lý do cấp mật khẩu một lần (ghi vào nhật ký)")
+
+
+class PasswordResetOut(Out):
+    id: str
+    temporary_password: str = Field(description="Mật khẩu một lần: chỉ hiện một lần, phải đổi ở lần đăng nhập sau")
+
+
+class PasswordChangeIn(In):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
 
 
 # ---- contest setup -------------------------------------------------------------------------

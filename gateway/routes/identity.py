@@ -1,13 +1,13 @@
 """Identity: login, registration, the current user, staff accounts."""
 import json
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from gateway.routes import API_PREFIX
 from gateway import auth, schemas
-from gateway.auth import Actor, Organizer
+from gateway.auth import Organizer, PendingActor
 from gateway.deps import Rpc, client_ip
 from gateway.errors import ApiError
 
@@ -47,7 +47,9 @@ async def login(request: Request, rpc: Rpc):
     body = await _token_request(request)
     user = await rpc.call("quiz", "authenticate", body.username, body.password, client_ip(request))
     token, ttl = auth.issue_token(user)
-    return {"access_token": token, "token_type": "bearer", "role": user["role"], "expires_in": ttl}
+    # must_change_password: a one-time password, this token may only set a new one (gateway/auth.py).
+    return {"access_token": token, "token_type": "bearer", "role": user["role"], "expires_in": ttl,
+            "must_change_password": bool(user.get("must_change_password"))}
 
 
 @router.post("/contestants", status_code=201, response_model=schemas.ContestantOut,
@@ -59,8 +61,15 @@ async def register(body: schemas.RegisterIn, request: Request, rpc: Rpc):
 
 
 @router.get("/me", response_model=schemas.MeOut, summary="Thông tin người đang đăng nhập")
-async def me(actor: Actor, rpc: Rpc):
+async def me(actor: PendingActor, rpc: Rpc):
     return await rpc.call("quiz", "get_user", actor["id"])
+
+
+@router.post("/me/password", status_code=204, response_class=Response,
+             summary="Đổi mật khẩu của chính mình (mọi phiên đăng nhập cũ kết thúc)")
+async def change_password(body: schemas.PasswordChangeIn, actor: PendingActor, rpc: Rpc):
+    await rpc.call("quiz", "change_password", actor, body.current_password, body.new_password)
+    return Response(status_code=204)
 
 
 @router.post("/admin/staff", status_code=201, response_model=schemas.StaffOut,
@@ -74,3 +83,22 @@ async def create_staff(body: schemas.StaffIn, actor: Organizer, rpc: Rpc):
 async def unlock_account(user_id: str, actor: Organizer, rpc: Rpc, body: schemas.UnlockIn | None = None):
     """Clears the account's failed logins from every address; recorded in the audit log."""
     return await rpc.call("quiz", "unlock_account", actor, user_id, body.reason if body else None)
+
+
+@router.get("/admin/staff", response_model=list[schemas.StaffOut], summary="Danh sách tài khoản cán bộ (Ban Tổ chức)")
+async def list_staff(actor: Organizer, rpc: Rpc):
+    return await rpc.call("quiz", "list_all_staff", actor)
+
+
+@router.patch("/admin/staff/{user_id}", response_model=schemas.StaffOut,
+              summary="Sửa, khóa hoặc mở khóa tài khoản cán bộ (Ban Tổ chức)")
+async def update_staff(user_id: str, body: schemas.StaffPatch, actor: Organizer, rpc: Rpc):
+    """`active: false` ends the account's sessions at once; recorded in the audit log (`staff.update`)."""
+    return await rpc.call("quiz", "update_staff", actor, user_id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@router.post("/admin/accounts/{user_id}/password-reset", response_model=schemas.PasswordResetOut,
+             summary="Cấp mật khẩu một lần cho tài khoản (Ban Tổ chức)")
+async def reset_password(user_id: str, body: schemas.PasswordResetIn, actor: Organizer, rpc: Rpc):
+    """The old password and every token stop working; the next login must set a new password."""
+    return await rpc.call("quiz", "reset_password", actor, user_id, body.reason)

@@ -45,6 +45,8 @@ PAGES = {
     "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
     "/quan-tri/nhat-ky": ("admin_audit", "Nhật ký thay đổi", "admin"),
     "/quan-tri/thi-sinh": ("admin_contestants", "Thí sinh và loại thí sinh", "admin"),
+    "/quan-tri/tai-khoan": ("admin_accounts", "Tài khoản cán bộ", "admin"),
+    "/doi-mat-khau": ("password", "Đổi mật khẩu", "password"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }

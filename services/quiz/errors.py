@@ -46,6 +46,10 @@ MESSAGES = {
     "too_many_registrations": "Có quá nhiều lượt đăng ký từ cùng một địa chỉ mạng. Vui lòng thử lại sau.",
     "contestants_only": "Chỉ thí sinh mới được dự thi.",
     "disqualified": "Bạn đã bị Ban Tổ chức loại khỏi hội thi này nên không thể bắt đầu lượt thi mới.",
+    "account_inactive": "Tài khoản này đã bị khóa. Vui lòng liên hệ Ban Tổ chức.",
+    "wrong_password": "Mật khẩu hiện tại không đúng.",
+    "same_password": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+    "own_account": "Không thể tự khóa hoặc tự bỏ vai trò Ban Tổ chức của chính tài khoản đang đăng nhập.",
     # state
     "already_registered": "Số CCCD hoặc số điện thoại này đã được đăng ký.",
     "username_taken": "Tên đăng nhập đã được sử dụng.",

@@ -66,6 +66,13 @@ class User(Base):
     # (the migration adds a trigram index for a part of a name, where pg_trgm can be had).
     name_key: Mapped[str | None] = mapped_column(
         String(255).with_variant(String(255, collation="C"), "postgresql"), nullable=True)
+    # A deactivated account cannot log in; its tokens ended when it was deactivated (SPEC 6).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Every token carries the version it was issued at (`ver`); a password change, a reset or a
+    # deactivation bumps it, and the gateway refuses a token of an older version.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Set by an organizer's password reset: the one-time password must be replaced at next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     # A CCCD registers one contestant; staff CCCDs are checked separately (they are excluded).
     __table_args__ = (

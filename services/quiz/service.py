@@ -78,6 +78,31 @@ class QuizService(retry.DeadLetterRpc):
     @rpc(expected_exceptions=EXPECTED)
     def list_disqualifications(self, actor, contest):
         return self.db.read(contestants.list_disqualifications, actor, contest)
+    @rpc(expected_exceptions=EXPECTED)
+    def list_all_staff(self, actor):
+        return self.db.read(accounts.list_all_staff, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_staff(self, actor, user_id, data):
+        return self.db.run(accounts.update_staff, actor, user_id, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reset_password(self, actor, user_id, reason=None):
+        return self.db.run(accounts.reset_password, actor, user_id, reason)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_password(self, actor, current_password, new_password):
+        return self.db.run(accounts.change_password, actor, current_password, new_password)
+
+    # The gateway's cache of token versions asks this on a miss (gateway/sessions.py); many misses
+    # together (a round's opening) come coalesced as one token_states.
+    @rpc(expected_exceptions=EXPECTED)
+    def token_state(self, user_id):
+        return self.db.read(accounts.token_state, user_id)
+
+    @rpc
+    def token_states(self, calls):
+        return workflow.token_states(self.db, calls)
 
     # units
     @rpc(expected_exceptions=EXPECTED)

@@ -15,7 +15,7 @@ from common import batch
 from common.auth import require
 from common.errors import Conflict
 from services.quiz import metrics
-from services.quiz.domain import attempts, closing, contestants, contests, files, questions, units
+from services.quiz.domain import accounts, attempts, closing, contestants, contests, files, questions, units
 from services.quiz.errors import err, message
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,12 @@ def start_attempts(store, pressure, calls):
     """The gateway's coalesced starts: one transaction, each call's own outcome (common/batch.py)."""
     pressure.count_calls(len(calls))
     return [batch.reply(result, exc) for result, exc in batch.run(store, attempts.start_attempt, calls)]
+
+
+def token_states(store, calls):
+    """The gateway's coalesced token checks: one query, one entry per call (common/batch.py's reply)."""
+    user_ids = [(call.get("args") or [None])[0] if isinstance(call, dict) else None for call in calls]
+    return [batch.reply(state) for state in store.read(accounts.token_states, user_ids)]
 
 
 def submit_attempt(store, pressure, actor, attempt_id, answers, prediction=None):

@@ -179,26 +179,30 @@ class Cluster:
             # The proxy the gateway trusts for X-Forwarded-For (uvicorn's own default, set so that an
             # outside value cannot change what tests/security/test_login_throttle.py checks).
             env["FORWARDED_ALLOW_IPS"] = "127.0.0.1,::1"
+            # Cached token versions live an hour here: an ended session must reach the gateway by
+            # quiz's account_sessions_ended event, never by the cache expiring (tests/e2e/test_accounts.py).
+            env["TOKEN_VERSION_TTL_S"] = "3600"
         else:
             port = self.metrics_ports.get((service, n)) or s3.free_port()
             self.metrics_ports[(service, n)] = port
             env["METRICS_PORT"] = str(port)
         return env
 
-    def command(self, service):
+    def command(self, service, port=None):
         if service == "gateway":
             # As make run and compose start it (gateway/serve.py: metrics summed over workers).
             return [os.path.join(BIN, "python"), "-m", "gateway.serve", "--host", "127.0.0.1",
-                    "--port", str(self.gateway_port)]
+                    "--port", str(port or self.gateway_port)]
         return [os.path.join(BIN, "nameko"), "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"),
                 f"services.{service}.service"]
 
-    def spawn(self, service, n=1, extra_env=None):
-        """Start one process; `extra_env` adds variables for this start only (e.g. a test hook)."""
+    def spawn(self, service, n=1, extra_env=None, port=None):
+        """Start one process; `extra_env` adds variables for this start only (e.g. a test hook);
+        `port`: another gateway's (a second gateway process beside the cluster's own)."""
         env = self.env(service, n)
         env.update(extra_env or {})
         log = open(os.path.join(self.log_dir, f"{service}-{n}.log"), "ab")
-        proc = subprocess.Popen(self.command(service), cwd=ROOT, env=env,
+        proc = subprocess.Popen(self.command(service, port), cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         log.close()  # the child holds its own copy
         self.procs[(service, n)] = proc

@@ -43,6 +43,10 @@ MATRIX = {
     ("GET", "/api/v1/me"): ANY,
     ("POST", "/api/v1/admin/staff"): ORG,
     ("POST", "/api/v1/admin/accounts/{user_id}/unlock"): ORG,
+    ("GET", "/api/v1/admin/staff"): ORG,
+    ("PATCH", "/api/v1/admin/staff/{user_id}"): ORG,
+    ("POST", "/api/v1/admin/accounts/{user_id}/password-reset"): ORG,
+    ("POST", "/api/v1/me/password"): ANY,
     # contests, units, questions
     ("GET", "/api/v1/contests"): PUBLIC,
     ("GET", "/api/v1/contests/{contest}"): PUBLIC,

@@ -72,6 +72,12 @@ def test_each_user_is_limited_to_what_it_uses(users):
             publish(uris["gateway"], exchange, "attempt_graded")
     with pytest.raises(amqp.exceptions.AccessRefused):  # nor a queue of its own choosing
         declare(uris["gateway"], queues=[("rpc-quiz-shadow", "nameko-rpc", "quiz.*")])
+    # It hears quiz's events on a queue of its own (ended sessions, gateway/sessions.py), never
+    # another service's queue or events.
+    declare(uris["gateway"], exchanges=["quiz.events"],
+            queues=[(f"gateway.events-{uuid.uuid4()}", "quiz.events", "account_sessions_ended")])
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        declare(uris["gateway"], queues=[(f"gateway.events-{uuid.uuid4()}", "scoring.events", "attempt_graded")])
 
     # A service publishes its own events only, and consumes only its own queues.
     publish(uris["scoring"], "scoring.events", "attempt_graded")

@@ -31,6 +31,20 @@ def test_no_secret_appears_in_any_log(cluster, api, users, secrets):
     assert api.token(users["judge"]["username"], wrong).status_code == 401
     assert api.token("khong-ton-tai", wrong).status_code == 401
     assert cluster.http.get("/api/v1/me", headers={"Authorization": f"Bearer {users['judge']['token']}x"}).status_code == 401
+    # A one-time password and the new password that replaces it (issue 13).
+    person = api.new_contestant(api.units().json()[0]["code"], password="Mk-" + pysecrets.token_urlsafe(12))
+    secrets["password:contestant-old"] = person["password"]
+    resp = api.http.post(f"/admin/accounts/{person['id']}/password-reset", json={"reason": "Kiểm thử nhật ký"},
+                         headers=users["organizer"]["headers"])
+    assert resp.status_code == 200, resp.text
+    secrets["password:temporary"] = temporary = resp.json()["temporary_password"]
+    pending = api.token(person["phone"], temporary)
+    assert pending.status_code == 200, pending.text
+    secrets["token:pending"] = pending.json()["access_token"]
+    secrets["password:changed"] = changed = "Mk-" + pysecrets.token_urlsafe(12)
+    resp = api.http.post("/me/password", json={"current_password": temporary, "new_password": changed},
+                         headers={"Authorization": f"Bearer {pending.json()['access_token']}"})
+    assert resp.status_code == 204, resp.text
     # A service logs a request's lines before it replies, the gateway its access line as it answers;
     # a marker request after those above, once its line is in the gateway's log (one process, one
     # file, in order), says every line of theirs has been written too.

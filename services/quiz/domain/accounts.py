@@ -3,6 +3,7 @@ import datetime as dt
 import ipaddress
 import logging
 import re
+import secrets
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -184,10 +185,147 @@ def create_staff(uow, actor, data, _bootstrap=False):
         session.flush()
     except IntegrityError:
         raise err(Conflict, "username_taken")
-    out = {"id": user.id, "username": username, "role": role, "full_name": full_name, "unit_code": unit_code}
+    out = {"id": user.id, "username": username, "role": role, "full_name": full_name, "unit_code": unit_code,
+           "active": True}
     # Never the password or its hash.
     uow.record(actor, "staff.create", f"user:{user.id}", None, dict(out))
     return out
+
+
+def staff_out(user):
+    return {"id": user.id, "username": user.username, "role": user.role, "full_name": user.full_name,
+            "unit_code": user.unit_code, "active": bool(user.active)}
+
+
+def list_all_staff(session, actor):
+    """Every staff account, `[{id, username, role, full_name, unit_code, active}]` by username."""
+    require(actor, "organizer")
+    users = session.scalars(select(User).where(User.kind == "staff").order_by(User.username)).all()
+    return [staff_out(u) for u in users]
+
+
+def _same_account(actor, user):
+    return str((actor or {}).get("id")) == user.id
+
+
+def end_sessions(uow, user, why):
+    """Every token of `user` issued so far stops working: its version moves on, and the gateways
+    learn it at once from `account_sessions_ended` (their cache of versions, gateway/sessions.py)."""
+    user.token_version = (user.token_version or 0) + 1
+    uow.session.flush()
+    uow.emit("account_sessions_ended", {"user_id": user.id, "version": user.token_version,
+                                        "active": bool(user.active), "reason": why})
+
+
+_STAFF_FIELDS = ("active", "role", "unit_code", "full_name")
+
+
+def update_staff(uow, actor, user_id, data):
+    """An organizer changes a staff account: active, role, unit, full name (SPEC 6). Deactivating it
+    ends its sessions at once; an organizer cannot deactivate or demote their own account (the
+    platform would be left without the person doing it, or without any organizer)."""
+    require(actor, "organizer")
+    session = uow.session
+    if not isinstance(data, dict):
+        raise err(Invalid, "invalid_input")
+    user = session.get(User, str(user_id)) if user_id else None
+    if user is None or user.kind != "staff":
+        raise err(NotFound, "user_not_found")
+    before = staff_out(user)
+    if "active" in data and data["active"] is not None:
+        if not isinstance(data["active"], bool):
+            raise err(Invalid, "invalid_input", "Trường «active» phải là true hoặc false.")
+        if not data["active"] and _same_account(actor, user):
+            raise err(Conflict, "own_account")
+        user.active = data["active"]
+    if data.get("role") is not None:
+        role = data["role"]
+        if role not in STAFF_ROLES:
+            raise err(Invalid, "invalid_role")
+        if role != "organizer" and user.role == "organizer" and _same_account(actor, user):
+            raise err(Conflict, "own_account")
+        user.role = role
+    if "unit_code" in data:
+        unit_code = nfc(data.get("unit_code")) or None
+        if unit_code:
+            _unit_exists(session, unit_code)
+        user.unit_code = unit_code
+    if data.get("full_name") is not None:
+        user.full_name = _required_text(data, "full_name")
+    if user.role == "judge" and not user.unit_code:
+        raise err(Invalid, "unit_required")
+    after = staff_out(user)
+    if after == before:
+        return after
+    # A role or unit the tokens carry changed too: the old claims must not keep working.
+    if (before["active"] and not after["active"]) or before["role"] != after["role"] \
+            or before["unit_code"] != after["unit_code"]:
+        end_sessions(uow, user, "deactivated" if not after["active"] else "changed")
+    uow.record(actor, "staff.update", f"user:{user.id}", before, after, nfc(data.get("reason")) or None)
+    return after
+
+
+# No 0/O, 1/l/I: read aloud or copied from a screen by the person who lost their password.
+_TEMP_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def temporary_password(length=12):
+    return "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(length))
+
+
+def reset_password(uow, actor, user_id, reason=None):
+    """An organizer issues a one-time password to anyone who lost theirs (SPEC 6): the old password
+    and every token stop working, and the next login must set a new password. The audit entry
+    names the account and the reason, never the password."""
+    require(actor, "organizer")
+    session = uow.session
+    user = session.get(User, str(user_id)) if user_id else None
+    if user is None:
+        raise err(NotFound, "user_not_found")
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_sessions(uow, user, "password_reset")
+    uow.record(actor, "account.password_reset", f"user:{user.id}", None,
+               {"must_change_password": True}, nfc(reason) or None)
+    return {"id": user.id, "temporary_password": password}
+
+
+def change_password(uow, actor, current_password, new_password):
+    """The account owner sets a new password (also the forced change after a one-time password);
+    every token issued before stops working."""
+    session = uow.session
+    user = session.get(User, str((actor or {}).get("id") or "")) or None
+    if user is None:
+        raise err(NotFound, "user_not_found")
+    current = current_password if isinstance(current_password, str) else ""
+    if not verify_password(user.password_hash, current):
+        raise err(Invalid, "wrong_password")
+    new = _password({"password": new_password})
+    if new == current:
+        raise err(Invalid, "same_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    end_sessions(uow, user, "password_changed")
+    return None
+
+
+def token_state(session, user_id):
+    """`{version, active}` of an account, what the gateway compares a token's `ver` with;
+    `{version: None, active: False}` for an account that does not exist."""
+    user = session.get(User, str(user_id)) if user_id else None
+    if user is None:
+        return {"version": None, "active": False}
+    return {"version": user.token_version or 0, "active": bool(user.active)}
+
+
+def token_states(session, user_ids):
+    """token_state of many accounts in one query (the gateway's coalesced checks at a round's opening)."""
+    wanted = {str(u) for u in user_ids if u}
+    rows = {row.id: row for row in session.execute(
+        select(User.id, User.token_version, User.active).where(User.id.in_(wanted)))} if wanted else {}
+    return [{"version": rows[str(u)].token_version or 0, "active": bool(rows[str(u)].active)}
+            if u and str(u) in rows else {"version": None, "active": False} for u in user_ids]
 
 
 def list_staff(session, role):
@@ -276,8 +414,14 @@ def authenticate(uow, username, password, source_ip):
     # A success clears this address's failures on the account (the user's own typos); successes
     # are never counted (a whole agency may share one address). Another address's count stays.
     session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key))
-    # The login too, for staff: the gateway puts it in the token, so the audit log names its actors.
-    return {**user_out(user), "username": user.username}
+    if not user.active:
+        # Told only to whoever knows the password: the owner learns why, nobody else learns anything.
+        session.commit()
+        raise err(Unauthorized, "account_inactive")
+    # The login too, for staff: the gateway puts it in the token, so the audit log names its actors;
+    # and the token version (`ver`), so that the account's sessions can be ended (token_state).
+    return {**user_out(user), "username": user.username, "token_version": user.token_version,
+            "must_change_password": bool(user.must_change_password)}
 
 
 def unlock_account(uow, actor, user_id, reason=None):

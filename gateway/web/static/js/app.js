@@ -51,6 +51,10 @@
             Auth.clear();
             location.href = "/dang-nhap?het_han=1&next=" + encodeURIComponent(location.pathname + location.search);
           }
+          if (resp.status === 403 && data && data.code === "password_change_required" && location.pathname !== "/doi-mat-khau") {
+            // Logged in with a one-time password: a new password first (password.js explains why).
+            location.href = "/doi-mat-khau?bat_buoc=1&next=" + encodeURIComponent(location.pathname + location.search);
+          }
           var detail = (data && data.detail) || ("Lỗi " + resp.status + ". Vui lòng thử lại.");
           throw new ApiError(resp.status, (data && data.code) || "http_" + resp.status, detail, data);
         });

@@ -9,6 +9,11 @@
   if (params.get("het_han")) {
     P.showError(P.$("[data-form-error]"), { detail: "Phiên đăng nhập đã hết hạn hoặc không còn hợp lệ. Vui lòng đăng nhập lại." });
   }
+  if (params.get("doi_mat_khau")) {
+    var done = P.$("[data-notice]");
+    done.textContent = "Đã đổi mật khẩu. Mọi phiên đăng nhập cũ đã kết thúc: vui lòng đăng nhập lại bằng mật khẩu mới.";
+    done.hidden = false;
+  }
   if (params.get("role")) {
     P.showError(P.$("[data-form-error]"), { detail: "Tài khoản đang đăng nhập không có quyền xem trang này. Vui lòng đăng nhập bằng tài khoản phù hợp." });
   }
@@ -33,6 +38,15 @@
     P.showError(P.$("[data-form-error]"), null);
     P.api("/auth/token", { body: { username: username, password: password }, auth: false }).then(function (out) {
       P.Auth.set(out.access_token, out.role);
+      if (out.must_change_password) {
+        // A one-time password from the organizers: this session may only set a new password.
+        sessionStorage.setItem("cchc.pwc", "1");
+        sessionStorage.setItem("cchc.login", username);
+        var next = sameOrigin(params.get("next"));
+        location.href = "/doi-mat-khau?bat_buoc=1" + (next ? "&next=" + encodeURIComponent(next) : "");
+        return;
+      }
+      sessionStorage.removeItem("cchc.pwc");
       return P.api("/me").then(function (me) { P.Auth.setName(me.full_name); }, function () {}).then(function () {
         location.href = sameOrigin(params.get("next")) || HOME[out.role] || "/";
       });
