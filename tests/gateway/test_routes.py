@@ -125,7 +125,7 @@ def test_exclusions_and_close_round(client, fake):
     fake.answers["quiz.close_round"] = CONTEST["rounds"][0]
     h = bearer("organizer")
     resp = client.post("/api/v1/admin/contests/cchc-2023/exclusions", json={"id_numbers": ["1", "2"]}, headers=h)
-    assert resp.status_code == 200 and resp.json() == {"excluded": 2}
+    assert resp.status_code == 200 and resp.json() == {"excluded": 2, "added": 0, "errors": []}
     assert fake.last("quiz.add_exclusions")["args"][1:] == ("cchc-2023", ["1", "2"])
     resp = client.post("/api/v1/admin/contests/cchc-2023/rounds/1/close", headers=h)
     assert resp.status_code == 200 and resp.json()["status"] == "closed"
