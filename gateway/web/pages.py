@@ -45,6 +45,8 @@ PAGES = {
     "/quan-tri/video": ("admin_clips", "Tải lên video clip", "admin"),
     "/quan-tri/nhat-ky": ("admin_audit", "Nhật ký thay đổi", "admin"),
     "/quan-tri/thi-sinh": ("admin_contestants", "Thí sinh và loại thí sinh", "admin"),
+    "/quan-tri/ngan-hang-cau-hoi": ("admin_questions", "Ngân hàng câu hỏi", "admin"),
+    "/quan-tri/loai-tru": ("admin_exclusions", "Người không được dự thi", "admin"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }

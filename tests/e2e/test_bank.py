@@ -124,7 +124,8 @@ def test_edited_key_of_unused_question_grades_the_attempt(api, world, admin_head
     # Drawn now: its text, options and answer are fixed; it can still be taken out of the draws.
     now_used = by_text(api, admin_headers, contest)[edited_text]
     assert now_used["used"] is True
-    for body in ({"text": "Khác?"}, {"answer": old}, {"options": options[::-1]}):
+    other_options = [{"key": o["key"], "text": o["text"] + " (lần hai)"} for o in options]
+    for body in ({"text": "Khác?"}, {"answer": old}, {"options": other_options}):
         assert_error(patch(api, admin_headers, contest, edited["id"], **body), 409, "question_in_use")
     resp = patch(api, admin_headers, contest, edited["id"], active=False, reason="Thay bằng câu mới")
     assert resp.status_code == 200 and resp.json()["active"] is False
@@ -135,20 +136,23 @@ def test_edited_key_of_unused_question_grades_the_attempt(api, world, admin_head
 
 
 def test_patch_errors(api, world, admin_headers):
-    contest = world["contest"]
-    rows = by_text(api, admin_headers, contest)
-    qid = rows[world["bank"][3]["text"]]["id"]
-    assert_error(patch(api, admin_headers, contest, qid, answer="E"), 422, "invalid_question")
-    assert_error(patch(api, admin_headers, contest, qid, text="   "), 422, "invalid_question")
-    resp = patch(api, admin_headers, contest, qid, options=[{"key": "A", "text": "x"}])
+    # A contest of its own: every question of the module's contest has been drawn by now.
+    other = f"e2e-bank-{world['tag']}-2"
+    other_bank = make_bank(other, 4)
+    api.setup_contest(admin_headers, other, open_rounds(), SETTINGS, other_bank)
+    rows = by_text(api, admin_headers, other)
+    qid = rows[other_bank[3]["text"]]["id"]
+    assert_error(patch(api, admin_headers, other, qid, answer="E"), 422, "invalid_question")
+    assert_error(patch(api, admin_headers, other, qid, text="   "), 422, "invalid_question")
+    resp = patch(api, admin_headers, other, qid, options=[{"key": "A", "text": "x"}])
     assert resp.status_code == 422, resp.text
-    assert_error(patch(api, admin_headers, contest, qid, text=world["bank"][1]["text"]), 409, "question_exists")
-    assert_error(patch(api, admin_headers, contest, "khongco", active=False), 404, "question_not_found")
+    assert_error(patch(api, admin_headers, other, qid, text=other_bank[1]["text"]), 409, "question_exists")
+    assert_error(patch(api, admin_headers, other, "khongco", active=False), 404, "question_not_found")
     assert_error(patch(api, admin_headers, "khong-co-hoi-thi", qid, active=False), 404, "contest_not_found")
     # A question of another contest is not found under this one.
-    other = f"e2e-bank-{world['tag']}-2"
-    api.setup_contest(admin_headers, other, open_rounds(), SETTINGS, make_bank(other, 4))
-    assert_error(patch(api, admin_headers, other, qid, active=False), 404, "question_not_found")
+    mine = by_text(api, admin_headers, world["contest"])[world["bank"][3]["text"]]["id"]
+    assert_error(patch(api, admin_headers, other, mine, active=False), 404, "question_not_found")
+    assert by_text(api, admin_headers, other)[other_bank[3]["text"]]["active"] is True
 
 
 def test_exclusions_list_remove_and_bad_lines(api, world, admin_headers):
