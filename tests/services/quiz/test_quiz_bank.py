@@ -133,3 +133,52 @@ def test_exclusions_list_and_remove(db, contest, contestant):
         db.read(contests.list_exclusions, EXPERT, contest)
     with pytest.raises(Forbidden):
         db.run(contests.remove_exclusion, EXPERT, contest, "046000000002")
+
+
+def test_edited_key_grades_right_even_when_bank_changed_arrives_late(with_units, tmp_path):
+    """Scoring grades by its copy of the keys, fed by bank_changed, and events of different kinds
+    may arrive in any order (an edit's bank_changed held during a rush, attempts submitted at
+    once). The edited question has a new id, so scoring's stale copy cannot grade it: the copy
+    lacks the id, scoring fetches the keys from quiz and grades with the new key."""
+    from nameko.testing.services import worker_factory
+
+    from common.db import Database
+    from common.outbox import EventOutbox
+    from common.uow import Store
+    from services.scoring import config as scoring_config
+    from services.scoring.models import GradedAttempt, Outbox as ScoringOutbox
+    from services.scoring.service import ScoringService
+    from tests.services.quiz.conftest import make_contest, to_shown
+    from unittest.mock import Mock
+
+    db = with_units
+    code = make_contest(db, settings={"questions_per_attempt": 40})  # every question is drawn
+    scoring_db = Database(f"sqlite:///{tmp_path}/scoring.db", scoring_config.MIGRATIONS_DIR)
+    try:
+        scoring = worker_factory(ScoringService, db=Store(scoring_db, EventOutbox(ScoringOutbox), Mock()))
+        scoring.quiz.get_answer_keys.side_effect = lambda contest: db.read(questions.answer_keys, contest)
+        (imported,) = dispatched(db, "bank_changed")
+        scoring.on_bank_changed(imported)  # scoring's copy: every key as imported
+
+        target = bank(db, code)["items"][0]
+        new_answer = "ABCD"[("ABCD".index(target["answer"]) + 1) % 4]
+        edited = db.run(questions.update_question, ORG, code, target["id"], {"answer": new_answer})
+        assert len(dispatched(db, "bank_changed")) == 2  # the edit's: not delivered yet
+
+        person = register(db)
+        paper = db.run(attempts.start_attempt, person, code, 1)
+        assert edited["id"] in {q["id"] for q in paper["questions"]}
+        keys = db.read(questions.answer_keys, code)
+        sheet = to_shown(db, paper["attempt_id"], {q["id"]: keys[q["id"]] for q in paper["questions"]})
+        db.run(attempts.submit_attempt, person, paper["attempt_id"], sheet, 7)
+        (submitted,) = dispatched(db, "attempt_submitted")
+        scoring.on_attempt_submitted(submitted)
+        scoring.quiz.get_answer_keys.assert_called_once_with(code)
+        with scoring.db.session() as session:
+            graded = session.get(GradedAttempt, paper["attempt_id"])
+            assert (graded.correct, graded.total) == (40, 40)
+        scoring.on_bank_changed(dispatched(db, "bank_changed")[-1])  # late: changes no grade
+        with scoring.db.session() as session:
+            assert session.get(GradedAttempt, paper["attempt_id"]).correct == 40
+    finally:
+        scoring_db.dispose()

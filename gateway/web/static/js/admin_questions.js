@@ -36,7 +36,7 @@
       pager.hidden = total <= PAGE;
       P.$("[data-prev]").disabled = offset === 0;
       P.$("[data-next]").disabled = offset + PAGE >= total;
-      P.$("[data-page]").textContent = "Trang " + (Math.floor(offset / PAGE) + 1) + "/" + Math.max(1, Math.ceil(total / PAGE));
+      P.$("[data-page-label]").textContent = "Trang " + (Math.floor(offset / PAGE) + 1) + "/" + Math.max(1, Math.ceil(total / PAGE));
     }).catch(function (err) { summary.textContent = ""; P.showError(errorBox, err); });
   }
 
