@@ -7,6 +7,7 @@ answer gives the (never drawn) question a new id: no attempt can name the old id
 first attempt that names the new one finds it missing from scoring's copy, or already there with
 the right key. Text and options change in place: scoring never reads them.
 """
+import datetime as dt
 import hashlib
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from sqlalchemy import select
 
 from common.auth import require
 from common.errors import Conflict, Invalid, NotFound
+from common.time import utcnow
 from services.quiz.domain.contests import load_contest
 from services.quiz.domain.files import read_table
 from services.quiz.errors import err
@@ -89,10 +91,13 @@ def fold(text):
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def _attempt_question_ids(session, contest_code):
-    """The question ids of every attempt of the contest, attempt by attempt (read in batches)."""
-    rows = session.execute(select(Attempt.question_ids).where(Attempt.contest_code == contest_code)
-                           .execution_options(yield_per=1000))
+def _attempt_question_ids(session, contest_code, since=None):
+    """The question ids of every attempt of the contest (started at or after `since`), attempt by
+    attempt (read in batches)."""
+    query = select(Attempt.question_ids).where(Attempt.contest_code == contest_code)
+    if since is not None:
+        query = query.where(Attempt.started_at >= since)
+    rows = session.execute(query.execution_options(yield_per=1000))
     for (ids,) in rows:
         yield ids or []
 
@@ -105,8 +110,26 @@ def used_ids(session, contest_code):
     return used
 
 
-def is_used(session, contest_code, question_id):
-    return any(question_id in ids for ids in _attempt_question_ids(session, contest_code))
+def is_used(session, contest_code, question_id, since=None):
+    return any(question_id in ids for ids in _attempt_question_ids(session, contest_code, since))
+
+
+# An attempt committed after a scan began was started at most this long before it (a start is one
+# short transaction; the margin also covers clocks of quiz instances a little apart).
+_START_MARGIN = dt.timedelta(minutes=5)
+
+
+def _refuse_if_used(session, contest_code, question_id):
+    """409 question_in_use if an attempt drew the question, and none can draw it before the commit.
+    Starts share-lock their round (attempts.py): locking every round of the contest waits for the
+    starts in flight and holds off new ones until this commit. The whole contest is scanned before
+    the lock (starts are not held up by it), then only the attempts that may have arrived since."""
+    began = utcnow()
+    if is_used(session, contest_code, question_id):
+        raise err(Conflict, "question_in_use")
+    session.scalars(select(Round.id).where(Round.contest_code == contest_code).with_for_update()).all()
+    if is_used(session, contest_code, question_id, since=began - _START_MARGIN):
+        raise err(Conflict, "question_in_use")
 
 
 def question_out(question, used):
@@ -218,12 +241,7 @@ def update_question(uow, actor, contest_code, question_id, data):
     contest_code = question.contest_code
     content = {k: v for k, v in content.items() if getattr(question, k) != v}
     if content:
-        # Starts share-lock their round (attempts.py): locking every round of the contest waits
-        # for the starts in flight and holds off new ones until this commit, so no attempt draws
-        # the question between the check below and the change.
-        session.scalars(select(Round.id).where(Round.contest_code == contest_code).with_for_update()).all()
-        if is_used(session, contest_code, question.id):
-            raise err(Conflict, "question_in_use")
+        _refuse_if_used(session, contest_code, question.id)
         if "text" in content:
             key = text_key(content["text"])
             clash = session.scalar(select(Question.id).where(
