@@ -88,6 +88,8 @@ def test_expert_opens_the_bank_but_not_the_exclusion_list(page, api, admin):
     helpers.login(page, username, password, "/quan-tri")
     page.goto(f"/quan-tri/ngan-hang-cau-hoi?contest={code}")
     expect(page.locator("[data-questions] article")).to_have_count(2)
+    expect(page.get_by_role("link", name="Ngân hàng câu hỏi", exact=True)).to_have_count(1)
+    expect(page.get_by_role("link", name="Người không được dự thi", exact=True)).to_have_count(0)  # organizers'
     page.goto("/quan-tri/loai-tru")
     page.wait_for_url("**/dang-nhap?*")
 

@@ -5,7 +5,7 @@
   var P = window.Portal, el = P.el;
   if (!P.requireRole(["organizer"])) return;
   var form = P.$("[data-filters]"), list = P.$("[data-exclusions]"), errorBox = P.$("[data-error]");
-  var summary = P.$("[data-summary]"), done = P.$("[data-done]"), rows = [];
+  var summary = P.$("[data-summary]"), done = P.$("[data-done]"), rows = [], seq = 0;
   var SOURCE = { list: "Danh sách của hội thi", staff: "Tài khoản cán bộ (tự động)" };
 
   function base() { return "/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/exclusions"; }
@@ -18,8 +18,9 @@
     P.showError(errorBox, null);
     if (!form.elements.contest.value) { summary.textContent = "Chưa có hội thi nào."; return; }
     summary.textContent = "Đang tải…";
-    P.api(base()).then(function (data) { rows = data; show(); })
-      .catch(function (err) { summary.textContent = ""; P.showError(errorBox, err); });
+    var mine = ++seq;  // only the latest request shows (another contest may have been chosen since)
+    P.api(base()).then(function (data) { if (mine === seq) { rows = data; show(); } })
+      .catch(function (err) { if (mine === seq) { summary.textContent = ""; P.showError(errorBox, err); } });
   }
 
   function show() {

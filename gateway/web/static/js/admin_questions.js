@@ -7,7 +7,7 @@
   if (!P.requireRole(["organizer", "expert"])) return;
   var PAGE = 50, KEYS = ["A", "B", "C", "D"];
   var form = P.$("[data-filters]"), list = P.$("[data-questions]"), errorBox = P.$("[data-error]");
-  var summary = P.$("[data-summary]"), pager = P.$("[data-pager]"), offset = 0, total = 0;
+  var summary = P.$("[data-summary]"), pager = P.$("[data-pager]"), offset = 0, total = 0, seq = 0;
 
   function base() { return "/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/questions"; }
 
@@ -24,10 +24,13 @@
     P.showError(errorBox, null);
     if (!form.elements.contest.value) { summary.textContent = "Chưa có hội thi nào."; return; }
     summary.textContent = "Đang tải…";
+    var mine = ++seq;  // only the latest request shows (the filters may have changed since)
     P.api(base() + query(), { raw: true }).then(function (resp) {
+      if (mine !== seq) return null;
       total = Number(resp.headers.get("X-Total-Count") || 0);
       return resp.json();
     }).then(function (rows) {
+      if (rows === null || mine !== seq) return;
       if (!rows.length && offset > 0 && total > 0) { offset = Math.max(0, offset - PAGE); return load(); }
       summary.textContent = total
         ? "Tìm thấy " + P.fmt.int(total) + " câu hỏi" + (total > PAGE ? "; đang xem câu " + (offset + 1) + "–" + (offset + rows.length) : "") + "."
@@ -37,7 +40,7 @@
       P.$("[data-prev]").disabled = offset === 0;
       P.$("[data-next]").disabled = offset + PAGE >= total;
       P.$("[data-page-label]").textContent = "Trang " + (Math.floor(offset / PAGE) + 1) + "/" + Math.max(1, Math.ceil(total / PAGE));
-    }).catch(function (err) { summary.textContent = ""; P.showError(errorBox, err); });
+    }).catch(function (err) { if (mine === seq) { summary.textContent = ""; P.showError(errorBox, err); } });
   }
 
   function chips(q) {
