@@ -10,7 +10,6 @@ the right key. Text and options change in place: scoring never reads them.
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 
 from sqlalchemy import select
 
@@ -21,7 +20,7 @@ from services.quiz.domain.contests import load_contest
 from services.quiz.domain.files import read_table
 from services.quiz.errors import err
 from services.quiz.models import Attempt, Question, Round, new_id
-from services.quiz.schemas import nfc
+from services.quiz.schemas import name_key, nfc
 
 COLUMNS = ("text", "a", "b", "c", "d", "answer", "source")
 KEYS = ("A", "B", "C", "D")
@@ -83,12 +82,6 @@ def import_questions(uow, actor, contest_code, file, table=None):
                    {"questions": len(keys), "created": created, "rows_refused": len(errors),
                     "file": file.get("filename")}, contest=contest_code)
     return {"created": created, "errors": errors}
-
-
-def fold(text):
-    """Lower case without diacritics ("Cải cách" and "cai CACH" match), for searching."""
-    decomposed = unicodedata.normalize("NFD", nfc(text).replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def _attempt_question_ids(session, contest_code, since=None):
@@ -163,10 +156,10 @@ def list_questions(session, actor, contest_code, q=None, active=None, used=None,
     if active is not None:
         query = query.where(Question.active.is_(active))
     questions = session.scalars(query.order_by(Question.created_at, Question.id)).all()
-    needle = fold(q or "").strip()
+    needle = name_key(q or "")
     if needle:
         questions = [x for x in questions
-                     if needle in fold(" ".join([x.text, x.a, x.b, x.c, x.d, x.source or ""]))]
+                     if needle in name_key(" ".join([x.text, x.a, x.b, x.c, x.d, x.source or ""]))]
     drawn = used_ids(session, contest_code)
     if used is not None:
         questions = [x for x in questions if (x.id in drawn) == used]
