@@ -249,6 +249,8 @@ class ExclusionsIn(In):
 
 class ExclusionsOut(Out):
     excluded: int
+    added: int = 0
+    errors: list[RowError] = []
 
 
 # ---- quiz ----------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ also expert)."""
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import APIRouter, Body, File, Path, Query, Response, UploadFile
 
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
-from gateway import schemas, schemas_jury
+from gateway import schemas, schemas_bank, schemas_jury
 from gateway.auth import Organizer, SetupStaff, Staff
 from gateway.config import settings
 from gateway.deps import Rpc
@@ -16,6 +16,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["Thiết lập hội thi"])
 
 # The unit codes quiz accepts at import (services/quiz/domain/units.py CODE_RE).
 UnitCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,32}$", examples=["SNV"])]
+QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Mã câu hỏi")]
+IdNumber = Annotated[str, Path(max_length=40, description="Số CCCD")]
 
 
 async def file_payload(file: UploadFile):
@@ -100,3 +102,39 @@ async def set_jury(body: schemas_jury.JuryIn, contest: ContestCode,
 async def close_round(contest: ContestCode, n: RoundNumber,
                       actor: Organizer, rpc: Rpc):
     return await rpc.call("quiz", "close_round", actor, contest, n)
+
+
+@router.get("/admin/contests/{contest}/questions", response_model=list[schemas_bank.BankQuestionOut],
+            summary="Ngân hàng câu hỏi của hội thi (tìm theo nội dung, lọc đang dùng / đã vào đề); "
+                    "tổng số câu khớp ở header X-Total-Count")
+async def list_questions(contest: ContestCode, actor: SetupStaff, rpc: Rpc, response: Response,
+                         q: Annotated[str | None, Query(max_length=200)] = None,
+                         active: bool | None = None, used: bool | None = None,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0):
+    page = await rpc.call("quiz", "list_questions", actor, contest, q=q, active=active, used=used,
+                          limit=limit, offset=offset)
+    response.headers["x-total-count"] = str(page["total"])
+    return page["items"]
+
+
+@router.patch("/admin/contests/{contest}/questions/{question_id}", response_model=schemas_bank.BankQuestionOut,
+              summary="Sửa câu hỏi chưa vào đề nào, ngừng hoặc dùng lại một câu hỏi (có ghi nhật ký, kèm lý do)")
+async def update_question(body: schemas_bank.QuestionPatch, contest: ContestCode, question_id: QuestionId,
+                          actor: SetupStaff, rpc: Rpc):
+    return await rpc.call("quiz", "update_question", actor, contest, question_id,
+                          body.model_dump(mode="json", exclude_none=True))
+
+
+@router.get("/admin/contests/{contest}/exclusions", response_model=list[schemas_bank.ExclusionOut],
+            summary="Người không được dự thi: danh sách của hội thi và các tài khoản cán bộ (tự động)")
+async def list_exclusions(contest: ContestCode, actor: Organizer, rpc: Rpc):
+    return await rpc.call("quiz", "list_exclusions", actor, contest)
+
+
+@router.delete("/admin/contests/{contest}/exclusions/{id_number}", status_code=204, response_class=Response,
+               summary="Bỏ một số CCCD khỏi danh sách người không được dự thi (có ghi nhật ký)")
+async def remove_exclusion(contest: ContestCode, id_number: IdNumber, actor: Organizer, rpc: Rpc,
+                           body: Annotated[schemas_bank.ExclusionRemoveIn | None, Body()] = None):
+    await rpc.call("quiz", "remove_exclusion", actor, contest, id_number, body.reason if body else None)
+    return Response(status_code=204)

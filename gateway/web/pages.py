@@ -47,6 +47,8 @@ PAGES = {
     "/quan-tri/thi-sinh": ("admin_contestants", "Thí sinh và loại thí sinh", "admin"),
     "/quan-tri/tai-khoan": ("admin_accounts", "Tài khoản cán bộ", "admin"),
     "/doi-mat-khau": ("password", "Đổi mật khẩu", "password"),
+    "/quan-tri/ngan-hang-cau-hoi": ("admin_questions", "Ngân hàng câu hỏi", "admin"),
+    "/quan-tri/loai-tru": ("admin_exclusions", "Người không được dự thi", "admin"),
     "/giam-khao": ("judge", "Chấm video clip", "judge"),
     "/giam-sat": ("monitor", "Giám sát hệ thống", "monitor"),
 }

@@ -33,6 +33,7 @@ MESSAGES = {
     "confirm_required": ("Việc chấm video clip của hội thi đã bắt đầu. Nếu thay đổi Ban Giám khảo, điểm của giám khảo "
                          "bị bớt sẽ không còn được tính và điểm cuối cùng của các video clip phải chờ giám khảo được "
                          "thêm chấm xong. Gửi lại với confirm: true để xác nhận thay đổi."),
+    "invalid_question": "Câu hỏi không hợp lệ.",
     "unit_required": "Tài khoản giám khảo phải có đơn vị (unit_code): giám khảo không được chấm video clip của đơn vị mình.",
     "not_a_judge": "Không phải tài khoản giám khảo: {names}. Chỉ tài khoản có vai trò giám khảo (judge) được vào Ban Giám khảo.",
     "reason_required": "Cần ghi lý do.",
@@ -66,6 +67,11 @@ MESSAGES = {
     "already_disqualified": "Thí sinh này đã bị loại khỏi hội thi.",
     "award_set_approved": ("Kết quả giải thưởng đã phê duyệt của hội thi sẽ thay đổi ({sets}): cần thu hồi kết quả "
                            "đó (kèm lý do) trước khi loại hoặc khôi phục thí sinh."),
+    "question_in_use": ("Câu hỏi đã có trong đề của thí sinh nên không sửa được nội dung, phương án hay đáp án. "
+                        "Hãy ngừng sử dụng câu hỏi này và nhập một câu hỏi mới."),
+    "question_exists": "Ngân hàng câu hỏi của hội thi đã có một câu hỏi với nội dung này.",
+    "staff_member": ("Số CCCD này là của một tài khoản Ban Tổ chức, Ban Giám khảo, Tổ Chuyên viên hoặc giám sát: "
+                     "người này tự động không được dự thi, không thể bỏ khỏi danh sách."),
     "bank_too_small": "Ngân hàng câu hỏi của hội thi chưa đủ câu hỏi cho một lượt thi.",
     # not found
     "unit_not_found": "Không tìm thấy đơn vị.",
@@ -76,6 +82,7 @@ MESSAGES = {
     "question_not_found": "Không tìm thấy câu hỏi.",
     "contestant_not_found": "Không tìm thấy thí sinh.",
     "not_disqualified": "Thí sinh này không bị loại khỏi hội thi.",
+    "exclusion_not_found": "Số CCCD này không có trong danh sách người không được dự thi của hội thi.",
 }
 
 

@@ -139,6 +139,14 @@ class QuizService(retry.DeadLetterRpc):
         return self.db.run(contests.add_exclusions, actor, contest, id_numbers)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_exclusions(self, actor, contest):
+        return self.db.read(contests.list_exclusions, actor, contest)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def remove_exclusion(self, actor, contest, id_number, reason=None):
+        return self.db.run(contests.remove_exclusion, actor, contest, id_number, reason)
+
+    @rpc(expected_exceptions=EXPECTED)
     def excluded_contestants(self, contest, contestant_ids):
         return self.db.read(contests.excluded_contestants, contest, contestant_ids)
 
@@ -165,8 +173,12 @@ class QuizService(retry.DeadLetterRpc):
         return workflow.import_questions(self.db, actor, contest, file)
 
     @rpc(expected_exceptions=EXPECTED)
-    def deactivate_question(self, actor, question_id):
-        return self.db.run(questions.deactivate_question, actor, question_id)
+    def list_questions(self, actor, contest, q=None, active=None, used=None, limit=100, offset=0):
+        return self.db.read(questions.list_questions, actor, contest, q, active, used, limit, offset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_question(self, actor, contest, question_id, data):
+        return self.db.run(questions.update_question, actor, contest, question_id, data)
 
     # Scoring's alone: the broker verifies who calls (common/broker.py), not an actor in the message.
     @caller_rpc(callers=config.answer_key_callers, expected_exceptions=EXPECTED)

@@ -149,7 +149,10 @@ def test_person_on_the_exclusion_list_cannot_register(api, world, admin):
     assert resp.status_code == 200 and resp.json()["excluded"] == before
     assert_error(api.register(**body), 403, "excluded")
     assert_error(api.token(body["phone"], body["password"]), 401, "invalid_credentials")
-    assert_error(api.exclude(admin, world["contest"], ["123"]), 422, "invalid_id_number")
+    # A bad line is reported (row and why), the good ones still added.
+    resp = api.exclude(admin, world["contest"], ["123"])
+    assert resp.status_code == 200 and resp.json()["added"] == 0, resp.text
+    assert [e["row"] for e in resp.json()["errors"]] == [1]
     assert_error(api.exclude(admin, "khong-co-hoi-thi", [body["id_number"]]), 404, "contest_not_found")
 
 

@@ -125,11 +125,46 @@ def test_exclusions_and_close_round(client, fake):
     fake.answers["quiz.close_round"] = CONTEST["rounds"][0]
     h = bearer("organizer")
     resp = client.post("/api/v1/admin/contests/cchc-2023/exclusions", json={"id_numbers": ["1", "2"]}, headers=h)
-    assert resp.status_code == 200 and resp.json() == {"excluded": 2}
+    assert resp.status_code == 200 and resp.json() == {"excluded": 2, "added": 0, "errors": []}
     assert fake.last("quiz.add_exclusions")["args"][1:] == ("cchc-2023", ["1", "2"])
     resp = client.post("/api/v1/admin/contests/cchc-2023/rounds/1/close", headers=h)
     assert resp.status_code == 200 and resp.json()["status"] == "closed"
     assert fake.last("quiz.close_round")["args"][1:] == ("cchc-2023", 1)
+
+
+def test_question_bank_and_exclusion_routes(client, fake):
+    question = {"id": "q1", "contest": "cchc-2023", "text": "Câu hỏi?", "answer": "B", "source": None,
+                "active": True, "used": False,
+                "options": [{"key": k, "text": f"Phương án {k}"} for k in "ABCD"]}
+    fake.answers["quiz.list_questions"] = {"total": 41, "items": [question]}
+    fake.answers["quiz.update_question"] = {**question, "active": False}
+    fake.answers["quiz.list_exclusions"] = [{"id_number": "046000000001", "full_name": None, "source": "list"}]
+    fake.answers["quiz.remove_exclusion"] = None
+    h = bearer("expert")
+    resp = client.get("/api/v1/admin/contests/cchc-2023/questions?q=mot%20cua&used=false&limit=1&offset=40",
+                      headers=h)
+    assert resp.status_code == 200 and resp.json()[0]["id"] == "q1"
+    assert resp.headers["x-total-count"] == "41"
+    assert fake.last("quiz.list_questions")["args"][1:] == ("cchc-2023",)
+    assert fake.last("quiz.list_questions")["kwargs"] == {"q": "mot cua", "active": None, "used": False,
+                                                          "limit": 1, "offset": 40}
+    resp = client.patch("/api/v1/admin/contests/cchc-2023/questions/q1", json={"active": False, "reason": "Cũ"},
+                        headers=h)
+    assert resp.status_code == 200 and resp.json()["active"] is False
+    assert fake.last("quiz.update_question")["args"][1:] == ("cchc-2023", "q1", {"active": False, "reason": "Cũ"})
+    assert client.patch("/api/v1/admin/contests/cchc-2023/questions/q1", json={"answer": "AB"},
+                        headers=h).status_code == 422
+    assert client.get("/api/v1/admin/contests/cchc-2023/questions?limit=501", headers=h).status_code == 422
+    org = bearer("organizer")
+    resp = client.get("/api/v1/admin/contests/cchc-2023/exclusions", headers=org)
+    assert resp.status_code == 200 and resp.json()[0]["source"] == "list"
+    resp = client.request("DELETE", "/api/v1/admin/contests/cchc-2023/exclusions/046000000001", headers=org,
+                          json={"reason": "Nhầm"})
+    assert resp.status_code == 204 and resp.content == b""
+    assert fake.last("quiz.remove_exclusion")["args"][1:] == ("cchc-2023", "046000000001", "Nhầm")
+    assert client.delete("/api/v1/admin/contests/cchc-2023/exclusions/046000000001", headers=org).status_code == 204
+    assert fake.last("quiz.remove_exclusion")["args"][1:] == ("cchc-2023", "046000000001", None)
+    assert client.get("/api/v1/admin/contests/cchc-2023/exclusions", headers=h).status_code == 403
 
 
 # ---- quiz ----------------------------------------------------------------------------------

@@ -56,6 +56,10 @@ MATRIX = {
     ("POST", "/api/v1/admin/units/{code}/roster"): ORG,  # sets a headcount: collective prizes move
     ("POST", "/api/v1/admin/contests/{contest}/questions/import"): SETUP,
     ("POST", "/api/v1/admin/contests/{contest}/exclusions"): ORG,
+    ("GET", "/api/v1/admin/contests/{contest}/exclusions"): ORG,
+    ("DELETE", "/api/v1/admin/contests/{contest}/exclusions/{id_number}"): ORG,
+    ("GET", "/api/v1/admin/contests/{contest}/questions"): SETUP,
+    ("PATCH", "/api/v1/admin/contests/{contest}/questions/{question_id}"): SETUP,
     ("POST", "/api/v1/admin/contests/{contest}/rounds/{n}/close"): ORG,
     ("PATCH", "/api/v1/admin/contests/{contest}"): ORG,
     ("GET", "/api/v1/admin/contests/{contest}/jury"): STAFF,
@@ -114,6 +118,7 @@ MATRIX = {
 PATH_VALUES = {"contest": "khong-ton-tai-sec", "n": "1", "attempt_id": str(uuid.uuid4()),
                "clip_id": str(uuid.uuid4()), "award_set_id": str(uuid.uuid4()), "fmt": "pdf", "index": "1",
                "user_id": str(uuid.uuid4()), "contestant_id": uuid.uuid4().hex,
+               "question_id": uuid.uuid4().hex, "id_number": "046099999999",
                "code": "KHONG-TON-TAI-SEC",
                "service": "awards"}  # awards handles no events: its dead-letter queue stays empty
 

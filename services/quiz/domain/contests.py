@@ -8,8 +8,8 @@ from common.auth import require
 from common.errors import Conflict, Invalid, NotFound
 from common.time import utcnow
 from services.quiz.errors import err
-from services.quiz.models import Attempt, Contest, Exclusion, Round, User
-from services.quiz.schemas import contest_out, nfc, normalize_id_number, parse_time
+from services.quiz.models import Attempt, Contest, Exclusion, RosterEntry, Round, User
+from services.quiz.schemas import ID_NUMBER_RE, contest_out, nfc, parse_time
 
 PREDICTION_QUESTIONS = {
     "submitted_attempts": "Dự đoán: tuần thi này sẽ có bao nhiêu lượt dự thi được nộp bài?",
@@ -167,18 +167,31 @@ def _excluded_count(session, contest_code):
     return session.scalar(select(func.count()).select_from(Exclusion).where(Exclusion.contest_code == contest_code))
 
 
+MAX_EXCLUSION_LINES = 10000
+
+
 def add_exclusions(uow, actor, contest_code, id_numbers):
+    """Add the good CCCDs of `id_numbers` to the contest's exclusion list and report each bad one:
+    {excluded (the list's size now), added, errors: [{row, message}]}, `row` counting the entries
+    of `id_numbers` from 1. A bad line never stops the good ones (as the imports), and nothing is
+    dropped silently: an organizer pasting a list sees which lines to fix and sends only those."""
     require(actor, "organizer")
     session = uow.session
     load_contest(session, contest_code)
-    if not isinstance(id_numbers, list):
-        raise err(Invalid, "invalid_input", "Cần danh sách số CCCD.")
-    wanted = {normalize_id_number(x) for x in id_numbers}
+    if not isinstance(id_numbers, list) or len(id_numbers) > MAX_EXCLUSION_LINES:
+        raise err(Invalid, "invalid_input", f"Cần danh sách số CCCD (tối đa {MAX_EXCLUSION_LINES} dòng).")
+    wanted, errors = set(), []
+    for row, value in enumerate(id_numbers, start=1):
+        shown = nfc(value)[:40] if isinstance(value, str) else ""
+        if isinstance(value, str) and ID_NUMBER_RE.match(nfc(value)):
+            wanted.add(nfc(value))
+        else:
+            errors.append({"row": row, "message": f"«{shown}» không phải số CCCD: cần đúng 12 chữ số."})
     present = set(session.scalars(select(Exclusion.id_number).where(
-        Exclusion.contest_code == contest_code, Exclusion.id_number.in_(wanted))))
+        Exclusion.contest_code == contest_code, Exclusion.id_number.in_(wanted)))) if wanted else set()
     added = sorted(wanted - present)
     if not added:
-        return {"excluded": _excluded_count(session, contest_code)}
+        return {"excluded": _excluded_count(session, contest_code), "added": 0, "errors": errors}
     before = _excluded_count(session, contest_code)
     session.add_all(Exclusion(contest_code=contest_code, id_number=x) for x in added)
     session.flush()
@@ -186,7 +199,58 @@ def add_exclusions(uow, actor, contest_code, id_numbers):
     # Counts, not the CCCDs: a list may hold thousands; the exclusions table says who.
     uow.record(actor, "exclusions.add", f"contest:{contest_code}", {"excluded": before},
                {"excluded": count, "added": len(added)}, contest=contest_code)
-    return {"excluded": count}
+    return {"excluded": count, "added": len(added), "errors": errors}
+
+
+def _staff_names(session):
+    """{CCCD: full name} of the staff accounts: excluded from every contest automatically (SPEC 2)."""
+    rows = session.execute(select(User.id_number, User.full_name).where(
+        User.kind == "staff", User.id_number.is_not(None)).order_by(User.created_at))
+    return {number: name for number, name in rows}
+
+
+def list_exclusions(session, actor, contest_code):
+    """[{id_number, full_name, source}] of the contest: its own list (`list`; the name of the
+    contestant or roster entry with that CCCD when there is one) and the staff accounts (`staff`).
+    A CCCD on both is shown once, as `staff` (it stays excluded whatever the list says)."""
+    require(actor, "organizer")
+    load_contest(session, contest_code)
+    staff = _staff_names(session)
+    listed = session.scalars(select(Exclusion.id_number).where(Exclusion.contest_code == contest_code)
+                             .order_by(Exclusion.id_number)).all()
+    names = {}
+    others = [x for x in listed if x not in staff]
+    for start in range(0, len(others), 1000):
+        chunk = others[start:start + 1000]
+        names.update(session.execute(select(RosterEntry.id_number, RosterEntry.full_name)
+                                     .where(RosterEntry.id_number.in_(chunk))).all())
+        names.update(session.execute(select(User.id_number, User.full_name).where(
+            User.kind == "contestant", User.id_number.in_(chunk))).all())
+    out = [{"id_number": x, "full_name": names.get(x), "source": "list"} for x in others]
+    out += [{"id_number": x, "full_name": name, "source": "staff"} for x, name in sorted(staff.items())]
+    return out
+
+
+def remove_exclusion(uow, actor, contest_code, id_number, reason=None):
+    """Take a CCCD off the contest's own list; 404 `exclusion_not_found` when it is not excluded,
+    409 `staff_member` for a staff account's CCCD (excluded as long as the account exists).
+    Audited as exclusion.remove."""
+    require(actor, "organizer")
+    session = uow.session
+    load_contest(session, contest_code)
+    number = nfc(id_number) if isinstance(id_number, str) else ""
+    staff = ID_NUMBER_RE.match(number) and session.scalar(select(User.id).where(
+        User.kind == "staff", User.id_number == number).limit(1))
+    if staff:
+        raise err(Conflict, "staff_member")
+    row = session.get(Exclusion, (contest_code, number)) if ID_NUMBER_RE.match(number) else None
+    if row is None:
+        raise err(NotFound, "exclusion_not_found")
+    before = _excluded_count(session, contest_code)
+    session.delete(row)
+    session.flush()
+    uow.record(actor, "exclusion.remove", f"contest:{contest_code}", {"id_number": number, "excluded": before},
+               {"excluded": before - 1}, reason, contest=contest_code)
 
 
 def submitted_count(session, contest_code, n):

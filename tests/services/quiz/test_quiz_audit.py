@@ -45,7 +45,7 @@ def test_question_bank(db, contest):
     qid = sorted(db.read(questions.answer_keys, contest))[0]
     db.run(questions.deactivate_question, ORG, qid)
     db.run(questions.deactivate_question, ORG, qid)
-    (entry,) = audit(db, "question.deactivate")
+    (entry,) = audit(db, "question.update")
     assert (entry.target, entry.before, entry.after) == (f"question:{qid}", {"active": True},
                                                          {"active": False, "contest": contest})
 

@@ -81,10 +81,16 @@ def test_duplicate_contest_and_roles(db):
 def test_exclusions_count_and_validate(with_units):
     db = with_units
     make_contest(db)
-    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000001", "046000000002"]) == {"excluded": 2}
-    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000002"]) == {"excluded": 2}
+    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000001", "046000000002"]) == {
+        "excluded": 2, "added": 2, "errors": []}
+    assert db.run(contests.add_exclusions, ORG, "t-2026", ["046000000002"]) == {"excluded": 2, "added": 0, "errors": []}
+    # A bad line is reported with its row and never stops the good ones (nor is it dropped silently).
+    out = db.run(contests.add_exclusions, ORG, "t-2026", ["12", "046000000003", "abc"])
+    assert (out["excluded"], out["added"]) == (3, 1)
+    assert [e["row"] for e in out["errors"]] == [1, 3]
+    assert "«abc»" in out["errors"][1]["message"] and "12 chữ số" in out["errors"][1]["message"]
     with pytest.raises(Invalid):
-        db.run(contests.add_exclusions, ORG, "t-2026", ["12"])
+        db.run(contests.add_exclusions, ORG, "t-2026", "046000000003")
     with pytest.raises(NotFound):
         db.run(contests.add_exclusions, ORG, "nope", ["046000000003"])
 

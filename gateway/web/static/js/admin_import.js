@@ -38,8 +38,25 @@
   }
   function frag(nodes) { var f = document.createDocumentFragment(); nodes.forEach(function (n) { f.appendChild(n); }); return f; }
 
-  function idsFromText(text) {
-    return text.split(/[\s,;]+/).map(function (s) { return s.trim(); }).filter(function (s) { return /^\d+$/.test(s); });
+  // Every entry is sent, a bad one too: the API adds the good CCCDs and reports each bad entry by
+  // its position, shown here as where the organizer typed it (nothing is dropped silently).
+  function typedEntries(text) {
+    var out = [];
+    text.split(/\r?\n/).forEach(function (line, i) {
+      line.split(/[\s,;]+/).forEach(function (s) {
+        if (s) out.push({ value: s, where: "Ô nhập, dòng " + (i + 1) });
+      });
+    });
+    return out;
+  }
+  function fileEntries(text) {
+    var out = [];
+    text.replace(/^\uFEFF/, "").split(/\r?\n/).forEach(function (line, i) {
+      var first = line.split(/[,;\t]/)[0].replace(/^"|"$/g, "").trim();
+      if (!first || (i === 0 && !/\d/.test(first))) return;  // blank line; a header such as "id_number"
+      out.push({ value: first, where: "Tệp, dòng " + (i + 1) });
+    });
+    return out;
   }
 
   P.$all("[data-import]").forEach(function (form) {
@@ -50,12 +67,19 @@
       var button = form.querySelector("button[type=submit]");
       var request;
       if (kind === "exclusions") {
-        var typed = idsFromText(form.elements.ids.value);
+        var typed = typedEntries(form.elements.ids.value);
         request = (file ? file.text() : Promise.resolve("")).then(function (text) {
-          var ids = typed.concat(idsFromText(text));
-          if (!ids.length) throw new P.ApiError(0, "empty", "Vui lòng nhập ít nhất một số CCCD hoặc chọn tệp.");
+          var entries = typed.concat(fileEntries(text));
+          if (!entries.length) throw new P.ApiError(0, "empty", "Vui lòng nhập ít nhất một số CCCD hoặc chọn tệp.");
           return P.api("/admin/contests/" + encodeURIComponent(form.elements.contest.value) + "/exclusions",
-                       { body: { id_numbers: ids } });
+                       { body: { id_numbers: entries.map(function (x) { return x.value; }) } })
+            .then(function (result) {
+              result.errors = (result.errors || []).map(function (e) {
+                var entry = entries[e.row - 1];
+                return { row: entry ? entry.where : e.row, message: e.message };
+              });
+              return result;
+            });
         });
       } else {
         if (!file) { P.fill(box, [el("p", { class: "err" }, "Vui lòng chọn tệp CSV hoặc XLSX.")]); form.elements.file.focus(); return; }
