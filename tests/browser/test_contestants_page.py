@@ -58,3 +58,30 @@ def test_organizer_searches_disqualifies_and_reinstates(page, api, admin):
     expect(listed.first).to_contain_text("Chưa có thí sinh nào bị loại.")
     expect(results.first.get_by_role("button", name="Loại khỏi hội thi")).to_be_visible()
     assert api.http.get(f"/admin/contests/{code}/disqualifications", headers=admin).json() == []
+
+
+def test_organizer_gives_a_contestant_a_one_time_password(page, api, admin):
+    """A contestant who lost their password: the organizer finds them and issues a one-time
+    password, shown once; the old password stops working and the new one leads to the change."""
+    t = helpers.tag()
+    name = f"Hồ Thị Quên Mật Khẩu {t}"
+    person = api.contestant(unit_code="SNV", full_name=name)
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto("/quan-tri/thi-sinh")
+    page.get_by_label("Họ tên, số CCCD hoặc số điện thoại").fill(person["id_number"])
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    results = page.locator("[data-results] li")
+    expect(results).to_have_count(1)
+    results.first.get_by_role("button", name="Cấp mật khẩu mới").click()
+    dialog = page.locator("[data-reason-dialog]")
+    dialog.get_by_label("Lý do (bắt buộc)").fill("Thí sinh gọi điện báo quên mật khẩu")
+    dialog.get_by_role("button", name="Cấp mật khẩu").click()
+    expect(dialog).to_be_hidden()
+    code = page.locator("[data-temporary-password]")
+    expect(code).to_be_visible()
+    temporary = code.inner_text().strip()
+    assert len(temporary) >= 8
+    old = api.http.post("/auth/token", json={"username": person["phone"], "password": person["password"]})
+    assert old.status_code == 401
+    fresh = api.http.post("/auth/token", json={"username": person["phone"], "password": temporary})
+    assert fresh.status_code == 200 and fresh.json()["must_change_password"] is True

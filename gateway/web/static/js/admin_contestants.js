@@ -27,11 +27,17 @@
       action);
   }
 
+  var TITLES = {
+    disqualify: ["Loại thí sinh khỏi hội thi", "Loại thí sinh"],
+    reinstate: ["Khôi phục thí sinh", "Khôi phục"],
+    reset: ["Cấp mật khẩu dùng một lần", "Cấp mật khẩu"]
+  };
+
   function ask(kind, person) {
     pending = { kind: kind, person: person };
-    P.$("[data-reason-title]").textContent = kind === "disqualify" ? "Loại thí sinh khỏi hội thi" : "Khôi phục thí sinh";
-    P.$("[data-reason-who]").textContent = person.full_name + " — hội thi " + contest();
-    P.$("[data-reason-ok]").textContent = kind === "disqualify" ? "Loại thí sinh" : "Khôi phục";
+    P.$("[data-reason-title]").textContent = TITLES[kind][0];
+    P.$("[data-reason-who]").textContent = person.full_name + (kind === "reset" ? "" : " — hội thi " + contest());
+    P.$("[data-reason-ok]").textContent = TITLES[kind][1];
     reasonForm.elements.reason.value = "";
     P.showError(reasonError, null);
     dialog.showModal();
@@ -39,6 +45,16 @@
   }
 
   function act(kind, person, reason) {
+    if (kind === "reset") {
+      // The one-time password is shown once, here; the old password and every session end now, and
+      // the person must choose a new one at their next login (SPEC 6).
+      return P.api("/admin/accounts/" + encodeURIComponent(person.id) + "/password-reset", { body: { reason: reason } })
+        .then(function (r) {
+          P.fill(status, [el("span", {}, "Mật khẩu dùng một lần của " + person.full_name + ": "),
+            el("code", { "data-temporary-password": "" }, r.temporary_password),
+            el("span", {}, " — chỉ hiện một lần; hãy báo cho thí sinh, họ sẽ phải đổi mật khẩu khi đăng nhập.")]);
+        });
+    }
     var code = encodeURIComponent(contest());
     var call = kind === "disqualify"
       ? P.api("/admin/contests/" + code + "/disqualifications", { body: { contestant_id: person.id, reason: reason } })
@@ -61,8 +77,9 @@
   P.$("[data-reason-cancel]").addEventListener("click", function () { dialog.close(); });
 
   function button(kind, person) {
-    var b = el("button", { type: "button", class: "button small" + (kind === "disqualify" ? " danger" : "") },
-      kind === "disqualify" ? "Loại khỏi hội thi" : "Khôi phục");
+    var label = { disqualify: "Loại khỏi hội thi", reinstate: "Khôi phục", reset: "Cấp mật khẩu mới" }[kind];
+    var b = el("button", { type: "button", class: "button small" + (kind === "disqualify" ? " danger" : ""),
+                           "data-action": kind }, label);
     b.addEventListener("click", function () { ask(kind, person); });
     return b;
   }
@@ -80,7 +97,7 @@
         : (offset ? "Không còn kết quả." : "Không tìm thấy thí sinh nào.");
       P.fill(results, rows.map(function (p) {
         var out = (p.disqualified_in || []).indexOf(contest()) >= 0;
-        return personItem(p, button(out ? "reinstate" : "disqualify", p),
+        return personItem(p, el("span", { class: "row-actions" }, button(out ? "reinstate" : "disqualify", p), button("reset", p)),
           out ? el("span", { class: "badge" }, "Đã bị loại khỏi hội thi này") : null);
       }));
       pager.hidden = !(offset || rows.length === PAGE);
