@@ -36,7 +36,7 @@ def test_search_by_name_without_diacritics_cccd_and_phone(with_units):
     assert [r["id"] for r in search(db, q=a_phone)] == [a["id"]]
     assert [r["id"] for r in search(db, q=a_phone[:4] + " " + a_phone[4:])] == [a["id"]]
     assert [r["id"] for r in search(db, q="+84" + a_phone[1:])] == [a["id"]]
-    assert [r["id"] for r in search(db, q=a_cccd[:8])] == [a["id"]]
+    assert [r["id"] for r in search(db, q=a_cccd[:11])] == [a["id"]]  # first digits (11: random CCCDs may share fewer)
     assert search(db, q="100%_x") == []  # LIKE's wildcards are text here
     row = search(db, q="nguyen van a")[0]
     assert set(row) >= {"id", "full_name", "id_number", "phone", "unit_code", "position", "registered_at",
