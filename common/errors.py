@@ -11,10 +11,15 @@ from nameko.exceptions import deserialize_to_instance
 
 
 class DomainError(Exception):
-    def __init__(self, code, detail=None):
-        super().__init__(code, detail or code)
+    """`extra`: optional members the gateway adds to the error body beside `detail` and `code`
+    (e.g. `{"field": "phone"}`); it travels as a third exc_arg, so it must be plain JSON."""
+
+    def __init__(self, code, detail=None, extra=None):
+        args = (code, detail or code) + ((dict(extra),) if extra else ())
+        super().__init__(*args)
         self.code = code
         self.detail = detail or code
+        self.extra = dict(extra) if extra else {}
 
 
 @deserialize_to_instance
