@@ -1,7 +1,8 @@
 """Errors shared by every service, and how they cross a service boundary.
 
 A service raises a DomainError subclass with a stable snake_case `code` and a human message
-(Vietnamese first). Nameko serialises it as {exc_type, exc_path, exc_args: [code, detail]}:
+(Vietnamese first). Nameko serialises it as {exc_type, exc_path, exc_args: [code, detail]}, or
+[code, detail, extra] when it carries extra body members (DomainError.extra):
 - another nameko service calling it (common/upstream.py) gets the same class back, because every
   class here is registered with nameko's exception registry (`deserialize_to_instance`);
 - the gateway maps exc_type to an HTTP status through one table (gateway/errors.py).
