@@ -1,7 +1,8 @@
 """Every error the gateway answers, in one place.
 
 - Domain errors raised by a service arrive as RemoteError with `exc_type` = the class name from
-  common/errors.py and `exc_args` = [code, detail]; STATUS_BY_EXC_TYPE maps them to HTTP.
+  common/errors.py and `exc_args` = [code, detail] (+ an optional dict of extra body members, e.g.
+  `field`); STATUS_BY_EXC_TYPE maps them to HTTP.
 - A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`;
   so does a service whose database is unreachable (DATABASE_UNAVAILABLE), or that could not reach
   another service or its object store (UNAVAILABLE_EXC_TYPES): it is transient, the portal retries
