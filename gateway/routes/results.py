@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from gateway.auth import STATISTICS, optional_actor
+from gateway.auth import STATISTICS, optional_actor, reader
 from gateway.config import settings
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas
@@ -67,7 +67,7 @@ def live_me(me, mode):
             response_model_exclude_unset=True,  # `me` only when a contestant asks
             summary="Bảng xếp hạng tuần thi")
 async def leaderboard(contest: ContestCode, n: RoundNumber, rpc: Rpc,
-                      actor: Annotated[dict | None, Depends(optional_actor)],
+                      actor: Annotated[dict | None, Depends(reader)],
                       limit: Annotated[int, Query(ge=1, le=1000)] = 50):
     # A contestant's token adds `me`: their own row, listed in `rows` or not (the portal's
     # "Thứ hạng của tôi"). Anybody else gets the public board only.
