@@ -29,11 +29,17 @@
         return el("tr", { class: [r.rank <= 3 ? "top" : "", mine ? "mine" : ""].join(" ").trim() || null,
                           "data-mine": mine ? "" : null, "aria-current": mine ? "true" : null },
           el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", { title: r.unit_code }, names[r.unit_code] || r.unit_code || "—"),
-          el("td", { class: "num" }, r.correct), el("td", { class: "num" }, r.prediction == null ? "—" : P.fmt.int(r.prediction)),
+          el("td", { class: "num" }, r.correct), el("td", { class: "num" }, prediction(r, mine ? b.me : null)),
           el("td", { class: "num" }, r.prediction_diff == null ? "—" : P.fmt.int(r.prediction_diff)),
           el("td", { class: "num" }, P.fmt.duration(r.duration_ms)));
       }));
     }).catch(function (err) { P.emptyRow(tbody, 7, err.detail); });
+  }
+
+  // A live board hides predictions, except the reader's own (their row's `me`).
+  function prediction(r, me) {
+    var p = r.prediction == null && me ? me.prediction : r.prediction;
+    return p == null ? "—" : P.fmt.int(p);
   }
 
   /** "Thứ hạng của tôi": the contestant's own row (`me`, sent with their token), listed or not. */
