@@ -1,7 +1,8 @@
 """Errors shared by every service, and how they cross a service boundary.
 
 A service raises a DomainError subclass with a stable snake_case `code` and a human message
-(Vietnamese first). Nameko serialises it as {exc_type, exc_path, exc_args: [code, detail]}:
+(Vietnamese first). Nameko serialises it as {exc_type, exc_path, exc_args: [code, detail]}, or
+[code, detail, extra] when it carries extra body members (DomainError.extra):
 - another nameko service calling it (common/upstream.py) gets the same class back, because every
   class here is registered with nameko's exception registry (`deserialize_to_instance`);
 - the gateway maps exc_type to an HTTP status through one table (gateway/errors.py).
@@ -11,10 +12,15 @@ from nameko.exceptions import deserialize_to_instance
 
 
 class DomainError(Exception):
-    def __init__(self, code, detail=None):
-        super().__init__(code, detail or code)
+    """`extra`: optional members the gateway adds to the error body beside `detail` and `code`
+    (e.g. `{"field": "phone"}`); it travels as a third exc_arg, so it must be plain JSON."""
+
+    def __init__(self, code, detail=None, extra=None):
+        args = (code, detail or code) + ((dict(extra),) if extra else ())
+        super().__init__(*args)
         self.code = code
         self.detail = detail or code
+        self.extra = dict(extra) if extra else {}
 
 
 @deserialize_to_instance

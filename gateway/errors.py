@@ -1,7 +1,8 @@
 """Every error the gateway answers, in one place.
 
 - Domain errors raised by a service arrive as RemoteError with `exc_type` = the class name from
-  common/errors.py and `exc_args` = [code, detail]; STATUS_BY_EXC_TYPE maps them to HTTP.
+  common/errors.py and `exc_args` = [code, detail] (+ an optional dict of extra body members, e.g.
+  `field`); STATUS_BY_EXC_TYPE maps them to HTTP.
 - A service that cannot answer (timeout, not running, broker down) → 503 `service_unavailable`;
   so does a service whose database is unreachable (DATABASE_UNAVAILABLE), or that could not reach
   another service or its object store (UNAVAILABLE_EXC_TYPES): it is transient, the portal retries
@@ -106,10 +107,14 @@ def remote_error_response(exc: RemoteError):
         log.error("unexpected error from %s.%s (request %s): %s %s", exc.service, exc.method,
                   context.request_id.get(), exc.exc_type, exc.value)
         return _json(500, "internal_error", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau.")
-    args = list(exc.exc_args) + [None, None]
+    args = list(exc.exc_args) + [None, None, None]
     code = args[0] if isinstance(args[0], str) else "error"
     detail = args[1] if isinstance(args[1], str) else code
-    return _json(status, code, detail)
+    # A DomainError's `extra` (third exc_arg): additive members such as `field`; never overrides
+    # `detail` or `code`, and only plain string values pass.
+    extra = {k: v for k, v in args[2].items() if isinstance(k, str) and k not in ("detail", "code")
+             and isinstance(v, str)} if isinstance(args[2], dict) else {}
+    return _json(status, code, detail, **extra)
 
 
 async def _on_remote_error(request: Request, exc: RemoteError):

@@ -321,10 +321,15 @@ class LeaderboardRow(Out):
     submitted_at: str | None
 
 
+class MyLeaderboardRow(LeaderboardRow):
+    rank: int | None  # None on a live board where the public could not see it (results.live_me)
+
+
 class LeaderboardOut(Out):
     final: bool
     actual_attempts: int | None
     rows: list[LeaderboardRow]
+    me: MyLeaderboardRow | None = None  # only when a contestant's token is sent
 
 
 class UnitFlag(Out):

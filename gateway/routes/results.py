@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from gateway.auth import STATISTICS, optional_actor
+from gateway.auth import STATISTICS, optional_actor, reader
 from gateway.config import settings
 from gateway.routes import API_PREFIX, ContestCode, RoundNumber
 from gateway import schemas
@@ -52,14 +52,37 @@ def live_view(board, mode):
     return dict(board, rows=rows)
 
 
+def live_me(me, mode):
+    """What a contestant sees of their own row on a live board under `mode`: their own prediction
+    (it is theirs), but their rank only where the public board could show it. Under `scores` a rank
+    below the listed top would tell roughly how many took part (the prediction's answer); under
+    `hidden` nobody's rank is shown before the close."""
+    if me is None or mode == "full":
+        return me
+    listed = mode == "scores" and me.get("rank") is not None and me["rank"] <= settings.live_board_max_rows
+    return dict(me, prediction_diff=None, rank=me["rank"] if listed else None)
+
+
 @router.get("/contests/{contest}/rounds/{n}/leaderboard", response_model=schemas.LeaderboardOut,
+            response_model_exclude_unset=True,  # `me` only when a contestant asks
             summary="Bảng xếp hạng tuần thi")
 async def leaderboard(contest: ContestCode, n: RoundNumber, rpc: Rpc,
+                      actor: Annotated[dict | None, Depends(reader)],
                       limit: Annotated[int, Query(ge=1, le=1000)] = 50):
-    board = await rpc.call("scoring", "get_leaderboard", contest, n, limit=limit)
+    # A contestant's token adds `me`: their own row, listed in `rows` or not (the portal's
+    # "Thứ hạng của tôi"). Anybody else gets the public board only.
+    mine = actor is not None and actor["role"] == "contestant"
+    if mine:
+        board = await rpc.call("scoring", "get_leaderboard", contest, n, limit=limit, contestant_id=actor["id"])
+    else:
+        board = await rpc.call("scoring", "get_leaderboard", contest, n, limit=limit)
     if board.get("final"):
         return board
-    return live_view(board, live_board_mode(await contest_or_none(rpc, contest)))
+    mode = live_board_mode(await contest_or_none(rpc, contest))
+    view = live_view(board, mode)
+    if mine:
+        view["me"] = live_me(board.get("me"), mode)
+    return view
 
 
 @router.get("/contests/{contest}/stats/units", response_model=list[schemas.UnitStatsOut],

@@ -57,8 +57,8 @@ class ScoringService(retry.DeadLetterRpc):
         return health.check(self.name, self.db)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_leaderboard(self, contest, n, limit=50):
-        return self.db.read(boards.leaderboard, contest, n, limit)
+    def get_leaderboard(self, contest, n, limit=50, contestant_id=None):
+        return self.db.read(boards.leaderboard, contest, n, limit, contestant_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_round_ranking(self, contest, n):

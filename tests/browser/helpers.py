@@ -125,12 +125,25 @@ def login(page, username, password, expect_path):
     page.wait_for_url(f"**{expect_path}*")
 
 
+def assert_fits(page, name, width=360):
+    """Nothing scrolls sideways on a `width` px phone (issue 16): the document is no wider than the
+    viewport, and no table wrapper hides columns to the right (tables become cards under 480 px)."""
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate("""(w) => Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.getBoundingClientRect().right > w + 2 && e.getClientRects().length
+                && !e.closest('.sr-only, [hidden], dialog:not([open])'))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""", width)
+    assert overflow <= width + 2, f"{name}: the page is {overflow} px wide on a {width} px phone: {wide}"
+    hidden_columns = page.evaluate("""() => Array.from(document.querySelectorAll('.table-scroll'))
+        .filter(t => t.scrollWidth > t.clientWidth + 2).map(t => t.scrollWidth + ' > ' + t.clientWidth)""")
+    assert hidden_columns == [], f"{name}: a table scrolls sideways on a {width} px phone: {hidden_columns}; {wide}"
+
+
 def shoot(page, name, ready=None):
     """Full-page screenshots at 360 px (a phone) and 1280 px into <screenshots_dir()>/<name>-<width>.png
     (tests/artifacts/screenshots unless SCREENSHOTS_DIR says otherwise, see `make screenshots`).
 
-    Also checks the page fits a 360 px phone: nothing wider than the viewport except inside a
-    horizontally scrolling table wrapper.
+    Also checks the page fits a 360 px phone (assert_fits): nothing scrolls sideways, tables included.
     """
     original = page.viewport_size
     for width in (360, 1280):
@@ -140,11 +153,7 @@ def shoot(page, name, ready=None):
         if ready:
             ready()
         if width == 360:
-            overflow = page.evaluate("document.documentElement.scrollWidth")
-            wide = page.evaluate("""() => Array.from(document.querySelectorAll('body *'))
-                .filter(e => e.getBoundingClientRect().right > 362 && !e.parentElement.closest('.table-scroll'))
-                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
-            assert overflow <= 362, f"{name}: the page is {overflow} px wide on a 360 px phone: {wide}"
+            assert_fits(page, name)
         page.screenshot(path=screenshot_path(f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size(original)
 

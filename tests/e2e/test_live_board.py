@@ -136,3 +136,28 @@ def test_no_public_answer_follows_the_running_count_of_an_open_round(cluster, ap
     assert [(s["unit_code"], s["participants"]) for s in stats if s["unit_code"] == unit] == [(unit, 0)]
     staff = cluster.http.get(f"{API}/contests/{code}/stats/units", headers=admin_headers).json()
     assert [(s["unit_code"], s["participants"]) for s in staff if s["unit_code"] == unit] == [(unit, 15)]
+
+
+def test_a_contestant_token_adds_their_own_row(api, admin_headers):
+    """Issue 16 ("Thứ hạng của tôi"): `me` is the contestant's own row, listed or not; on the live
+    board (`scores`) its rank shows only within the listed top; final boards show it whole."""
+    code, unit, by_text = new_contest(api, admin_headers, {})
+    people = [api.new_contestant(unit) for _ in range(12)]
+    for i, person in enumerate(people):
+        take(api, person, code, by_text, [5, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 0][i], prediction=100 + i)
+    last, top = people[11], people[0]
+    live = api.http.get(f"/contests/{code}/rounds/1/leaderboard", headers=last["headers"]).json()
+    assert last["id"] not in [r["contestant_id"] for r in live["rows"]]
+    assert live["me"]["contestant_id"] == last["id"] and live["me"]["correct"] == 0
+    assert live["me"]["rank"] is None and live["me"]["prediction"] == 111  # their own guess, no rank
+    mine = api.http.get(f"/contests/{code}/rounds/1/leaderboard", headers=top["headers"]).json()["me"]
+    assert mine["rank"] == 1 and mine["prediction"] == 100
+    newcomer = api.new_contestant(unit)
+    assert api.http.get(f"/contests/{code}/rounds/1/leaderboard", headers=newcomer["headers"]).json()["me"] is None
+    assert "me" not in api.leaderboard(code, 1).json()
+    assert "me" not in api.http.get(f"/contests/{code}/rounds/1/leaderboard", headers=admin_headers).json()
+
+    assert api.close_round(admin_headers, code, 1).status_code == 200
+    wait_for(lambda: api.leaderboard(code, 1).json()["final"], 60)
+    final = api.http.get(f"/contests/{code}/rounds/1/leaderboard", params={"limit": 5}, headers=last["headers"]).json()
+    assert len(final["rows"]) == 5 and final["me"]["rank"] == 12 and final["me"]["prediction_diff"] is not None

@@ -110,6 +110,10 @@ def test_registering_twice_is_409_and_changes_nothing(api, world):
     same_phone = {**first, "id_number": other_id, "password": "khác-123456"}
     assert_error(api.register(**same_cccd), 409, "already_registered")
     assert_error(api.register(**same_phone), 409, "already_registered")
+    # Which one is taken (`field`, issue 16): the form shows it beside that field.
+    assert api.register(**same_cccd).json()["field"] == "id_number"
+    assert api.register(**same_phone).json()["field"] == "phone"
+    assert api.register(**first).json()["field"] == "id_number"
     # Nothing of the refused registrations exists: neither the new phone nor the new CCCD log in,
     # and the first password still works.
     assert_error(api.token(other_phone, "khác-123456"), 401, "invalid_credentials")

@@ -1,5 +1,6 @@
 """Routes shape requests and answers per API.md (RPC client replaced by a fake)."""
 import base64
+import time
 
 import pytest
 
@@ -37,6 +38,18 @@ def test_register_refusals(client, fake, exc_type, code, status):
     fake.answers["quiz.register_contestant"] = remote(exc_type, code, "Thông báo.")
     resp = client.post("/api/v1/contestants", json=REGISTRATION)
     assert resp.status_code == status and resp.json()["code"] == code
+
+
+def test_register_conflict_names_the_taken_field(client, fake):
+    """Issue 16: the 409 says which of CCCD and phone is taken (`field`, additive), so the form
+    shows it beside that field; extras never override `detail` or `code`."""
+    taken = remote("Conflict", "already_registered", "Số điện thoại này đã được đăng ký.")
+    taken.exc_args.append({"field": "phone", "code": "khac", "nested": {"x": 1}})
+    fake.answers["quiz.register_contestant"] = taken
+    resp = client.post("/api/v1/contestants", json=REGISTRATION)
+    assert resp.status_code == 409
+    assert resp.json() == {"detail": "Số điện thoại này đã được đăng ký.", "code": "already_registered",
+                           "field": "phone"}
 
 
 def test_register_rejects_unknown_fields(client, fake):
@@ -288,6 +301,38 @@ def test_live_board_follows_the_contest_setting(client, fake, live_board, rows):
     fake.answers["quiz.get_contest"] = _open_contest(live_board)
     resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard?limit=50")
     assert resp.status_code == 200 and resp.json() == {"final": False, "actual_attempts": None, "rows": rows}
+
+
+def test_leaderboard_me_for_a_contestant_token(client, fake):
+    """Issue 16: a contestant's token adds `me` (their own row, listed or not); on a live board its
+    rank shows only where the public board could show it, and nobody else gets `me`."""
+    mine = dict(LIVE_ROWS[24], contestant_id="u1")  # rank 25: below the live top 10
+    fake.answers["scoring.get_leaderboard"] = {"final": False, "actual_attempts": None, "rows": LIVE_ROWS, "me": mine}
+    fake.answers["quiz.get_contest"] = _open_contest("scores")
+    resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard", headers=bearer("contestant", user_id="u1"))
+    assert fake.last("scoring.get_leaderboard")["kwargs"] == {"limit": 50, "contestant_id": "u1"}
+    assert resp.json()["me"] == dict(mine, rank=None)  # their own prediction, not their rank
+    fake.answers["scoring.get_leaderboard"]["me"] = dict(LIVE_ROWS[2], contestant_id="u1")
+    assert client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard",
+                      headers=bearer("contestant", user_id="u1")).json()["me"]["rank"] == 3
+    fake.answers["quiz.get_contest"] = _open_contest("hidden")
+    assert client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard",
+                      headers=bearer("contestant", user_id="u1")).json()["me"]["rank"] is None
+    fake.answers["quiz.get_contest"] = _open_contest("full")
+    assert client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard",
+                      headers=bearer("contestant", user_id="u1")).json()["me"]["rank"] == 3
+    # No row yet: `me` is null. Staff and the public: no `me`, and no contestant_id asked for.
+    fake.answers["scoring.get_leaderboard"] = {"final": True, "actual_attempts": 3, "rows": LIVE_ROWS[:3], "me": None}
+    assert client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard",
+                      headers=bearer("contestant", user_id="u1")).json()["me"] is None
+    fake.answers["scoring.get_leaderboard"] = {"final": True, "actual_attempts": 3, "rows": LIVE_ROWS[:3]}
+    # An expired or bad token on this public answer reads as the public (no 401 sending the page to
+    # the login).
+    expired = bearer("contestant", user_id="u1", ttl_s=60, now=time.time() - 3600)
+    for headers in ({}, bearer("organizer"), expired, {"Authorization": "Bearer abc.def.ghi"}):
+        resp = client.get("/api/v1/contests/cchc-2023/rounds/1/leaderboard", headers=headers)
+        assert resp.status_code == 200 and "me" not in resp.json()
+        assert fake.last("scoring.get_leaderboard")["kwargs"] == {"limit": 50}
 
 
 def test_unit_stats_of_an_open_round_count_ranked_rounds_only_for_the_public(client, fake):

@@ -26,6 +26,11 @@ USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+
+# The 409 `already_registered` by field (its generic message stays in errors.py for the race below).
+TAKEN_MESSAGES = {"id_number": "Số CCCD này đã được đăng ký.",
+                  "phone": "Số điện thoại này đã được đăng ký."}
+
 def is_excluded(session, id_number, contest_code):
     """Whether `id_number` may not take part in `contest_code`: a staff CCCD (on every contest's
     list automatically) or a CCCD on that contest's own exclusion list. A listing in one contest
@@ -136,10 +141,14 @@ def register_contestant(uow, data, source_ip=None):
     # 409 before 403 (API.md's order): were exclusion checked first, a CCCD sent with a phone that
     # is already taken would answer 403 `excluded` for a staff member and 409 for anyone else, telling
     # who sits on the jury without registering anybody.
-    taken = select(User.id).where(
+    taken = select(User.id_number).where(
         User.kind == "contestant", or_(User.id_number == id_number, User.phone == phone))
-    if session.scalar(taken.limit(1)):
-        raise err(Conflict, "already_registered")
+    holders = session.scalars(taken.limit(2)).all()
+    if holders:
+        # Which one is taken (`field` in the 409 body), so the form can say it beside that field:
+        # the CCCD when it is (whatever the phone), else the phone.
+        field = "id_number" if id_number in holders else "phone"
+        raise Conflict("already_registered", TAKEN_MESSAGES[field], {"field": field})
     rosters.check_registration(session, unit_code, id_number)
     if registration_blocked(session, id_number, utcnow()):
         raise err(Forbidden, "excluded")

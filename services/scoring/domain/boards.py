@@ -16,12 +16,14 @@ def _final_round(session, contest, n):
     return row if row is not None and row.status == "final" else None
 
 
-def _final_rows(session, contest, n, limit=None):
+def _final_rows(session, contest, n, limit=None, contestant_id=None):
     query = (
         select(RankingRow)
         .where(RankingRow.contest == contest, RankingRow.round == n)
         .order_by(RankingRow.position)
     )
+    if contestant_id is not None:
+        query = query.where(RankingRow.contestant_id == contestant_id)
     if limit is not None:
         query = query.limit(limit)
     return [
@@ -31,17 +33,28 @@ def _final_rows(session, contest, n, limit=None):
     ]
 
 
-def leaderboard(session, contest, n, limit=50):
-    """Final board once the round is ranked; otherwise the live board (no prediction key)."""
+def leaderboard(session, contest, n, limit=50, contestant_id=None):
+    """Final board once the round is ranked; otherwise the live board (no prediction key).
+
+    With `contestant_id`, the answer also carries `me`: that contestant's own row (their counted
+    attempt and its rank in the whole round, listed or not), or None when they have none."""
     check_round(contest, n, limit)
     final = _final_round(session, contest, n)
     if final is not None:
-        return {"final": True, "actual_attempts": final.actual,
-                "rows": _final_rows(session, contest, n, limit)}
-    return {"final": False, "actual_attempts": None, "rows": live_rows(session, contest, n, limit)}
+        board = {"final": True, "actual_attempts": final.actual,
+                 "rows": _final_rows(session, contest, n, limit)}
+        if contestant_id is not None:
+            mine = _final_rows(session, contest, n, 1, contestant_id=str(contestant_id))
+            board["me"] = mine[0] if mine else None
+        return board
+    board = {"final": False, "actual_attempts": None, "rows": live_rows(session, contest, n, limit)}
+    if contestant_id is not None:
+        mine = live_rows(session, contest, n, 1, contestant_id=str(contestant_id))
+        board["me"] = mine[0] if mine else None
+    return board
 
 
-def live_rows(session, contest, n, limit):
+def live_rows(session, contest, n, limit, contestant_id=None):
     """The live board (no prediction key), computed by the database with window functions in
     ranking.ORDER (`ranking.sql_order`): equal to `ranking.rank(entries)` row for row.
 
@@ -73,6 +86,8 @@ def live_rows(session, contest, n, limit):
         .order_by(*ranking.sql_order(ranked.c, dialect, tie_break=ranking.LISTING_TIE_BREAK))
         .limit(limit)
     )
+    if contestant_id is not None:  # one contestant's row, ranked among everybody's
+        query = query.where(ranked.c.contestant_id == contestant_id)
     return [
         leaderboard_row(r.rank, r.contestant_id, r.full_name, r.unit_code, r.correct, r.prediction,
                         None, r.duration_ms, r.submitted_at)

@@ -55,10 +55,14 @@ def test_phone_prefixes_accepted(with_units):
 
 def test_duplicate_cccd_or_phone_conflict(with_units):
     with_units.run(accounts.register_contestant, BASE)
-    for over in ({"phone": "0987000001"}, {"id_number": "046999999999"}):
+    # `field` (issue 16): which one is taken, so the form says it beside that field.
+    for over, field in (({"phone": "0987000001"}, "id_number"), ({"id_number": "046999999999"}, "phone"),
+                        ({}, "id_number")):
         with pytest.raises(Conflict) as exc:
             with_units.run(accounts.register_contestant, dict(BASE, **over))
         assert exc.value.code == "already_registered"
+        assert exc.value.extra == {"field": field} and exc.value.args[2] == {"field": field}
+        assert exc.value.detail == accounts.TAKEN_MESSAGES[field]
 
 
 def test_excluded_by_contest_list_or_staff_cccd(with_units):

@@ -214,6 +214,26 @@ def test_true_ties_share_a_rank_on_the_leaderboard(service):
     assert [(r["rank"], r["contestant_id"]) for r in rows] == [(1, "an"), (2, "binh"), (2, "chi")]
 
 
+def test_leaderboard_me_is_the_contestants_own_row_listed_or_not(service, db):
+    """Issue 16 ("Thứ hạng của tôi"): with contestant_id the board carries `me`, that contestant's
+    counted attempt ranked among everybody's, even below the rows listed; None without a row."""
+    service.on_bank_changed(bank_changed())
+    for attempt_id, contestant, correct in [("a", "an", 20), ("b", "binh", 18), ("c", "chi", 15), ("d", "dung", 10),
+                                            ("d2", "dung", 12)]:
+        service.on_attempt_submitted(attempt(attempt_id, contestant, correct, at_s=5, duration_ms=1000))
+    live = service.get_leaderboard(CONTEST, 1, limit=2, contestant_id="dung")
+    assert [r["contestant_id"] for r in live["rows"]] == ["an", "binh"]
+    assert (live["me"]["rank"], live["me"]["contestant_id"], live["me"]["correct"]) == (4, "dung", 12)
+    assert service.get_leaderboard(CONTEST, 1, contestant_id="nobody")["me"] is None
+    assert "me" not in service.get_leaderboard(CONTEST, 1)
+
+    service.on_round_closed(round_closed(5))
+    final = service.get_leaderboard(CONTEST, 1, limit=1, contestant_id="chi")
+    assert final["final"] is True and [r["contestant_id"] for r in final["rows"]] == ["an"]
+    assert (final["me"]["rank"], final["me"]["contestant_id"]) == (3, "chi")
+    assert service.get_leaderboard(CONTEST, 1, contestant_id="nobody")["me"] is None
+
+
 # --- RPC input checks ---
 
 def test_rpc_inputs_are_checked(service):

@@ -334,6 +334,33 @@
     return true;
   }
 
+  // ---- tables as cards on a phone (portal.css "phone" section) -----------------------------------
+  /* Under 480 px every table.data is shown as a stack of cards, one per row, each cell labelled by
+   * its column's header (data-label, read by CSS). Cells are labelled whenever a page's script fills
+   * a table, so no page needs to know. */
+  function labelTable(table) {
+    var heads = $all("thead th", table).map(function (th) { return th.textContent.trim(); });
+    if (!heads.length) return;
+    $all("tbody tr", table).forEach(function (tr) {
+      var col = 0;
+      Array.prototype.forEach.call(tr.cells, function (cell) {
+        var label = cell.hasAttribute("colspan") && Number(cell.getAttribute("colspan")) > 1 ? "" : heads[col] || "";
+        if (cell.getAttribute("data-label") !== label) cell.setAttribute("data-label", label);
+        col += Number(cell.getAttribute("colspan")) || 1;
+      });
+    });
+  }
+  function labelTables() { $all("table.data").forEach(labelTable); }
+  function watchTables() {
+    labelTables();
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = true;
+      Promise.resolve().then(function () { pending = false; labelTables(); });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
   window.Portal = {
     API: API, Auth: Auth, ApiError: ApiError, api: api, Clock: Clock, fmt: fmt, el: el, $: $, $all: $all,
     fill: fill, emptyRow: emptyRow, showError: showError, fieldError: fieldError,
@@ -342,4 +369,5 @@
     requireRole: requireRole, ROUND_STATUS: ROUND_STATUS, ATTEMPT_STATUS: ATTEMPT_STATUS, ROLE_NAMES: ROLE_NAMES,
   };
   document.addEventListener("DOMContentLoaded", setupNav);
+  document.addEventListener("DOMContentLoaded", watchTables);
 })();

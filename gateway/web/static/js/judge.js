@@ -46,7 +46,7 @@
     FIELDS.forEach(function (k) {
       var input = form.elements[k];
       input.max = maxima[k];
-      input.value = clip.my_score ? clip.my_score[k] : "";
+      input.value = clip.my_score ? num(clip.my_score[k]) : "";
       var label = form.querySelector('label[for="' + input.id + '"]');
       label.textContent = label.textContent.replace(/\(tối đa [\d.,]+\)/, "(tối đa " + maxima[k] + ")");
       P.fieldError(form, k, "");
@@ -63,7 +63,13 @@
   }
 
   function num(v) { return v == null ? "—" : Number(v).toLocaleString("vi-VN"); }
-  function value(k) { var v = parseFloat(form.elements[k].value); return isNaN(v) ? null : v; }
+  /* A text field, not type=number: in vi-VN Chromium "18,5" typed into a number field became 185.
+   * The decimal comma and the point both work; anything else is no value. */
+  function value(k) {
+    var raw = form.elements[k].value.trim().replace(/\s/g, "");
+    if (!/^\d+([.,]\d+)?$/.test(raw)) return null;
+    return parseFloat(raw.replace(",", "."));
+  }
   function total() {
     var t = FIELDS.reduce(function (s, k) { return s + (value(k) || 0); }, 0);
     P.$("[data-total]").textContent = t.toLocaleString("vi-VN");

@@ -21,16 +21,45 @@
           : mode === "full"
             ? "Bảng xếp hạng tạm thời (tuần thi chưa kết thúc; tiêu chí dự đoán được xét khi tuần thi kết thúc)."
             : "Bảng xếp hạng tạm thời: những người dẫn đầu. Dự đoán của người dự thi được giữ kín và tiêu chí dự đoán được xét khi tuần thi kết thúc.";
+      myRank(b, mode);
       if (!b.rows.length) return P.emptyRow(tbody, 7, !b.final && mode === "hidden"
         ? "Bảng xếp hạng được công bố khi tuần thi kết thúc." : "Chưa có bài thi nào được chấm trong tuần này.");
       P.fill(tbody, b.rows.map(function (r) {
-        return el("tr", { class: r.rank <= 3 ? "top" : null },
+        var mine = b.me && b.me.contestant_id === r.contestant_id;
+        return el("tr", { class: [r.rank <= 3 ? "top" : "", mine ? "mine" : ""].join(" ").trim() || null,
+                          "data-mine": mine ? "" : null, "aria-current": mine ? "true" : null },
           el("td", {}, r.rank), el("td", {}, r.full_name || "—"), el("td", { title: r.unit_code }, names[r.unit_code] || r.unit_code || "—"),
-          el("td", { class: "num" }, r.correct), el("td", { class: "num" }, r.prediction == null ? "—" : P.fmt.int(r.prediction)),
+          el("td", { class: "num" }, r.correct), el("td", { class: "num" }, prediction(r, mine ? b.me : null)),
           el("td", { class: "num" }, r.prediction_diff == null ? "—" : P.fmt.int(r.prediction_diff)),
           el("td", { class: "num" }, P.fmt.duration(r.duration_ms)));
       }));
     }).catch(function (err) { P.emptyRow(tbody, 7, err.detail); });
+  }
+
+  // A live board hides predictions, except the reader's own (their row's `me`).
+  function prediction(r, me) {
+    var p = r.prediction == null && me ? me.prediction : r.prediction;
+    return p == null ? "—" : P.fmt.int(p);
+  }
+
+  /** "Thứ hạng của tôi": the contestant's own row (`me`, sent with their token), listed or not. */
+  function myRank(b, mode) {
+    var box = P.$("[data-my-rank]");
+    box.hidden = !("me" in b);
+    if (box.hidden) return;
+    var me = b.me;
+    if (!me) { box.textContent = "Thứ hạng của tôi: bạn chưa có bài thi được chấm trong tuần này."; return; }
+    var result = me.correct + " câu đúng, thời gian " + P.fmt.duration(me.duration_ms);
+    var listed = b.rows.some(function (r) { return r.contestant_id === me.contestant_id; });
+    if (me.rank != null) {
+      box.textContent = "Thứ hạng của tôi: hạng " + me.rank + " (" + result + ")" +
+        (listed ? " – dòng được tô màu trong bảng." : " – bạn ở ngoài " + b.rows.length + " người đứng đầu được liệt kê dưới đây.");
+    } else {
+      box.textContent = "Thứ hạng của tôi: " + (mode === "hidden"
+        ? "thứ hạng được công bố khi tuần thi kết thúc."
+        : "bạn chưa nằm trong nhóm dẫn đầu; thứ hạng của bạn được công bố khi tuần thi kết thúc.") +
+        " Kết quả được tính của bạn: " + result + ".";
+    }
   }
 
   function awards() {

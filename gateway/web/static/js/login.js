@@ -55,4 +55,6 @@
       form.elements.password.focus();
     });
   });
+  // The registration form's "Quên mật khẩu?" link lands here opened (issue 16).
+  if (location.hash === "#quen-mat-khau") P.$("#quen-mat-khau").open = true;
 })();

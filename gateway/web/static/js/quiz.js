@@ -44,9 +44,36 @@
         P.$("[data-start-info]").textContent = "Tuần " + round.n + " · " + (s.questions_per_attempt || "") + " câu hỏi · " +
           Math.round((s.time_limit_s || 0) / 60) + " phút · kết thúc lúc " + P.fmt.dateTime(round.closes_at);
         P.$("[data-start-button]").onclick = function (e) { start(contest.code, round.n, e.target); };
+        return attemptsLeft(contest, round).then(function () { box.hidden = false; });
       }
       box.hidden = false;
     });
+  }
+
+  /** "Lượt 2/3" and the counting rule (SPEC 3: the best attempt counts); no start button once the
+   * round's attempts are used up. */
+  function attemptsLeft(contest, round) {
+    var max = (contest.settings || {}).max_attempts_per_round || 3;
+    var rule = P.$("[data-counting-rule]"), left = P.$("[data-attempts-left]"), button = P.$("[data-start-button]");
+    rule.textContent = "Mỗi người được thi tối đa " + max + " lượt trong tuần " + round.n +
+      "; lượt có kết quả cao nhất được tính (nhiều câu đúng hơn, rồi dự đoán gần đúng hơn, thời gian làm bài ngắn hơn, nộp bài sớm hơn).";
+    rule.hidden = false;
+    return P.api("/me/attempts").then(function (list) {
+      var used = list.filter(function (a) { return a.contest === contest.code && a.round === round.n; }).length;
+      if (used >= max) {
+        button.hidden = true;
+        P.fill(left, [el("strong", {}, "Bạn đã dùng hết " + max + "/" + max + " lượt thi của tuần " + round.n + ". "),
+                      "Lượt có kết quả cao nhất được tính vào bảng xếp hạng. ",
+                      el("a", { href: "/luot-thi" }, "Xem các lượt thi của tôi"), " · ",
+                      el("a", { href: "/bang-xep-hang?round=" + round.n }, "Xem bảng xếp hạng")]);
+        left.classList.add("used-up");
+      } else {
+        P.fill(left, [el("strong", {}, "Lượt " + (used + 1) + "/" + max),
+                      used ? " · bạn đã thi " + used + " lượt, còn " + (max - used) + " lượt trong tuần này." : " · lượt thi đầu tiên của bạn trong tuần này."]);
+        button.textContent = "Bắt đầu làm bài (lượt " + (used + 1) + "/" + max + ")";
+      }
+      left.hidden = false;
+    }, function () { /* the counting rule still shows; the server refuses a fourth attempt anyway */ });
   }
 
   function start(contest, n, button) {
@@ -72,7 +99,7 @@
     var letters = "ABCDEFGH";
     P.fill(P.$("[data-questions]"), paper.questions.map(function (q, i) {
       var legendId = "q" + i + "-text";
-      return el("li", { class: "question" },
+      return el("li", { class: "question", id: "cau-" + (i + 1), "data-qid": q.id },
         el("fieldset", { "aria-labelledby": legendId },
           el("legend", { id: legendId }, el("span", { class: "qnum" }, "Câu " + (i + 1) + ". "), q.text),
           el("div", { class: "options" }, fragment(q.options.map(function (o, j) {
@@ -86,6 +113,7 @@
     P.$("[data-prediction-text]").textContent = paper.prediction_question || "Câu hỏi dự đoán (số nguyên không âm)";
     if (state.prediction != null) form.elements.prediction.value = state.prediction;
     P.$("[data-paper]").hidden = false;
+    navigator(paper);
     progress();
     tick();
     state.timer = setInterval(tick, 250);
@@ -101,7 +129,52 @@
   function progress() {
     var done = Object.keys(state.answers).length, total = state.attempt.questions.length;
     P.$("[data-progress]").textContent = done + "/" + total + " câu đã trả lời";
+    marks();
   }
+
+  // ---- question navigator (issue 16): numbers marked answered or not, a jump to the next unanswered
+  function navigator(paper) {
+    P.fill(P.$("[data-nav-list]"), paper.questions.map(function (q, i) {
+      return el("li", {}, el("button", { type: "button", class: "qn", "data-nav-q": q.id,
+                                          onclick: function () { jumpTo(i); } }, String(i + 1)));
+    }));
+    // Open by default where there is room; a phone keeps it folded in the sticky bar.
+    P.$("[data-quiz-nav]").open = window.matchMedia("(min-width: 700px)").matches;
+  }
+  function marks() {
+    var qs = state.attempt.questions;
+    P.$all("[data-nav-q]").forEach(function (b, i) {
+      var answered = !!state.answers[b.dataset.navQ];
+      b.classList.toggle("answered", answered);
+      b.setAttribute("aria-label", "Câu " + (i + 1) + ": " + (answered ? "đã trả lời" : "chưa trả lời"));
+    });
+    var missing = qs.filter(function (q) { return !state.answers[q.id]; }).length;
+    var jump = P.$("[data-jump-unanswered]");
+    jump.hidden = !missing;
+    jump.textContent = "Đến câu chưa trả lời (" + missing + ")";
+  }
+  function jumpTo(i) {
+    var li = P.$("#cau-" + (i + 1));
+    if (!li) return;
+    // Below the sticky timer bar, not under it.
+    li.style.scrollMarginTop = (P.$(".timer-bar").offsetHeight + 8) + "px";
+    li.scrollIntoView({ block: "start" });
+    var input = li.querySelector("input:checked") || li.querySelector("input");
+    if (input) input.focus({ preventScroll: true });
+  }
+  /** The first unanswered question after the one in focus (wrapping around), else the first. */
+  function jumpUnanswered() {
+    var qs = state.attempt.questions, here = state.lastQ == null ? -1 : state.lastQ;
+    for (var k = 1; k <= qs.length; k++) {
+      var i = (here + k + qs.length) % qs.length;
+      if (!state.answers[qs[i].id]) return jumpTo(i);
+    }
+  }
+  P.$("[data-jump-unanswered]").addEventListener("click", jumpUnanswered);
+  form.addEventListener("focusin", function (e) {  // where "the next unanswered" counts from
+    var li = e.target.closest && e.target.closest("li.question");
+    if (li) state.lastQ = Number(li.id.slice(4)) - 1;
+  });
 
   // ---- autosave -------------------------------------------------------------------------------
   function readPrediction() {
@@ -178,7 +251,10 @@
     dialog.showModal();
     P.$("[data-confirm-no]").focus();
   });
-  P.$("[data-confirm-no]").addEventListener("click", function () { dialog.close(); });
+  P.$("[data-confirm-no]").addEventListener("click", function () {
+    dialog.close();
+    if (Object.keys(state.answers).length < state.attempt.questions.length) { state.lastQ = null; jumpUnanswered(); }
+  });
   P.$("[data-confirm-yes]").addEventListener("click", function () { dialog.close(); finish("manual"); });
 
   /** Submit once (manual or at zero); a network failure is retried, the answers are never dropped. */

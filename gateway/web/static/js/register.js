@@ -15,9 +15,18 @@
     else if (d.indexOf("84") === 0 && d.length === 11) d = "0" + d.slice(2);
     return d;
   }
+  // "0123 4567 8901" or "0123.4567.8901" as printed on the card: the spaces and dots go before the
+  // 12-digit limit applies (the field has no maxlength that would cut the pasted text first).
+  function cccd(v) { return v.replace(/[\s.\-]/g, ""); }
+  var idInput = form.elements.id_number;
+  idInput.addEventListener("input", function () {
+    var clean = cccd(idInput.value);
+    if (/^\d{13,}$/.test(clean)) clean = clean.slice(0, 12);
+    if (clean !== idInput.value) idInput.value = clean;
+  });
   var checks = {
     full_name: function (v) { return v.trim() ? "" : "Vui lòng nhập họ và tên."; },
-    id_number: function (v) { return /^\d{12}$/.test(v.trim()) ? "" : "Số CCCD phải gồm đúng 12 chữ số."; },
+    id_number: function (v) { return /^\d{12}$/.test(cccd(v)) ? "" : "Số CCCD phải gồm đúng 12 chữ số."; },
     phone: function (v) {
       return /^0[35789]\d{8}$/.test(normalizePhone(v.trim())) ? ""
         : "Số điện thoại di động không hợp lệ (10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09).";
@@ -30,7 +39,10 @@
     password2: function (v) { return v === form.elements.password.value ? "" : "Hai lần nhập mật khẩu không khớp."; },
   };
   function check(name) {
-    var message = checks[name](form.elements[name].value);
+    var input = form.elements[name];
+    // The server said this value is taken: its message (and links) stay until the value changes.
+    if (input.dataset.taken && input.dataset.taken === input.value) return false;
+    var message = checks[name](input.value);
     P.fieldError(form, name, message);
     return !message;
   }
@@ -52,6 +64,15 @@
   search.addEventListener("input", showUnits);
   search.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown" && select.options.length) { e.preventDefault(); select.focus(); if (!select.value) select.selectedIndex = 0; }
+    // Enter picks from the list instead of sending the half-filled form.
+    if (e.key === "Enter") {
+      e.preventDefault();
+      if (select.options.length) {
+        if (!select.value) select.selectedIndex = 0;
+        select.focus();
+        check("unit_code");
+      }
+    }
   });
   select.addEventListener("change", function () { check("unit_code"); });
 
@@ -66,6 +87,22 @@
 
   var FIELD_BY_CODE = { invalid_id_number: "id_number", invalid_phone: "phone", unknown_unit: "unit_code",
                         invalid_password: "password", invalid_email: "email" };
+  /** 409 already_registered: the message beside the field that is taken (the API's `field`; the
+   * CCCD when it does not say), with the way to log in and to get help with a lost password. */
+  function taken(err, body) {
+    var field = (err.body && err.body.field) === "phone" ? "phone" : "id_number";
+    var username = field === "phone" ? body.phone : body.id_number;
+    P.fieldError(form, field, err.detail);
+    form.elements[field].dataset.taken = form.elements[field].value;
+    var out = document.getElementById(field + "-err");
+    out.appendChild(el("span", { class: "err-help", "data-taken-help": "" },
+      " Nếu đây là tài khoản của bạn, hãy ",
+      el("a", { href: "/dang-nhap?username=" + encodeURIComponent(username) }, "đăng nhập"),
+      ". ",
+      el("a", { href: "/dang-nhap?username=" + encodeURIComponent(username) + "#quen-mat-khau" }, "Quên mật khẩu?")));
+    form.elements[field].focus();
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     P.showError(P.$("[data-form-error]"), null);
@@ -77,7 +114,7 @@
       return;
     }
     var v = function (n) { return form.elements[n].value.trim(); };
-    var body = { full_name: v("full_name"), id_number: v("id_number"), phone: normalizePhone(v("phone")),
+    var body = { full_name: v("full_name"), id_number: cccd(v("id_number")), phone: normalizePhone(v("phone")),
                  unit_code: select.value, position: v("position"), password: form.elements.password.value };
     if (v("email")) body.email = v("email");
     if (v("date_of_birth")) body.date_of_birth = v("date_of_birth");
@@ -92,6 +129,7 @@
       done.hidden = false;
       done.querySelector("a").focus();
     }).catch(function (err) {
+      if (err.code === "already_registered") return taken(err, body);
       var field = FIELD_BY_CODE[err.code];
       if (field) { P.fieldError(form, field, err.detail); form.elements[field].focus(); }
       else P.showError(P.$("[data-form-error]"), err);
