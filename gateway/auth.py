@@ -109,12 +109,12 @@ async def optional_actor(request: Request, credentials: HTTPAuthorizationCredent
     return await _session(request, credentials.credentials)
 
 
-async def reader(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+async def reader(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
     """For a public answer that adds something for a signed-in reader (the leaderboard's `me`): the
     actor of a valid token, else None. An expired or bad token reads as the public, never 401, so
     a public page does not send its reader to the login."""
     try:
-        return await optional_actor(credentials)
+        return await optional_actor(request, credentials)
     except ApiError:
         return None
 

@@ -86,19 +86,24 @@ def queue_consumers(vhost, queue):
 
 def start_echo(amqp_uri, vhost_name):
     """`nameko run` the echo service on the test vhost; wait until its queue has a consumer."""
+    return start_service(amqp_uri, vhost_name, "tests.gateway.echo_service", "echo")
+
+
+def start_service(amqp_uri, vhost_name, module, service):
+    """`nameko run` a test service module on the test vhost; wait until its RPC queue has a consumer."""
     env = dict(os.environ, AMQP_URI=amqp_uri, PYTHONPATH=ROOT)
     # Output to a file, not a pipe: a pipe nobody reads would block the service once full.
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [NAMEKO, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), "tests.gateway.echo_service"],
+        [NAMEKO, "run", "--config", os.path.join(ROOT, "deploy", "nameko.yaml"), module],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
-    while queue_consumers(vhost_name, "rpc-echo") < 1:
+    while queue_consumers(vhost_name, f"rpc-{service}") < 1:
         if proc.poll() is not None:
             log.seek(0)
-            raise RuntimeError("echo service died: " + log.read().decode(errors="replace"))
-        assert time.monotonic() < deadline, "echo service did not start"
+            raise RuntimeError(f"{service} service died: " + log.read().decode(errors="replace"))
+        assert time.monotonic() < deadline, f"{service} service did not start"
         time.sleep(0.3)
     return proc
 

@@ -4,7 +4,9 @@ whichever worker served it, and the totals never go back (a rate is never negati
 
 Real processes: `python -m gateway.serve --workers 2`, and two uvicorn processes sharing one metrics
 directory (which worker accepts a connection is the kernel's choice; two processes on two ports make
-"requests served by both" certain). No broker is needed: the routes used call no service.
+"requests served by both" certain). The routes counted call no service; the monitors' summary is
+read with a token, whose session the gateway checks with quiz (gateway/sessions.py): a stand-in
+answering only those checks runs on a throwaway vhost (tests/gateway/sessions_quiz.py).
 """
 import os
 import re
@@ -18,6 +20,7 @@ import pytest
 
 from gateway import auth
 from gateway.config import settings
+from tests.gateway import rabbit
 from tests.s3 import free_port
 
 pytestmark = pytest.mark.timeout(180)
@@ -26,11 +29,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ROUTE = "/api/v1/time"
 
 
-def env_for(metrics_dir):
+@pytest.fixture(scope="module")
+def broker():
+    """A throwaway vhost with the token-check stand-in of quiz; its AMQP URI."""
+    name, uri = rabbit.create_vhost()
+    proc = rabbit.start_service(uri, name, "tests.gateway.sessions_quiz", "quiz")
+    try:
+        yield uri
+    finally:
+        rabbit.stop(proc)
+        rabbit.delete_vhost(name)
+
+
+def env_for(metrics_dir, amqp_uri="amqp://guest:guest@127.0.0.1:1/"):
     env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "WEB_CONCURRENCY")}
     env.update(PYTHONPATH=ROOT, JWT_SECRET=settings.jwt_secret, APP_ENV="development",
-               # Nothing listens there: the gateway starts anyway (its RPC client keeps retrying).
-               AMQP_URI="amqp://guest:guest@127.0.0.1:1/", GATEWAY_AMQP_URI="amqp://guest:guest@127.0.0.1:1/",
+               # Without a broker (the default here) the gateway starts anyway: its RPC client keeps retrying.
+               AMQP_URI=amqp_uri, GATEWAY_AMQP_URI=amqp_uri,
                RABBIT_API_URL="http://guest:guest@127.0.0.1:1", METRICS_ALLOW_FROM="")
     if metrics_dir:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
@@ -98,13 +113,13 @@ def leave_stale_counts(metrics_dir, count):
     assert any(name.endswith(".db") for name in os.listdir(metrics_dir))
 
 
-def test_two_workers_count_every_request_from_zero_and_clean_up(tmp_path):
+def test_two_workers_count_every_request_from_zero_and_clean_up(tmp_path, broker):
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     leave_stale_counts(metrics_dir, 1000)  # a fresh start forgets them
     port = free_port()
     proc = start(["-m", "gateway.serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-                  "--no-access-log"], env_for(metrics_dir))
+                  "--no-access-log"], env_for(metrics_dir, broker))
     try:
         wait_ready(port, proc)
         samples, sent = [summary(port)], 0
@@ -124,14 +139,14 @@ def test_two_workers_count_every_request_from_zero_and_clean_up(tmp_path):
     assert [name for name in os.listdir(metrics_dir) if name.endswith(".db")] == []  # cleaned at stop
 
 
-def test_two_processes_sharing_the_directory_add_up(tmp_path):
+def test_two_processes_sharing_the_directory_add_up(tmp_path, broker):
     """Two gateway processes (one worker each) share one multiprocess directory: whichever of them
     is scraped, /metrics and the summary count the requests both served."""
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     ports = [free_port(), free_port()]
     procs = [start(["-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", str(p), "--no-access-log"],
-                   env_for(metrics_dir)) for p in ports]
+                   env_for(metrics_dir, broker)) for p in ports]
     try:
         for p, proc in zip(ports, procs):
             wait_ready(p, proc)
