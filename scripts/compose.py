@@ -348,6 +348,8 @@ def ensure_images():
 
 # --- .env ------------------------------------------------------------------------------------------
 
+PASSED_THROUGH = ("REGISTRATION_EXEMPT_ADDRESSES", "REGISTRATION_MAX_PER_ADDRESS", "GATEWAY_WORKERS")
+
 def write_env(path, standins):
     token = lambda n=24: secrets.token_urlsafe(n)  # noqa: E731
     admin_user = os.environ.get("BOOTSTRAP_ADMIN_USERNAME") or "admin"
@@ -377,6 +379,9 @@ def write_env(path, standins):
         f"SEED_DEMO={os.environ.get('SEED_DEMO') or 'true'}",
         "LOG_LEVEL=INFO",
     ]
+    # Optional settings taken from the environment when set, e.g. the registration throttle's
+    # exemption for a host that runs the end-to-end suite against this stack (make e2e-compose).
+    lines += [f"{name}={os.environ[name]}" for name in PASSED_THROUGH if os.environ.get(name)]
     if standins:
         lines += ["# Images built here from Debian/PyPI packages (no registry): plain `docker compose` uses them too.",
                   f"COMPOSE_FILE=docker-compose.yml:{LOCAL_OVERRIDE}"]
