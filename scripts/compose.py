@@ -103,9 +103,16 @@ def spawn(name, cmd, marker):
     log(f"started {name} (pid {proc.pid}, log {STATE_DIR}/{name}.log)")
 
 
+# Podman's network stack with a DNS server on each network (aardvark-dns): containers find each other
+# by service name (rabbitmq, postgres, minio). Debian only recommends them, and CNI, what Podman falls
+# back to without netavark, has no DNS unless the dnsname plugin is there too.
+NETAVARK = ("/usr/lib/podman/netavark", "/usr/lib/podman/aardvark-dns")
+
+
 def install_podman():
     need = [p for p, binary in (("podman", "podman"), ("runc", "runc"), ("debootstrap", "debootstrap"))
             if not shutil.which(binary)]
+    need += [os.path.basename(path) for path in NETAVARK if not os.path.exists(path)]
     if not need:
         return
     if os.geteuid() != 0:
@@ -120,18 +127,34 @@ def install_podman():
 
 def configure_podman():
     want = ('# scripts/compose.py: crun refuses cgroups in hybrid mode, and the default ulimits\n'
-            '# cannot be set in this kind of machine\'s containers.\n'
-            '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n')
+            '# cannot be set in this kind of machine\'s containers. netavark: DNS for service names.\n'
+            '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n\n'
+            '[network]\nnetwork_backend = "netavark"\n')
     try:
         with open(CONTAINERS_CONF) as f:
             if f.read() == want:
-                return
+                return False
     except FileNotFoundError:
         pass
     os.makedirs(os.path.dirname(CONTAINERS_CONF), exist_ok=True)
     with open(CONTAINERS_CONF, "w") as f:
         f.write(want)
     log(f"wrote {CONTAINERS_CONF}")
+    return True
+
+
+def stop_spawned(name, marker):
+    """End a process `spawn` started (a Podman API service started before a configuration change)."""
+    pidfile = os.path.join(STATE_DIR, f"{name}.pid")
+    if not alive(pidfile, marker):
+        return
+    with open(pidfile) as f:
+        pid = int(f.read().strip())
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 30
+    while alive(pidfile, marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log(f"stopped {name} (pid {pid}) to apply {CONTAINERS_CONF}")
 
 
 def ensure_engine():
@@ -140,7 +163,9 @@ def ensure_engine():
     if docker_answers(env):
         return env
     install_podman()
-    configure_podman()
+    if configure_podman():
+        # A service started under the old configuration keeps it (e.g. CNI without DNS).
+        stop_spawned("podman-service", "system")
     env["DOCKER_HOST"] = PODMAN_HOST
     if not docker_answers(env):
         os.makedirs(os.path.dirname(PODMAN_SOCKET), exist_ok=True)
