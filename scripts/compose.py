@@ -164,8 +164,12 @@ def ensure_engine():
         return env
     install_podman()
     if configure_podman():
-        # A service started under the old configuration keeps it (e.g. CNI without DNS).
+        # A service started under the old configuration keeps it (e.g. CNI without DNS); CNI's bridge
+        # keeps a route to the same subnet as netavark's, which takes the containers' replies.
         stop_spawned("podman-service", "system")
+        if os.path.exists("/sys/class/net/cni-podman0"):
+            quiet(["ip", "link", "delete", "cni-podman0"])
+            log("removed CNI's bridge cni-podman0 (netavark's podman0 serves that subnet now)")
     env["DOCKER_HOST"] = PODMAN_HOST
     if not docker_answers(env):
         os.makedirs(os.path.dirname(PODMAN_SOCKET), exist_ok=True)
