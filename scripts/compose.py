@@ -4,13 +4,13 @@ machine, whatever it has.
 
 - Docker engine: a Docker engine that answers (DOCKER_HOST or the default socket) is used as is, with
   the official images (`docker compose up -d --wait --build`).
-- Otherwise Podman serves the Docker API (installed with apt-get when missing, as root): runtime runc
-  and no default ulimits (/etc/containers/containers.conf.d/50-cchc.conf), the API on
-  unix:///run/podman/podman.sock, and a loop that runs the containers' healthchecks (Podman runs
-  them from systemd timers, and these machines have no systemd). No image registry is reachable
-  there, so images are built from Debian and PyPI packages (deploy/standins/README.md) and
-  deploy/compose.local.yml swaps only `image:`. An image is rebuilt only when its inputs change
-  (their hash is the image's `cchc.hash` label).
+- Otherwise Podman serves the Docker API (installed with apt-get when missing, as root, with netavark
+  and aardvark-dns so that containers resolve service names): runtime runc and no default ulimits
+  (/etc/containers/containers.conf.d/50-cchc.conf), the API on unix:///run/podman/podman.sock, and a
+  loop that runs the containers' healthchecks (Podman runs them from systemd timers, and these
+  machines have no systemd). No image registry is reachable there, so images are built from Debian
+  and PyPI packages (deploy/standins/README.md) and deploy/compose.local.yml swaps only `image:`. An
+  image is rebuilt only when its inputs change (their hash is the image's `cchc.hash` label).
 - Without an .env, one is written with fresh random secrets (the organizer's login from
   BOOTSTRAP_ADMIN_USERNAME/BOOTSTRAP_ADMIN_PASSWORD when set) and the demo contest; the login is
   printed.
@@ -378,6 +378,7 @@ def ensure_images():
 # --- .env ------------------------------------------------------------------------------------------
 
 PASSED_THROUGH = ("REGISTRATION_EXEMPT_ADDRESSES", "REGISTRATION_MAX_PER_ADDRESS", "GATEWAY_WORKERS")
+
 
 def write_env(path, standins):
     token = lambda n=24: secrets.token_urlsafe(n)  # noqa: E731
