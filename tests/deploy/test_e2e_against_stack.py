@@ -12,6 +12,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import httpx
 import pytest
 
 from tests.deploy.stack import ADMIN, ARTIFACTS, ROOT
@@ -33,8 +34,15 @@ def junit_counts(path):
             "skipped": skipped}
 
 
+def contest_codes(stack):
+    resp = httpx.get(stack.base_url + "/api/v1/contests", timeout=60)
+    assert resp.status_code == 200, resp.text
+    return {c["code"] for c in resp.json()}
+
+
 def test_the_end_to_end_suite_passes_against_the_stack(stack):
     stack.wait_ready()
+    before = contest_codes(stack)
     os.makedirs(ARTIFACTS, exist_ok=True)
     report = os.path.join(ARTIFACTS, "e2e-against-stack.xml")
     env = {**os.environ, "E2E_BASE_URL": stack.base_url, "E2E_ADMIN_USERNAME": ADMIN[0],
@@ -52,3 +60,6 @@ def test_the_end_to_end_suite_passes_against_the_stack(stack):
     # Only what needs the harness's own cluster is skipped, never a test that could run over HTTP.
     for classname, name, message in counts["skipped"]:
         assert message.startswith(SKIP_REASONS), (classname, name, message)
+    # It was this stack the suite worked on (not a cluster of its own): its contests are there now.
+    made = contest_codes(stack) - before
+    assert {code for code in made if code.startswith("e2e-")}, sorted(made)
