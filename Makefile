@@ -6,7 +6,7 @@ QUIZ_INSTANCES ?= 2
 # nameko's eventlet deprecation notice, once per process, hides the useful lines.
 export PYTHONWARNINGS ?= ignore::Warning:nameko.cli.commands
 
-.PHONY: run test faults security screenshots install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes compose-backup compose-restore
+.PHONY: run test faults security screenshots install install-test check-infra clean lock backup restore compose-up compose-down compose-down-volumes compose-backup compose-restore e2e-compose
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ compose-down:
 
 compose-down-volumes:
 	python3 scripts/compose.py down-volumes
+
+# The end-to-end suite against a stack already running (tests/e2e/external.py): make compose-up's by
+# default (gateway port and organizer login from .env, E2E_ENV_FILE= for another stack's), or any
+# gateway with E2E_URL= E2E_ADMIN_USERNAME= E2E_ADMIN_PASSWORD=. Tests that need the harness's own
+# processes, databases or broker are skipped, with their reason. E2E_ARGS= passes more to pytest.
+E2E_ENV_FILE ?= .env
+e2e-compose: install-test
+	$(BIN)/python -m tests.e2e.external --env-file "$(E2E_ENV_FILE)" $(if $(E2E_URL),--url "$(E2E_URL)") -- $(E2E_ARGS)
 
 # Backup and restore of the compose stack: scripts/backup.py / restore.py in its `backup` tool container
 # (folders in ./backups, or BACKUP_HOST_DIR in .env). `make compose-restore DIR=backups/cchc-... [FORCE=1]`

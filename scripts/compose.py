@@ -4,13 +4,13 @@ machine, whatever it has.
 
 - Docker engine: a Docker engine that answers (DOCKER_HOST or the default socket) is used as is, with
   the official images (`docker compose up -d --wait --build`).
-- Otherwise Podman serves the Docker API (installed with apt-get when missing, as root): runtime runc
-  and no default ulimits (/etc/containers/containers.conf.d/50-cchc.conf), the API on
-  unix:///run/podman/podman.sock, and a loop that runs the containers' healthchecks (Podman runs
-  them from systemd timers, and these machines have no systemd). No image registry is reachable
-  there, so images are built from Debian and PyPI packages (deploy/standins/README.md) and
-  deploy/compose.local.yml swaps only `image:`. An image is rebuilt only when its inputs change
-  (their hash is the image's `cchc.hash` label).
+- Otherwise Podman serves the Docker API (installed with apt-get when missing, as root, with netavark
+  and aardvark-dns so that containers resolve service names): runtime runc and no default ulimits
+  (/etc/containers/containers.conf.d/50-cchc.conf), the API on unix:///run/podman/podman.sock, and a
+  loop that runs the containers' healthchecks (Podman runs them from systemd timers, and these
+  machines have no systemd). No image registry is reachable there, so images are built from Debian
+  and PyPI packages (deploy/standins/README.md) and deploy/compose.local.yml swaps only `image:`. An
+  image is rebuilt only when its inputs change (their hash is the image's `cchc.hash` label).
 - Without an .env, one is written with fresh random secrets (the organizer's login from
   BOOTSTRAP_ADMIN_USERNAME/BOOTSTRAP_ADMIN_PASSWORD when set) and the demo contest; the login is
   printed.
@@ -103,9 +103,16 @@ def spawn(name, cmd, marker):
     log(f"started {name} (pid {proc.pid}, log {STATE_DIR}/{name}.log)")
 
 
+# Podman's network stack with a DNS server on each network (aardvark-dns): containers find each other
+# by service name (rabbitmq, postgres, minio). Debian only recommends them, and CNI, what Podman falls
+# back to without netavark, has no DNS unless the dnsname plugin is there too.
+NETAVARK = ("/usr/lib/podman/netavark", "/usr/lib/podman/aardvark-dns")
+
+
 def install_podman():
     need = [p for p, binary in (("podman", "podman"), ("runc", "runc"), ("debootstrap", "debootstrap"))
             if not shutil.which(binary)]
+    need += [os.path.basename(path) for path in NETAVARK if not os.path.exists(path)]
     if not need:
         return
     if os.geteuid() != 0:
@@ -120,18 +127,34 @@ def install_podman():
 
 def configure_podman():
     want = ('# scripts/compose.py: crun refuses cgroups in hybrid mode, and the default ulimits\n'
-            '# cannot be set in this kind of machine\'s containers.\n'
-            '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n')
+            '# cannot be set in this kind of machine\'s containers. netavark: DNS for service names.\n'
+            '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n\n'
+            '[network]\nnetwork_backend = "netavark"\n')
     try:
         with open(CONTAINERS_CONF) as f:
             if f.read() == want:
-                return
+                return False
     except FileNotFoundError:
         pass
     os.makedirs(os.path.dirname(CONTAINERS_CONF), exist_ok=True)
     with open(CONTAINERS_CONF, "w") as f:
         f.write(want)
     log(f"wrote {CONTAINERS_CONF}")
+    return True
+
+
+def stop_spawned(name, marker):
+    """End a process `spawn` started (a Podman API service started before a configuration change)."""
+    pidfile = os.path.join(STATE_DIR, f"{name}.pid")
+    if not alive(pidfile, marker):
+        return
+    with open(pidfile) as f:
+        pid = int(f.read().strip())
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 30
+    while alive(pidfile, marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log(f"stopped {name} (pid {pid}) to apply {CONTAINERS_CONF}")
 
 
 def ensure_engine():
@@ -140,7 +163,13 @@ def ensure_engine():
     if docker_answers(env):
         return env
     install_podman()
-    configure_podman()
+    if configure_podman():
+        # A service started under the old configuration keeps it (e.g. CNI without DNS); CNI's bridge
+        # keeps a route to the same subnet as netavark's, which takes the containers' replies.
+        stop_spawned("podman-service", "system")
+        if os.path.exists("/sys/class/net/cni-podman0"):
+            quiet(["ip", "link", "delete", "cni-podman0"])
+            log("removed CNI's bridge cni-podman0 (netavark's podman0 serves that subnet now)")
     env["DOCKER_HOST"] = PODMAN_HOST
     if not docker_answers(env):
         os.makedirs(os.path.dirname(PODMAN_SOCKET), exist_ok=True)
@@ -348,6 +377,9 @@ def ensure_images():
 
 # --- .env ------------------------------------------------------------------------------------------
 
+PASSED_THROUGH = ("REGISTRATION_EXEMPT_ADDRESSES", "REGISTRATION_MAX_PER_ADDRESS", "GATEWAY_WORKERS")
+
+
 def write_env(path, standins):
     token = lambda n=24: secrets.token_urlsafe(n)  # noqa: E731
     admin_user = os.environ.get("BOOTSTRAP_ADMIN_USERNAME") or "admin"
@@ -377,6 +409,9 @@ def write_env(path, standins):
         f"SEED_DEMO={os.environ.get('SEED_DEMO') or 'true'}",
         "LOG_LEVEL=INFO",
     ]
+    # Optional settings taken from the environment when set, e.g. the registration throttle's
+    # exemption for a host that runs the end-to-end suite against this stack (make e2e-compose).
+    lines += [f"{name}={os.environ[name]}" for name in PASSED_THROUGH if os.environ.get(name)]
     if standins:
         lines += ["# Images built here from Debian/PyPI packages (no registry): plain `docker compose` uses them too.",
                   f"COMPOSE_FILE=docker-compose.yml:{LOCAL_OVERRIDE}"]

@@ -90,6 +90,10 @@ def connection_name(conn):
 
 
 class Cluster:
+    external = False              # tests/e2e/external.py's ExternalStack: a platform already running
+    admin_username = "admin"      # BOOTSTRAP_ADMIN_USERNAME below
+    instances = INSTANCES
+
     def __init__(self):
         run_id = uuid.uuid4().hex[:8]
         self.vhost = f"cchc_e2e_{run_id}"

@@ -99,6 +99,7 @@ def test_an_organizer_cannot_deactivate_or_demote_themself(api, admin_headers):
     assert api.me(admin_headers).status_code == 200
 
 
+@pytest.mark.local_cluster(reason="starts a second gateway process")
 def test_a_deactivated_account_is_refused_at_once_by_every_gateway(api, cluster, admin_headers):
     """Two gateway processes (as two uvicorn workers or two replicas): each has cached the token as
     valid; the deactivation reaches both through their own event queues."""

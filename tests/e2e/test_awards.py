@@ -334,6 +334,7 @@ def test_video_and_collective_prizes(cluster, client, admin_headers, tmp_path):
     assert [(s["kind"], s["status"]) for s in public] == [("video", "approved")]
 
 
+@pytest.mark.local_cluster(reason="restarts media with a slow probe")
 def test_video_and_collective_wait_for_a_clip_still_being_checked(cluster, client, admin_headers, tmp_path):
     """Issue 14, finding 3: with clip B still uploading, then still being probed, video and collective
     compute answer 409 clips_pending (naming how many) instead of a set without B; once B is

@@ -26,6 +26,9 @@ from tests.e2e.test_awards import ffmpeg_clip, upload_clip
 
 API = "/api/v1"
 
+pytestmark = pytest.mark.local_cluster(reason="runs the backup and restore scripts on the harness's databases "
+                                              "and store, and starts a cluster of its own")
+
 
 def script(name, *args, env):
     return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", name), *args], env=env, cwd=ROOT,

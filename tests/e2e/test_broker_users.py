@@ -14,6 +14,8 @@ from tests.e2e.cluster import RABBIT_API_URL, Cluster
 from tests.e2e.quizclient import Client, make_bank, open_rounds, sheet, tag, wait_for, wait_graded
 from tests.services.scoring.helpers import attempt
 
+pytestmark = pytest.mark.local_cluster(reason="starts a cluster of its own and speaks AMQP to its broker")
+
 NAMES = ("gateway", "quiz", "scoring", "media", "awards")
 SETTINGS = {"questions_per_attempt": 3, "time_limit_s": 60, "max_attempts_per_round": 2, "grace_s": 1}
 

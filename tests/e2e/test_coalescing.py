@@ -20,6 +20,8 @@ import pytest
 
 from tests.e2e.quizclient import Client, make_bank, open_rounds, sheet, tag, wait_for, wait_graded
 
+pytestmark = pytest.mark.local_cluster(reason="holds row locks in quiz's database to make a burst pile up")
+
 N = 40
 SETTINGS = {"questions_per_attempt": 3, "time_limit_s": 600, "max_attempts_per_round": 1, "grace_s": 1}
 

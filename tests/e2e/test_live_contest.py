@@ -80,7 +80,8 @@ def test_before_the_first_round_everything_changes(cluster, client, admin_header
     [created] = audit(cluster, admin_headers, contest=code, action="contest.create")
     assert created["after"]["title"] == f"Hội thi kiểm thử {code}" and created["before"] is None
     assert entry["reason"] == "Theo kế hoạch mới" and entry["role"] == "organizer"
-    assert entry["actor"].startswith("admin (#") and entry["actor_username"] == "admin"
+    admin = cluster.admin_username
+    assert entry["actor"].startswith(f"{admin} (#") and entry["actor_username"] == admin
     assert entry["before"]["title"] == f"Hội thi kiểm thử {code}"
     assert entry["after"]["settings"] == {"live_board": "hidden", "registration": "roster", "time_limit_s": 900}
     assert entry["before"]["settings"] == {"live_board": "scores", "registration": "open", "time_limit_s": 1200}
@@ -162,7 +163,10 @@ def test_extending_then_closing_an_open_round(cluster, client, admin_headers, op
 
 
 def test_the_seeded_contest_title_can_be_fixed(cluster, admin_headers):
-    old = cluster.http.get(f"{API}/contests/cchc-2023").json()["title"]
+    resp = cluster.http.get(f"{API}/contests/cchc-2023")
+    if resp.status_code == 404 and cluster.external:
+        pytest.skip("the stack has no demo data (SEED_DEMO)")
+    old = resp.json()["title"]
     resp = patch(cluster, admin_headers, "cchc-2023", {"title": old + " (sửa)", "reason": "Sửa lỗi chính tả"})
     assert resp.status_code == 200 and resp.json()["title"] == old + " (sửa)", resp.text
     resp = patch(cluster, admin_headers, "cchc-2023", {"title": old, "reason": "Trả lại"})
@@ -194,7 +198,8 @@ def test_audit_gathers_every_service_newest_first(cluster, client, admin_headers
     entries = audit(cluster, admin_headers, contest=audited_contest)
     assert [(e["service"], e["action"]) for e in entries][:3] == [
         ("awards", "prize_table.set"), ("media", "rubric.set"), ("quiz", "contest.update")], entries
-    assert all(e["role"] == "organizer" and e["actor"].startswith("admin (#") for e in entries[:3])
+    admin = cluster.admin_username
+    assert all(e["role"] == "organizer" and e["actor"].startswith(f"{admin} (#") for e in entries[:3])
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
     quiz = entries[2]
     assert quiz["target"] == f"contest:{audited_contest}" and quiz["reason"] == FORMULA
@@ -204,7 +209,7 @@ def test_audit_gathers_every_service_newest_first(cluster, client, admin_headers
     assert {e["action"] for e in audit(cluster, admin_headers, contest=audited_contest, action="prize_table.")} \
         == {"prize_table.set"}
     assert len(audit(cluster, admin_headers, contest=audited_contest, limit=2)) == 2
-    assert audit(cluster, admin_headers, contest=audited_contest, actor="admin")[:3] == entries[:3]
+    assert audit(cluster, admin_headers, contest=audited_contest, actor=admin)[:3] == entries[:3]
     assert audit(cluster, admin_headers, contest=audited_contest, actor="nobody-else") == []
     future = (now_utc() + dt.timedelta(hours=1)).isoformat()
     assert audit(cluster, admin_headers, contest=audited_contest, since=future) == []
@@ -239,6 +244,7 @@ def _engine(cluster, service):
     return sa.create_engine(url)
 
 
+@pytest.mark.local_cluster(reason="changes rows of quiz's and awards' databases behind the platform's back")
 def test_verify_finds_a_row_changed_or_deleted_in_the_database(cluster, admin_headers, audited_contest):
     assert verify(cluster, admin_headers)["ok"] is True
     quiz = next(e for e in audit(cluster, admin_headers, contest=audited_contest) if e["service"] == "quiz")

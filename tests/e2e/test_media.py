@@ -164,6 +164,7 @@ def test_four_second_clip_accepted_with_its_duration(cluster, world, videos):
     assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
 
 
+@pytest.mark.local_cluster(reason="reads media's audit_log table")
 def test_failed_upload_restarted_or_deleted(cluster, world, videos):
     """A clip stuck `uploading` (the browser's upload failed): the file is sent again with new part
     URLs (the old upload is aborted), or the clip is deleted; both audited, both refused once the
@@ -221,8 +222,11 @@ def test_text_file_named_mp4_rejected(cluster, world, videos):
 def test_three_part_upload_plays_back_with_range(cluster, world, videos):
     size = os.path.getsize(videos["raw"])
     out = upload(cluster, world, videos["raw"], content_type="video/x-matroska")
-    assert out["upload"]["part_size"] >= 5 * MiB
-    assert [p["part_number"] for p in out["upload"]["parts"]] == [1, 2, 3]
+    part_size = out["upload"]["part_size"]
+    assert part_size >= 5 * MiB
+    # Three parts at the harness's CLIP_PART_SIZE (5 MiB), two at the default (8 MiB) of a stack.
+    assert [p["part_number"] for p in out["upload"]["parts"]] == list(range(1, -(-size // part_size) + 1))
+    assert len(out["upload"]["parts"]) >= 2
     clip = verdict(cluster, world["admin"], out["clip_id"])
     assert clip["status"] == "accepted", clip
     assert clip["duration_s"] == pytest.approx(5.0, abs=0.1)
@@ -346,6 +350,7 @@ class RssSampler(threading.Thread):
             self.stop.wait(0.1)
 
 
+@pytest.mark.local_cluster(reason="samples the memory of the gateway's and media's processes")
 def test_500_mb_upload_keeps_gateway_and_media_small(cluster, world, record_property):
     size = 500 * 1024 ** 2
     expert = world["people"]["expert"]["headers"]

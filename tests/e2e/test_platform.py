@@ -26,9 +26,11 @@ def system(cluster, headers):
 def test_admin_system_counts_instances(cluster, admin_headers):
     def counts_right():
         services = system(cluster, admin_headers)["services"]
-        assert services["quiz"]["instances"] == 2, services
-        for name in ("scoring", "media", "awards"):
-            assert services[name]["instances"] == 1, services
+        for name in ("quiz", "scoring", "media", "awards"):
+            if cluster.instances is None:  # a stack already running: whatever it was scaled to
+                assert services[name]["instances"] >= 1, services
+            else:
+                assert services[name]["instances"] == cluster.instances[name], services
         return services
 
     services = eventually(counts_right, 15)
@@ -72,6 +74,7 @@ def test_admin_route_with_bad_token_is_401(cluster):
     assert resp.status_code == 401, resp.text
 
 
+@pytest.mark.local_cluster(reason="kills a quiz process")
 def test_quiz_instance_killed_requests_still_succeed(cluster, demo_contest):
     survivor_pid = cluster.pid("quiz", 1)
     cluster.kill("quiz", 2)  # SIGKILL: no goodbye to the broker
@@ -89,6 +92,7 @@ def test_quiz_instance_killed_requests_still_succeed(cluster, demo_contest):
     cluster.wait_ready(60)
 
 
+@pytest.mark.local_cluster(reason="closes the gateway's connections through the broker's management API")
 def test_gateway_recovers_after_its_amqp_connection_is_cut(cluster, demo_contest):
     before = eventually(cluster.gateway_connections, 10)
     for conn in before:
@@ -111,6 +115,7 @@ def test_gateway_recovers_after_its_amqp_connection_is_cut(cluster, demo_contest
     eventually(new_connection, 15)
 
 
+@pytest.mark.local_cluster(reason="stops the awards process")
 def test_service_down_makes_readyz_503_naming_it(cluster):
     cluster.stop_service("awards")
     try:
