@@ -28,7 +28,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.media import probe
 from tests.deploy.stack import ADMIN, ARTIFACTS
-from tests.e2e.quizclient import Client, Ids, iso, make_bank, now_utc, sheet, tag, wait_for, wait_graded
+from tests.e2e.quizclient import (Client, Ids, iso, make_bank, now_utc, patient, sheet, tag, wait_all_graded, wait_for,
+                                  wait_graded)
 
 pytestmark = pytest.mark.timeout(int(os.environ.get("DEPLOY_TEST_TIMEOUT_S", "2400")))
 
@@ -51,23 +52,6 @@ def admin(api, stack):
     stack.wait_ready()
     return api.headers(*ADMIN)
 
-
-def patient(call, budget_s=120.0):
-    """Repeat `call` while the platform is unavailable (503 or no answer), as the portal does."""
-    deadline = time.monotonic() + budget_s
-    while True:
-        try:
-            resp = call()
-            if resp.status_code not in (502, 503, 504):
-                return resp
-        except httpx.TransportError:
-            resp = None
-        if time.monotonic() > deadline:
-            return resp
-        time.sleep(0.5)
-
-
-# --- 1 ------------------------------------------------------------------------------------------------
 
 def test_stack_comes_up_healthy_from_nothing(stack, api):
     by_service = {}
@@ -279,21 +263,7 @@ def submit_wave(api, run, hooks=None):
 
 
 def wait_wave_graded(api, admin, run, timeout_s=300):
-    ids = [p["attempt_id"] for p in run["papers"]]
-    seen = {}
-    deadline = time.monotonic() + timeout_s
-    with cf.ThreadPoolExecutor(POOL) as pool:
-        while True:
-            pending = [a for a in ids if seen.get(a, {}).get("status") != "graded"]
-            if not pending or time.monotonic() > deadline:
-                return seen
-
-            def fetch(attempt_id):
-                resp = patient(lambda: api.attempt(admin, attempt_id), 30)
-                return attempt_id, resp.json() if resp is not None and resp.status_code == 200 else {}
-            for attempt_id, view in pool.map(fetch, pending):
-                seen[attempt_id] = view
-            time.sleep(1)
+    return wait_all_graded(api, admin, run, timeout_s, POOL)
 
 
 def ledger(stack, run, accepted, views, label):

@@ -4,6 +4,7 @@ Everything goes through the gateway (`/api/v1`); nothing here talks to a service
 Helpers make the data a test needs: unique CCCD and phone numbers, unit and question files (CSV or
 XLSX), contestants with a token, answer sheets with a known number of correct answers.
 """
+import concurrent.futures as cf
 import csv
 import datetime as dt
 import io
@@ -301,3 +302,40 @@ def expected_order(entries, actual=None):
         if e["contestant_id"] not in best or key(e) < key(best[e["contestant_id"]]):
             best[e["contestant_id"]] = e
     return [e["contestant_id"] for e in sorted(best.values(), key=key)], best
+
+
+def patient(call, budget_s=120.0):
+    """Repeat `call` while the platform is unavailable (502/503/504 or no answer), as the portal
+    does, for at most budget_s; the last answer (or None)."""
+    deadline = time.monotonic() + budget_s
+    while True:
+        try:
+            resp = call()
+            if resp.status_code not in (502, 503, 504):
+                return resp
+        except httpx.TransportError:
+            resp = None
+        if time.monotonic() > deadline:
+            return resp
+        time.sleep(0.5)
+
+
+def wait_all_graded(api, admin, run, timeout_s, pool_size=16):
+    """Poll (as staff) until every attempt of `run["papers"]` is graded or `timeout_s` passes;
+    {attempt_id: view}. Used by the fault tests of the processes and of the compose stack."""
+    ids = [p["attempt_id"] for p in run["papers"]]
+    seen = {}
+    deadline = time.monotonic() + timeout_s
+    with cf.ThreadPoolExecutor(pool_size) as pool:
+        while True:
+            pending = [a for a in ids if seen.get(a, {}).get("status") != "graded"]
+            if not pending or time.monotonic() > deadline:
+                return seen
+
+            def fetch(attempt_id):
+                resp = patient(lambda: api.attempt(admin, attempt_id), 30)
+                return attempt_id, resp.json() if resp is not None and resp.status_code == 200 else {}
+
+            for attempt_id, view in pool.map(fetch, pending):
+                seen[attempt_id] = view
+            time.sleep(1)

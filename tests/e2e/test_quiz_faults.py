@@ -35,7 +35,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.cluster import AMQP_HOST
-from tests.e2e.quizclient import Client, iso, make_bank, now_utc, sheet, tag, wait_for
+from tests.e2e.quizclient import Client, iso, make_bank, now_utc, patient, sheet, tag, wait_for
+from tests.e2e.quizclient import wait_all_graded as _wait_all_graded
 
 pytestmark = pytest.mark.fault
 
@@ -53,19 +54,7 @@ def api(cluster):
     client.close()
 
 
-def _patient(call, budget_s=120.0):
-    """Repeat `call` while the platform is unavailable (503 or no answer), for at most budget_s."""
-    deadline = time.monotonic() + budget_s
-    while True:
-        try:
-            resp = call()
-            if resp.status_code != 503:
-                return resp
-        except httpx.TransportError:
-            resp = None
-        if time.monotonic() > deadline:
-            return resp
-        time.sleep(0.5)
+_patient = patient  # tests.e2e.quizclient.patient; the name the fault tests import
 
 
 def prepare(api, admin, label):
@@ -125,23 +114,8 @@ def submit_all(api, run, at_one_third, at_two_thirds):
 
 
 def wait_all_graded(api, admin, run):
-    """Poll (as staff) until every attempt is graded or GRADING_TIMEOUT_S passes; {attempt_id: view}."""
-    ids = [p["attempt_id"] for p in run["papers"]]
-    seen = {}
-    deadline = time.monotonic() + GRADING_TIMEOUT_S
-    with cf.ThreadPoolExecutor(POOL) as pool:
-        while True:
-            pending = [a for a in ids if seen.get(a, {}).get("status") != "graded"]
-            if not pending or time.monotonic() > deadline:
-                return seen
-
-            def fetch(attempt_id):
-                resp = _patient(lambda: api.attempt(admin, attempt_id), 30)
-                return attempt_id, resp.json() if resp is not None and resp.status_code == 200 else {}
-
-            for attempt_id, view in pool.map(fetch, pending):
-                seen[attempt_id] = view
-            time.sleep(1)
+    """Every attempt graded, or GRADING_TIMEOUT_S passed; {attempt_id: view}."""
+    return _wait_all_graded(api, admin, run, GRADING_TIMEOUT_S, POOL)
 
 
 def db_rows(url, sql, *args):
