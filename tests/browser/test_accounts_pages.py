@@ -14,7 +14,7 @@ def test_organizer_manages_staff_accounts(page, api, admin):
     username, password = api.staff(admin, "expert")
     old_token = api.headers(username, password)
     helpers.login(page, "admin", "admin", "/quan-tri")
-    page.get_by_role("link", name="Tài khoản cán bộ").click()
+    page.locator('a.link-card[href="/quan-tri/tai-khoan"]').click()
     page.wait_for_url("**/quan-tri/tai-khoan")
     row = page.locator(f'tr[data-username="{username}"]')
     expect(row).to_contain_text("Tổ Chuyên viên")
