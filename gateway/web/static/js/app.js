@@ -35,9 +35,14 @@
     name: function () { return authStore().getItem("cchc.name") || ""; },
     /** remember: keep the login beyond this tab (localStorage) until the token expires. */
     set: function (token, role, remember) {
-      Auth.clear();
+      // This tab's login goes first (authStore); a login not remembered leaves another tab's
+      // remembered one alone, a remembered one replaces it.
+      AUTH_KEYS.forEach(function (k) { sessionStorage.removeItem(k); });
       var store = sessionStorage;
-      if (remember) { try { localStorage.setItem("cchc.probe", "1"); localStorage.removeItem("cchc.probe"); store = localStorage; } catch (e) { store = sessionStorage; } }
+      if (remember) {
+        try { AUTH_KEYS.forEach(function (k) { localStorage.removeItem(k); }); store = localStorage; }
+        catch (e) { store = sessionStorage; }
+      }
       store.setItem("cchc.token", token);
       store.setItem("cchc.role", role);
       store.setItem("cchc.expires", String(tokenExpiry(token) || Date.now() + 8 * 3600 * 1000));
