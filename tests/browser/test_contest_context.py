@@ -241,3 +241,25 @@ def test_a_remembered_login_survives_a_new_tab_and_logout_forgets_it(page, conte
         other.wait_for_url("**/dang-nhap?*")
     finally:
         other.close()
+
+
+def test_an_organizer_takes_a_contest_off_the_public_pages(page, api, admin):
+    now = helpers.now_utc()
+    code = api.contest(admin, [{"opens_at": (now - dt.timedelta(minutes=5)).isoformat(),
+                                "closes_at": (now + dt.timedelta(hours=2)).isoformat()}],
+                       {"questions_per_attempt": 2}, helpers.bank("ẩn đi", 2))
+    public = lambda: [c["code"] for c in api.http.get("/contests").json()]
+    assert code in public()
+    helpers.login(page, "admin", "admin", "/quan-tri")
+    page.goto(f"/quan-tri/hoi-thi?contest={code}")
+    form = page.locator("[data-edit-contest]")
+    expect(form.get_by_label("Hiển thị")).to_have_value("true")
+    form.get_by_label("Hiển thị").select_option("false")
+    form.get_by_label("Lý do thay đổi").fill("Hội thi kiểm thử")
+    form.get_by_role("button", name="Lưu thay đổi").click()
+    expect(form.locator("[data-edited]")).to_be_visible()
+    assert code not in public()
+    # The staff lists still have it, marked.
+    expect(page.locator("#c_contest option[value='%s']" % code)).to_contain_text("không công khai")
+    page.goto("/quan-tri")
+    expect(page.locator("[data-contests] tr", has_text=code)).to_contain_text("không công khai")
