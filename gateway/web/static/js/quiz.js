@@ -90,6 +90,8 @@
 
   // ---- the paper ------------------------------------------------------------------------------
   function show(paper, answers, prediction) {
+    // The page is about the attempt's contest (a resumed attempt may be another contest's).
+    if (paper.contest) P.useContest(paper.contest).catch(function () {});
     state.attempt = paper;
     state.answers = Object.assign({}, answers);
     state.prediction = prediction == null ? null : prediction;
