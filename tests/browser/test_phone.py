@@ -304,7 +304,7 @@ def test_registration_on_a_phone(page, api):
 
     # The password help opens on the login page, the username filled in.
     id_err.get_by_role("link", name="Quên mật khẩu?").click()
-    page.wait_for_url(re.compile(r"/dang-nhap\?username=\d{12}#quen-mat-khau$"))
+    page.wait_for_url(re.compile(r"/dang-nhap\?username=\d{12}(&contest=[\w.-]+)?#quen-mat-khau$"))
     expect(page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập")).to_have_value(taken["id_number"])
     expect(page.locator("#quen-mat-khau")).to_have_attribute("open", "")
     expect(page.locator("#quen-mat-khau")).to_contain_text("mật khẩu dùng một lần")
