@@ -168,6 +168,9 @@ class ContestSettings(In):
     live_board: Literal["scores", "full", "hidden"] | None = Field(
         None, description="Bảng xếp hạng khi tuần thi đang mở: scores (mặc định, ẩn dự đoán), "
                           "full (hiện tất cả) hoặc hidden (không hiện)")
+    listed: bool | None = Field(
+        None, description="true (mặc định): hội thi hiện trên các trang công khai; false: hội thi thử, "
+                          "kiểm thử, chỉ mở được bằng địa chỉ có ?contest=")
 
 
 class RoundPatch(In):
@@ -301,6 +304,9 @@ class SubmitOut(Out):
 
 class AttemptOut(Out):
     attempt_id: str
+    contest: str | None = None
+    contest_title: str | None = Field(None, description="Tên hội thi (GET /me/attempts)")
+    round: int | None = None
     status: Literal["in_progress", "submitted", "graded"]
     correct: int | None
     total: int | None

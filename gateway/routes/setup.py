@@ -29,9 +29,16 @@ async def file_payload(file: UploadFile):
     return {"filename": file.filename or "", "content_b64": base64.b64encode(data).decode("ascii")}
 
 
-@router.get("/contests", response_model=list[schemas.ContestOut], summary="Danh sách hội thi")
+@router.get("/contests", response_model=list[schemas.ContestOut],
+            summary="Danh sách hội thi công khai (không gồm hội thi đặt listed=false)")
 async def list_contests(rpc: Rpc):
     return await rpc.call("quiz", "list_contests")
+
+
+@router.get("/admin/contests", response_model=list[schemas.ContestOut],
+            summary="Danh sách tất cả hội thi, kể cả hội thi không công khai (cán bộ)")
+async def list_all_contests(actor: Staff, rpc: Rpc):
+    return await rpc.call("quiz", "list_contests", True)
 
 
 @router.post("/admin/contests", status_code=201, response_model=schemas.ContestOut, summary="Tạo hội thi")

@@ -7,8 +7,8 @@ class PortalSettings(BaseSettings):
     # Unknown variables are someone else's; an empty one means its default.
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
 
-    # The contest the pages show when the address names none. Empty: the contest with a round open
-    # now, else the next one to open, else the most recent.
+    # The contest the pages show when the address names none and the browser remembers none (app.js).
+    # Empty: a listed contest with a round open now, else the next one to open, else the latest listed.
     portal_contest: str = ""
     # Who may put /embed in an iframe (CSP frame-ancestors). Every other page refuses to be framed.
     portal_embed_ancestors: str = "*"

@@ -1,5 +1,9 @@
 """The portal's HTML pages. Each is a Jinja2 shell; its script (static/js/<page>.js) fetches the data
-from /api/v1 with the token kept in sessionStorage, so the pages themselves hold nothing private.
+from /api/v1 with the token the browser keeps (app.js Auth), so the pages themselves hold nothing private.
+
+The contest a page is about: `?contest=` (data-contest) if the address names one, else app.js picks it
+(the one the browser remembers, PORTAL_CONTEST as data-default-contest, else a listed contest with an
+open round) and every internal link then carries it.
 """
 import os
 import re
@@ -67,7 +71,10 @@ def _contest(value):
 def render(request, template, title, nav, status_code=200, **extra):
     context = {
         "title": title, "nav": nav, "script": template, "prizes": PRIZES,
-        "contest": _contest(request.query_params.get("contest")) or config.settings.portal_contest,
+        "contest": _contest(request.query_params.get("contest")),
+        "default_contest": _contest(config.settings.portal_contest),
+        # The header names the contest and offers the public ones; staff pages pick theirs in their lists.
+        "contest_bar": nav not in ("admin", "judge", "monitor", "embed"),
         **extra,
     }
     response = templates.TemplateResponse(request, f"{template}.html", context, status_code=status_code)

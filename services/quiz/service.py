@@ -131,8 +131,8 @@ class QuizService(retry.DeadLetterRpc):
         return self.db.read(contests.get_contest, code)
 
     @rpc
-    def list_contests(self):
-        return self.db.read(contests.list_contests)
+    def list_contests(self, include_unlisted=False):
+        return self.db.read(contests.list_contests, include_unlisted is True)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_exclusions(self, actor, contest, id_numbers):

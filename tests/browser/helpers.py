@@ -117,10 +117,14 @@ def wait_until(check, timeout_s, interval_s=0.3):
 
 
 # ---- pages -------------------------------------------------------------------------------------
-def login(page, username, password, expect_path):
+def login(page, username, password, expect_path, remember=True):
+    """Log in on the page. remember=False (untick «Ghi nhớ đăng nhập»): this tab only, as two people
+    sharing one browser would (a remembered login is the whole browser's, every tab's)."""
     page.goto("/dang-nhap")
     page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
+    if not remember:
+        page.get_by_label("Ghi nhớ đăng nhập").uncheck()
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"**{expect_path}*")
 

@@ -68,17 +68,20 @@ def test_register_login_quiz_and_score(page, cluster):
     page.get_by_label("Mật khẩu (ít nhất 6 ký tự)").fill("hue-2023-cchc")
     page.get_by_label("Nhập lại mật khẩu").fill("hue-2023-cchc")
     page.get_by_role("button", name="Đăng ký").click()
-    expect(page.locator("[data-registered]")).to_contain_text("Đăng ký thành công! Chào Lê Thị Ngọc Ánh.")
+    # Registering logs the person in and opens the quiz.
+    page.wait_for_url("**/thi*")
+    expect(page.locator("[data-user]")).to_contain_text("Lê Thị Ngọc Ánh")
 
-    # Log in with the phone (pre-filled by the success link).
-    page.get_by_role("link", name="Đăng nhập").last.click()
+    # Logged out, they log in again with the phone; a wrong password is refused.
+    page.evaluate("sessionStorage.clear(); localStorage.clear()")
+    page.goto(f"/dang-nhap?username={phone}")
     expect(page.get_by_label("Số điện thoại, số CCCD hoặc tên đăng nhập")).to_have_value(phone)
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
     page.get_by_role("button", name="Đăng nhập").click()
     expect(page.locator("[data-form-error]")).to_be_visible()
     page.get_by_label("Mật khẩu").fill("hue-2023-cchc")
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/thi")
+    page.wait_for_url("**/thi*")
 
     # Start the demo contest's open round.
     page.goto(f"/thi?contest={DEMO}")
@@ -161,7 +164,8 @@ def test_an_expired_session_goes_back_to_login_and_returns(page, api):
     # Let /thi finish its own API calls first: one still in flight when the token is spoiled would
     # send this page to the login with next=/thi, racing the navigation below.
     page.wait_for_load_state("networkidle")
-    page.evaluate("sessionStorage.setItem('cchc.token', 'het-han')")
+    page.evaluate("""() => [sessionStorage, localStorage].forEach(s => {
+        if (s.getItem('cchc.token')) s.setItem('cchc.token', 'het-han'); })""")
     page.goto("/luot-thi")
     page.wait_for_url("**/dang-nhap?het_han=1&next=%2Fluot-thi")
     expect(page.locator("[data-form-error]")).to_have_text(

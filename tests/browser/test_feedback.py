@@ -3,6 +3,7 @@ result page once the round is closed, the portal's 404 page, the not-found state
 charts labelled by unit name, and the monitor page's rates never below zero."""
 import datetime as dt
 import json
+import re
 
 from playwright.sync_api import expect
 
@@ -98,7 +99,7 @@ def test_not_found_page_and_unknown_result(page, api):
     at_both_widths(page, links_home)
     helpers.shoot(page, "khong-tim-thay")
     page.get_by_role("link", name="Về trang chủ").click()
-    page.wait_for_url("**/")
+    page.wait_for_url(re.compile(r"/(\?contest=[\w.-]+)?$"))  # links keep the contest (issue 16)
 
     # A result page of an attempt that does not exist: only "not found", no "Đang chấm bài…".
     person = api.contestant(unit_code="STP", full_name="Trần Văn Hòa")

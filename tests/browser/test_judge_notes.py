@@ -54,7 +54,7 @@ def test_judge_sees_blind_own_unit_and_locked_notes(page, cluster, api, admin, t
     # The organizer adds a judge after judging began: the page explains and asks for confirmation.
     late_user, _ = api.staff(admin, "judge", unit_code="SNV")
     organizer = page.context.new_page()
-    helpers.login(organizer, "admin", "admin", "/quan-tri")
+    helpers.login(organizer, "admin", "admin", "/quan-tri", remember=False)  # another person, this tab only
     organizer.goto("/quan-tri/video")
     jury = organizer.locator("[data-jury]")
     jury.get_by_label("Hội thi của Ban Giám khảo").select_option(code)

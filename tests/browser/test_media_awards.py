@@ -49,7 +49,7 @@ def test_clip_upload_judging_and_gallery(page, context, api, admin, tmp_path):
 
     # The judge (of another unit) scores it.
     judge = context.new_page()
-    helpers.login(judge, judge_user, judge_password, "/giam-khao")
+    helpers.login(judge, judge_user, judge_password, "/giam-khao", remember=False)  # another person, this tab only
     judge.goto(f"/giam-khao?contest={DEMO}")
     judge.get_by_role("button", name=re.compile(re.escape(title))).click()
     player = judge.locator("[data-player]")

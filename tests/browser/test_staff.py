@@ -182,7 +182,7 @@ def test_public_pages(page, cluster, demo_activity):
     expect(page.locator("[data-chart] svg rect.bar")).to_have_count(8)  # the eight units that took part
     expect(page.locator("[data-stats-note]")).to_be_hidden()
     helpers.shoot(page, "thong-ke")
-    page.evaluate("sessionStorage.clear()")  # the public again
+    page.evaluate("sessionStorage.clear(); localStorage.clear()")  # the public again
 
     page.goto("/dang-nhap")
     helpers.shoot(page, "dang-nhap")
@@ -222,7 +222,7 @@ def test_embed_is_framable_by_agency_sites_and_nothing_else_is(page, cluster):
     with agency_site(html) as agency:
         page.goto(agency)
         banner = page.frame_locator("#banner")
-        expect(banner.get_by_role("link", name="Tham gia dự thi")).to_have_attribute("href", "/dang-ky?unit=SNV")
+        expect(banner.get_by_role("link", name="Tham gia dự thi")).to_have_attribute("href", f"/dang-ky?contest={DEMO}&unit=SNV")
         expect(banner.locator("[data-next-round]")).to_contain_text("Tuần 1 đang diễn ra")
         # Chromium refuses to show the home page in the frame (CSP frame-ancestors 'self'; older
         # browsers: X-Frame-Options SAMEORIGIN) and says so on the console: that refusal is expected.

@@ -94,6 +94,27 @@ def test_public_contest_units_and_list(client, fake):
     assert fake.last("quiz.get_contest")["args"] == ("cchc-2023",)
     assert client.get("/api/v1/contests").json() == [CONTEST]
     assert client.get("/api/v1/units").json()[0]["name"] == "Sở Nội vụ"
+    assert fake.last("quiz.list_contests")["args"] == ()  # the public list: listed contests only
+
+
+def test_staff_list_every_contest_the_unlisted_too(client, fake):
+    fake.answers["quiz.list_contests"] = [CONTEST]
+    assert client.get("/api/v1/admin/contests").status_code == 401
+    assert client.get("/api/v1/admin/contests", headers=bearer("contestant")).status_code == 403
+    resp = client.get("/api/v1/admin/contests", headers=bearer("judge"))
+    assert resp.status_code == 200 and resp.json() == [CONTEST]
+    assert fake.last("quiz.list_contests")["args"] == (True,)
+
+
+def test_patch_passes_listed_and_refuses_a_non_boolean(client, fake):
+    fake.answers["quiz.update_contest"] = CONTEST
+    resp = client.patch("/api/v1/admin/contests/cchc-2023", json={"settings": {"listed": False}}, headers=bearer("organizer"))
+    assert resp.status_code == 200, resp.text
+    _, code, data = fake.last("quiz.update_contest")["args"]
+    assert code == "cchc-2023" and data == {"settings": {"listed": False}}
+    fake.calls.clear()
+    resp = client.patch("/api/v1/admin/contests/cchc-2023", json={"settings": {"listed": "có lẽ"}}, headers=bearer("organizer"))
+    assert resp.status_code == 422 and fake.calls == []
 
 
 def test_question_import_sends_the_file_base64(client, fake):

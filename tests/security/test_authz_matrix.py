@@ -52,6 +52,7 @@ MATRIX = {
     ("GET", "/api/v1/contests/{contest}"): PUBLIC,
     ("GET", "/api/v1/units"): PUBLIC,
     ("POST", "/api/v1/admin/contests"): ORG,
+    ("GET", "/api/v1/admin/contests"): STAFF,  # every contest, the unlisted too (issue 16)
     ("POST", "/api/v1/admin/units/import"): SETUP,
     ("POST", "/api/v1/admin/units/{code}/roster"): ORG,  # sets a headcount: collective prizes move
     ("POST", "/api/v1/admin/contests/{contest}/questions/import"): SETUP,

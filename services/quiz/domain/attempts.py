@@ -381,7 +381,10 @@ def list_attempts(session, actor):
     require(actor)
     rows = session.scalars(select(Attempt).where(Attempt.contestant_id == actor["id"])
                            .order_by(Attempt.started_at.desc())).all()
-    return [attempt_out(a) for a in rows]
+    # Each attempt says which contest it belongs to, by name too (a person may take several).
+    titles = dict(session.execute(select(Contest.code, Contest.title).where(
+        Contest.code.in_({a.contest_code for a in rows}))).all()) if rows else {}
+    return [{**attempt_out(a), "contest_title": titles.get(a.contest_code)} for a in rows]
 
 
 def _closed(rnd):

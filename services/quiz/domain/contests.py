@@ -33,6 +33,9 @@ DEFAULT_SETTINGS = {
     # "after_round" once the attempt's round is closed; "after_contest" once every round is (for a
     # bank drawn again in later rounds, where an early review would show keys still in play); "off".
     "answer_review": "after_round",
+    # Issue 16: false keeps a trial or test contest off the public pages (GET /contests, the
+    # portal's default and chooser, the embed); GET /contests/{c} still answers for staff testing.
+    "listed": True,
 }
 
 CHOICES = {"live_board": ("scores", "full", "hidden"), "registration": ("open", "roster"),
@@ -69,8 +72,9 @@ def validate_settings(given):
     for key, allowed in CHOICES.items():
         if settings[key] not in allowed:
             raise _bad_settings(f"«{key}» là một trong: {', '.join(allowed)}.")
-    if not isinstance(settings["one_weekly_prize_per_person"], bool):
-        raise _bad_settings("«one_weekly_prize_per_person» phải là true hoặc false.")
+    for key in ("one_weekly_prize_per_person", "listed"):
+        if not isinstance(settings[key], bool):
+            raise _bad_settings(f"«{key}» phải là true hoặc false.")
     weights = settings["collective_weights"]
     if (not isinstance(weights, dict) or set(weights) != {"participation", "quality"}
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
@@ -157,10 +161,16 @@ def get_contest(session, code):
     return contest_out(contest, _rounds(session, code), utcnow())
 
 
-def list_contests(session):
+def is_listed(contest):
+    """Shown on the public pages (settings.listed; a contest created before the setting is listed)."""
+    return (contest.settings or {}).get("listed", True) is not False
+
+
+def list_contests(session, include_unlisted=False):
+    """Every contest for staff; the public list leaves out the unlisted ones."""
     now = utcnow()
     contests = session.scalars(select(Contest).order_by(Contest.created_at, Contest.code)).all()
-    return [contest_out(c, _rounds(session, c.code), now) for c in contests]
+    return [contest_out(c, _rounds(session, c.code), now) for c in contests if include_unlisted or is_listed(c)]
 
 
 def _excluded_count(session, contest_code):

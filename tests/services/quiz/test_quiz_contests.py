@@ -55,6 +55,8 @@ def test_create_contest_defaults_and_statuses(db):
     ({"settings": {"prediction_target": "weather"}}, "invalid_settings"),
     ({"settings": {"collective_weights": {"participation": 0.7, "quality": 0.7}}}, "invalid_settings"),
     ({"settings": {"colour": "red"}}, "invalid_settings"),
+    ({"settings": {"listed": "no"}}, "invalid_settings"),
+    ({"settings": {"listed": 0}}, "invalid_settings"),
     ({"title": ""}, "invalid_input"),
 ])
 def test_contest_validation(db, data, code):
@@ -63,6 +65,16 @@ def test_contest_validation(db, data, code):
         db.run(contests.create_contest, ORG, full)
     assert exc.value.code == code
     assert db.read(contests.list_contests) == []
+
+
+def test_an_unlisted_contest_is_left_out_of_the_public_list_only(db):
+    shown = db.run(contests.create_contest, ORG, {"code": "shown-1", "title": "A", "rounds": rounds((-1, 2))})
+    hidden = db.run(contests.create_contest, ORG, {"code": "test-1", "title": "B", "rounds": rounds((-1, 2)),
+                                                    "settings": {"listed": False}})
+    assert shown["settings"]["listed"] is True and hidden["settings"]["listed"] is False
+    assert [c["code"] for c in db.read(contests.list_contests)] == ["shown-1"]
+    assert [c["code"] for c in db.read(contests.list_contests, True)] == ["shown-1", "test-1"]
+    assert db.read(contests.get_contest, "test-1") == hidden  # still answers by its code
 
 
 def test_duplicate_contest_and_roles(db):

@@ -42,7 +42,7 @@ def test_submit_publishes_attempt_submitted_at_once(service, db):
     service.on_attempt_graded({"attempt_id": paper["attempt_id"]})  # malformed: dropped, not looped
     got = service.get_attempt(actor, paper["attempt_id"])
     assert (got["status"], got["correct"], got["total"]) == ("graded", 4, 5)
-    assert service.list_attempts(actor) == [got]
+    assert service.list_attempts(actor) == [{**got, "contest_title": "Hội thi thử"}]  # named by its contest
 
 
 def test_in_a_rush_attempt_submitted_waits_until_the_queue_drains(service, db):

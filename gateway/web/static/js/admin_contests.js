@@ -48,6 +48,7 @@
     f.live_board.value = s.live_board || "scores";
     f.registration.value = s.registration || "open";
     f.answer_review.value = s.answer_review || "after_round";
+    f.listed.value = String(s.listed !== false);
     f.reason.value = "";
     P.fill(P.$("[data-edit-rounds]", edit), c.rounds.map(function (r) {
       var done = r.status === "closed" || r.status === "finalized";
@@ -78,6 +79,7 @@
     if (f.live_board.value !== (s.live_board || "scores")) settings.live_board = f.live_board.value;
     if (f.registration.value !== (s.registration || "open")) settings.registration = f.registration.value;
     if (f.answer_review.value !== (s.answer_review || "after_round")) settings.answer_review = f.answer_review.value;
+    if ((f.listed.value === "true") !== (s.listed !== false)) settings.listed = f.listed.value === "true";
     if (Object.keys(settings).length) body.settings = settings;
     var changed = c.rounds.map(function (r) {
       var o = P.$("#e_opens_" + r.n, edit), k = P.$("#e_closes_" + r.n, edit), item = { n: r.n };
@@ -92,7 +94,8 @@
       ok.textContent = "Đã lưu thay đổi của hội thi “" + saved.title + "”.";
       ok.hidden = false;
       var option = select.querySelector('option[value="' + saved.code + '"]');
-      if (option) option.textContent = saved.title + " (" + saved.code + ")";
+      if (option) option.textContent = saved.title + " (" + saved.code + ")" +
+        (saved.settings && saved.settings.listed === false ? " – không công khai" : "");
       rounds(saved.code);
     }).catch(function (err) { P.showError(box, err); });
   });
@@ -130,7 +133,8 @@
       time_limit_s: Math.round(parseFloat(f.time_limit_min.value) * 60),
       max_attempts_per_round: parseInt(f.max_attempts.value, 10),
       prediction_target: f.prediction_target.value, registration: f.registration.value,
-      answer_review: f.answer_review.value } };
+      answer_review: f.answer_review.value,
+      listed: f.listed.value === "true" } };
     P.api("/admin/contests", { body: body }).then(function (c) {
       var ok = P.$("[data-created]");
       ok.textContent = "Đã tạo hội thi “" + c.title + "” với " + c.rounds.length + " tuần thi.";

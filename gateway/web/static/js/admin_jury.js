@@ -62,7 +62,7 @@
   P.$("[data-jury-confirm-button]").addEventListener("click", function () { send(true); });
   select.addEventListener("change", load);
   // The list and the current contest together: the choice is set once, before anyone can change it.
-  Promise.all([P.api("/contests"), P.currentContest().catch(function () { return null; })]).then(function (res) {
+  Promise.all([P.api("/admin/contests"), P.currentContest().catch(function () { return null; })]).then(function (res) {
     P.fill(select, res[0].map(function (c) { return el("option", { value: c.code }, c.title + " (" + c.code + ")"); }));
     if (res[1]) select.value = res[1].code;
     load();

@@ -1,4 +1,5 @@
-/* Shared helpers of every portal page: API calls with the bearer token (sessionStorage), the server
+/* Shared helpers of every portal page: API calls with the bearer token (see Auth), the contest the
+ * pages are about (kept in every link), the server
  * clock, Vietnamese formatting, small DOM and chart helpers, the navigation by role.
  * Plain JavaScript, no build step. Pages' own scripts use `window.Portal`. */
 (function () {
@@ -7,17 +8,51 @@
   var TZ = "Asia/Ho_Chi_Minh";
 
   // ---- session --------------------------------------------------------------------------------
+  /* The token lives in localStorage when the person ticks "Ghi nhớ đăng nhập" (kept across tabs
+   * and restarts until it expires), else in sessionStorage (this tab only). Logout clears both. */
+  var AUTH_KEYS = ["cchc.token", "cchc.role", "cchc.name", "cchc.expires"];
+  function tokenExpiry(token) {  // the JWT's `exp` in ms, or null
+    try {
+      var part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      var exp = JSON.parse(atob(part + "===".slice((part.length + 3) % 4))).exp;
+      return typeof exp === "number" ? exp * 1000 : null;
+    } catch (e) { return null; }
+  }
+  function authStore() {
+    if (sessionStorage.getItem("cchc.token")) return sessionStorage;
+    try {
+      if (localStorage.getItem("cchc.token")) {
+        var expires = Number(localStorage.getItem("cchc.expires"));
+        if (expires && expires > Date.now()) return localStorage;
+        AUTH_KEYS.forEach(function (k) { localStorage.removeItem(k); });  // expired: forgotten
+      }
+    } catch (e) { /* storage refused (private mode): nothing remembered */ }
+    return sessionStorage;
+  }
   var Auth = {
-    token: function () { return sessionStorage.getItem("cchc.token"); },
-    role: function () { return sessionStorage.getItem("cchc.role"); },
-    name: function () { return sessionStorage.getItem("cchc.name") || ""; },
-    set: function (token, role) {
-      sessionStorage.setItem("cchc.token", token);
-      sessionStorage.setItem("cchc.role", role);
+    token: function () { return authStore().getItem("cchc.token"); },
+    role: function () { return authStore().getItem("cchc.role"); },
+    name: function () { return authStore().getItem("cchc.name") || ""; },
+    /** remember: keep the login beyond this tab (localStorage) until the token expires. */
+    set: function (token, role, remember) {
+      // This tab's login goes first (authStore); a login not remembered leaves another tab's
+      // remembered one alone, a remembered one replaces it.
+      AUTH_KEYS.forEach(function (k) { sessionStorage.removeItem(k); });
+      var store = sessionStorage;
+      if (remember) {
+        try { AUTH_KEYS.forEach(function (k) { localStorage.removeItem(k); }); store = localStorage; }
+        catch (e) { store = sessionStorage; }
+      }
+      store.setItem("cchc.token", token);
+      store.setItem("cchc.role", role);
+      store.setItem("cchc.expires", String(tokenExpiry(token) || Date.now() + 8 * 3600 * 1000));
     },
-    setName: function (name) { sessionStorage.setItem("cchc.name", name || ""); },
+    setName: function (name) { authStore().setItem("cchc.name", name || ""); },
     clear: function () {
-      ["cchc.token", "cchc.role", "cchc.name"].forEach(function (k) { sessionStorage.removeItem(k); });
+      AUTH_KEYS.forEach(function (k) {
+        sessionStorage.removeItem(k);
+        try { localStorage.removeItem(k); } catch (e) { /* nothing stored there */ }
+      });
     },
   };
 
@@ -256,29 +291,147 @@
   }
 
   // ---- contests -------------------------------------------------------------------------------
-  /** The contest the page is about: ?contest= / PORTAL_CONTEST, else one with a round open now,
-   * else the next to open, else the most recent. Resolves to the full contest. */
+  /* Which contest a page is about, chosen once and kept:
+   *  1. the address (?contest=CODE): any contest, an unlisted one too (staff testing it);
+   *  2. the one this browser remembers (chosen in the header's chooser or named in an address),
+   *     if it is still listed;
+   *  3. PORTAL_CONTEST (data-default-contest);
+   *  4. a listed contest with a round open now (the newest), else the next to open, else the latest.
+   * Every internal link then carries ?contest=CODE, and the header names the contest.
+   * The embed banner skips 2: an agency's banner shows the deliberate default. */
+  var CONTEST_KEY = "cchc.contest";
+  var PORTAL_PATH = /^\/(?!api\/|static\/|docs|redoc|openapi|favicon|manifest|metrics|health)/;
+  var contestPromise = null, publicPromise = null;
+  function remembered() { try { return localStorage.getItem(CONTEST_KEY) || ""; } catch (e) { return ""; } }
+  function remember(code) { try { localStorage.setItem(CONTEST_KEY, code); } catch (e) { /* not kept */ } }
+  function isListed(c) { return !c.settings || c.settings.listed !== false; }
+  function publicContests() {
+    if (!publicPromise) publicPromise = api("/contests");
+    return publicPromise;
+  }
+  function defaultContest(list) {
+    var open = list.filter(function (c) { return c.rounds.some(function (r) { return r.status === "open"; }); });
+    if (open.length) return open[open.length - 1];
+    var now = Clock.now(), opensAt = function (c) {
+      return Math.min.apply(null, c.rounds.map(function (r) { var t = Date.parse(r.opens_at); return t > now ? t : Infinity; }));
+    };
+    var upcoming = list.filter(function (c) { return opensAt(c) < Infinity; })
+      .sort(function (x, y) { return opensAt(x) - opensAt(y); });
+    return upcoming[0] || list[list.length - 1] || null;
+  }
   function currentContest() {
-    var code = document.body.dataset.contest;
-    if (code) return api("/contests/" + encodeURIComponent(code));
-    return api("/contests").then(function (list) {
-      if (!list.length) throw new ApiError(404, "no_contest", "Chưa có hội thi nào.");
-      var open = list.filter(function (c) { return c.rounds.some(function (r) { return r.status === "open"; }); });
-      if (open.length) return open[open.length - 1];
-      var now = Clock.now();
-      var upcoming = list.filter(function (c) {
-        return c.rounds.some(function (r) { return Date.parse(r.opens_at) > now; });
+    if (contestPromise) return contestPromise;
+    var code = document.body.dataset.contest, embed = document.body.dataset.page === "embed";
+    if (code) {
+      contestPromise = api("/contests/" + encodeURIComponent(code)).then(function (c) {
+        if (isListed(c) && !embed) remember(c.code);
+        return c;
       });
-      return upcoming.length ? upcoming[upcoming.length - 1] : list[list.length - 1];
+    } else {
+      contestPromise = publicContests().then(function (list) {
+        var find = function (k) { return k ? list.filter(function (c) { return c.code === k; })[0] : null; };
+        var fixed = document.body.dataset.defaultContest;
+        var pick = (!embed && find(remembered())) || find(fixed);
+        if (pick) return pick;
+        if (fixed) return api("/contests/" + encodeURIComponent(fixed)).catch(function () { return defaultContest(list); });
+        return defaultContest(list);
+      }).then(function (c) {
+        if (!c) throw new ApiError(404, "no_contest", "Chưa có hội thi nào.");
+        return c;
+      });
+    }
+    var mine = contestPromise;
+    mine.then(function (c) { if (contestPromise === mine) showContest(c); }, function () {});
+    return mine;
+  }
+  /** A page learnt its contest elsewhere (an attempt's result): links and header follow it. */
+  function useContest(code) {
+    if (!code || document.body.dataset.contest === code) return currentContest();
+    document.body.dataset.contest = code;
+    contestPromise = null;
+    return currentContest();
+  }
+  /** url with ?contest= of the page's contest added (internal pages only; an explicit one stays). */
+  function withContest(url, code) {
+    code = code || document.body.dataset.contest;
+    if (!code || !url || url.charAt(0) === "#") return url;
+    var u;
+    try { u = new URL(url, location.href); } catch (e) { return url; }
+    if (u.origin !== location.origin || !PORTAL_PATH.test(u.pathname) || u.searchParams.has("contest")) return url;
+    u.searchParams.set("contest", code);
+    return u.pathname + u.search + u.hash;
+  }
+  var shownCode = "";  // the contest the links were given, replaced when the page learns another
+  function keepContestIn(root) {
+    if (!document.body.dataset.contest) return;
+    var links = root.tagName === "A" ? [root] : $all("a[href]", root);
+    links.forEach(function (a) {
+      var href = a.getAttribute("href"), kept = withContest(href);
+      if (kept === href && shownCode && shownCode !== document.body.dataset.contest && href.indexOf("contest=" + encodeURIComponent(shownCode)) >= 0) {
+        var u = new URL(href, location.href);
+        if (u.origin === location.origin && u.searchParams.get("contest") === shownCode) {
+          u.searchParams.set("contest", document.body.dataset.contest);
+          kept = u.pathname + u.search + u.hash;
+        }
+      }
+      if (kept !== href) a.setAttribute("href", kept);
     });
   }
-  /** Fill <select data-contest-select> elements with every contest; resolves to the list. */
+  function showContest(c) {
+    document.body.dataset.contest = c.code;
+    keepContestIn(document.body);
+    shownCode = c.code;
+    $all("[data-contest-name]").forEach(function (n) { n.textContent = c.title; });
+    var chooser = $("[data-contest-chooser]");
+    if (!chooser) return;
+    publicContests().then(function (list) {
+      var items = list.slice();
+      if (!list.some(function (x) { return x.code === c.code; })) items.unshift(c);  // an unlisted one, by address
+      fill(chooser, items.map(function (x) {
+        var here = x.code === c.code;
+        return el("li", {}, el("a", { href: choiceHref(x.code), "data-choose": x.code, "aria-current": here ? "true" : null },
+                               x.title + (isListed(x) ? "" : " (không công khai)")));
+      }));
+      $("[data-contest-pick]").hidden = items.length < 2;
+    }).catch(function () {});
+  }
+  /** The same page of another contest (an attempt's own pages go to the contest's home). */
+  function choiceHref(code) {
+    var here = new URL(location.href);
+    var path = /^\/ket-qua\//.test(here.pathname) ? "/" : here.pathname;
+    here.searchParams.delete("attempt");
+    here.searchParams.delete("round");
+    here.searchParams.set("contest", code);
+    return path + "?" + here.searchParams.toString();
+  }
+  function setupChooser() {
+    var chooser = $("[data-contest-chooser]");
+    if (!chooser) return;
+    // A contest chosen here is remembered (the address carries it too).
+    chooser.addEventListener("click", function (e) {
+      var a = e.target.closest && e.target.closest("a[data-choose]");
+      if (a) remember(a.dataset.choose);
+    });
+  }
+  function watchLinks() {
+    // Links the pages' scripts add later carry the contest too.
+    if (!window.MutationObserver) return;
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        Array.prototype.forEach.call(r.addedNodes, function (n) { if (n.nodeType === 1) keepContestIn(n); });
+        if (r.type === "attributes" && r.target.tagName === "A") keepContestIn(r.target);
+      });
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["href"] });
+  }
+  /** Fill <select data-contest-select> (staff pages) with every contest, the unlisted too. */
   function contestSelects(onChange) {
     var selects = $all("[data-contest-select]");
-    return Promise.all([api("/contests"), currentContest().catch(function () { return null; })]).then(function (res) {
+    return Promise.all([api("/admin/contests"), currentContest().catch(function () { return null; })]).then(function (res) {
       var list = res[0], current = res[1];
       selects.forEach(function (s) {
-        fill(s, list.map(function (c) { return el("option", { value: c.code }, c.title + " (" + c.code + ")"); }));
+        fill(s, list.map(function (c) {
+          return el("option", { value: c.code }, c.title + " (" + c.code + ")" + (isListed(c) ? "" : " – không công khai"));
+        }));
         if (current) s.value = current.code;
         if (onChange) s.addEventListener("change", function () { onChange(s.value, s); });
       });
@@ -366,8 +519,17 @@
     fill: fill, emptyRow: emptyRow, showError: showError, fieldError: fieldError,
     barChart: barChart, columnChart: columnChart, sparkline: sparkline,
     currentContest: currentContest, contestSelects: contestSelects, openRound: openRound, nextRound: nextRound,
+    publicContests: publicContests, useContest: useContest, withContest: withContest,
     requireRole: requireRole, ROUND_STATUS: ROUND_STATUS, ATTEMPT_STATUS: ATTEMPT_STATUS, ROLE_NAMES: ROLE_NAMES,
   };
   document.addEventListener("DOMContentLoaded", setupNav);
   document.addEventListener("DOMContentLoaded", watchTables);
+  document.addEventListener("DOMContentLoaded", function () {
+    keepContestIn(document.body);
+    shownCode = document.body.dataset.contest || "";
+    watchLinks();
+    setupChooser();
+    // Every page names its contest (the staff pages pick theirs in their own lists).
+    if ($("[data-contest-name]")) currentContest().catch(function () {});
+  });
 })();

@@ -1,4 +1,5 @@
-/* Login: POST /auth/token, keep the token in sessionStorage, go where the role works. */
+/* Login: POST /auth/token, keep the token (this tab, or with «Ghi nhớ đăng nhập» until it expires),
+ * go where the role works (in the contest the page is about). */
 (function () {
   "use strict";
   var P = window.Portal;
@@ -37,7 +38,8 @@
     if (!username || !password) return;
     P.showError(P.$("[data-form-error]"), null);
     P.api("/auth/token", { body: { username: username, password: password }, auth: false }).then(function (out) {
-      P.Auth.set(out.access_token, out.role);
+      // A one-time password's session is never remembered beyond this tab.
+      P.Auth.set(out.access_token, out.role, form.elements.remember.checked && !out.must_change_password);
       if (out.must_change_password) {
         // A one-time password from the organizers: this session may only set a new password.
         sessionStorage.setItem("cchc.pwc", "1");
@@ -48,7 +50,7 @@
       }
       sessionStorage.removeItem("cchc.pwc");
       return P.api("/me").then(function (me) { P.Auth.setName(me.full_name); }, function () {}).then(function () {
-        location.href = sameOrigin(params.get("next")) || HOME[out.role] || "/";
+        location.href = sameOrigin(params.get("next")) || P.withContest(HOME[out.role] || "/");
       });
     }).catch(function (err) {
       P.showError(P.$("[data-form-error]"), err);

@@ -90,11 +90,13 @@
 
   // ---- the paper ------------------------------------------------------------------------------
   function show(paper, answers, prediction) {
+    // The page is about the attempt's contest (a resumed attempt may be another contest's).
+    if (paper.contest) P.useContest(paper.contest).catch(function () {});
     state.attempt = paper;
     state.answers = Object.assign({}, answers);
     state.prediction = prediction == null ? null : prediction;
     sessionStorage.setItem(ATTEMPT_KEY, paper.attempt_id);
-    history.replaceState(null, "", "/thi?attempt=" + encodeURIComponent(paper.attempt_id));
+    history.replaceState(null, "", P.withContest("/thi?attempt=" + encodeURIComponent(paper.attempt_id)));
     P.$("[data-start]").hidden = true;
     var letters = "ABCDEFGH";
     P.fill(P.$("[data-questions]"), paper.questions.map(function (q, i) {
@@ -280,7 +282,7 @@
     function done(code) {
       sessionStorage.removeItem(ATTEMPT_KEY);
       sessionStorage.setItem("cchc.submitted." + id, code === "deadline_passed" || how === "auto" ? "auto" : "manual");
-      location.href = "/ket-qua/" + encodeURIComponent(id);
+      location.href = P.withContest("/ket-qua/" + encodeURIComponent(id));
     }
   }
 

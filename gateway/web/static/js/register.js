@@ -121,13 +121,14 @@
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     P.api("/contestants", { body: body, auth: false }).then(function (out) {
-      form.hidden = true;
-      var done = P.$("[data-registered]");
-      P.fill(done, [el("strong", {}, "Đăng ký thành công! "),
-                    "Chào " + out.full_name + ". Hãy đăng nhập bằng số điện thoại hoặc số CCCD để vào thi. ",
-                    el("a", { class: "button primary", href: "/dang-nhap?username=" + encodeURIComponent(body.phone) }, "Đăng nhập")]);
-      done.hidden = false;
-      done.querySelector("a").focus();
+      // Registered: logged in at once with what was just chosen, then the quiz of this contest.
+      return P.api("/auth/token", { body: { username: body.phone, password: body.password }, auth: false })
+        .then(function (login) {
+          P.Auth.set(login.access_token, login.role, form.elements.remember.checked);
+          P.Auth.setName(out.full_name);
+          registered(out, true, body.phone);
+          location.href = P.withContest("/thi");
+        }, function () { registered(out, false, body.phone); });
     }).catch(function (err) {
       if (err.code === "already_registered") return taken(err, body);
       var field = FIELD_BY_CODE[err.code];
@@ -135,4 +136,17 @@
       else P.showError(P.$("[data-form-error]"), err);
     }).then(function () { button.disabled = false; });
   });
+
+  function registered(out, loggedIn, phone) {
+    form.hidden = true;
+    var done = P.$("[data-registered]");
+    P.fill(done, loggedIn
+      ? [el("strong", {}, "Đăng ký thành công! "), "Chào " + out.full_name + ". Đang chuyển đến trang thi… ",
+         el("a", { class: "button primary", href: "/thi" }, "Vào thi")]
+      : [el("strong", {}, "Đăng ký thành công! "),
+         "Chào " + out.full_name + ". Hãy đăng nhập bằng số điện thoại hoặc số CCCD để vào thi. ",
+         el("a", { class: "button primary", href: "/dang-nhap?username=" + encodeURIComponent(phone) }, "Đăng nhập")]);
+    done.hidden = false;
+    done.querySelector("a").focus();
+  }
 })();

@@ -69,9 +69,15 @@
     });
   }
 
-  var delay = 1000;
+  var delay = 1000, placed = false;
   function poll() {
     P.api("/attempts/" + encodeURIComponent(id)).then(function (a) {
+      if (a.contest && !placed) {
+        placed = true;
+        // The page is about the attempt's contest: its board, of the attempt's round.
+        P.useContest(a.contest).catch(function () {});
+        P.$("[data-board-link]").setAttribute("href", P.withContest("/bang-xep-hang" + (a.round ? "?round=" + a.round : ""), a.contest));
+      }
       P.$("[data-status]").textContent = P.ATTEMPT_STATUS[a.status] || a.status;
       P.$("[data-duration]").textContent = P.fmt.duration(a.duration_ms);
       P.$("[data-submitted-at]").textContent = P.fmt.dateTime(a.submitted_at);
@@ -84,7 +90,7 @@
       }
       score.textContent = a.status === "in_progress" ? "Lượt thi này chưa được nộp." : "Đang chấm bài…";
       if (a.status === "in_progress") {
-        P.fill(score, [score.firstChild, " ", P.el("a", { href: "/thi?attempt=" + encodeURIComponent(id) }, "Tiếp tục làm bài")]);
+        P.fill(score, [score.firstChild, " ", P.el("a", { href: P.withContest("/thi?attempt=" + encodeURIComponent(id), a.contest) }, "Tiếp tục làm bài")]);
         return;
       }
       setTimeout(poll, delay);
