@@ -117,19 +117,25 @@ async def system(actor: MonitoringStaff, rpc: Rpc):
     if not rpc.connected:
         raise ServiceUnavailable("rabbitmq", "broker_unreachable")
     health = await all_health(rpc)
-    services = {}
+    services, rpc_queues = {}, {}
     for service in settings.services:
         state = await rpc.queue_state(f"rpc-{service}")
         services[service] = {"instances": state[1] if state else 0, "healthy": health[service]}
+        if state is not None:
+            rpc_queues[f"rpc-{service}"] = {"messages": state[0], "consumers": state[1]}
     try:
         queues = await queues_from_management_api(vhost_of(rpc.amqp_uri))
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("RabbitMQ management API unavailable (%s); falling back to passive declares", exc)
         queues = await queues_by_passive_declare(rpc)
+    # The management API's figures lag a few seconds behind (a new queue is missing, its counts
+    # null): the passive declares just made are the broker's own answer, so they win.
+    for name, figures in rpc_queues.items():
+        queues[name] = {**queues.get(name, {}), **figures}
     dead_letters = {}
     for service in settings.services:
         name = f"{service}.dead-letter"
-        if name in queues:
+        if name in queues and queues[name].get("messages") is not None:
             dead_letters[service] = queues[name].get("messages")
         else:
             try:

@@ -478,6 +478,22 @@ def test_admin_system_is_for_monitor_and_organizer(client, fake, monkeypatch):
                               "rpc-scoring": {"messages": 0, "consumers": 1}}
 
 
+def test_admin_system_trusts_the_broker_over_a_lagging_management_api(client, fake, monkeypatch):
+    """Seconds after queues are made, the management API lists some without counts (null) and
+    leaves others out: the passive declares are the broker's own answer and win."""
+    async def lagging(vhost):
+        return {"evt-quiz-attempt_submitted--scoring.on_attempt_submitted": {"messages": None, "consumers": 0},
+                "scoring.dead-letter": {"messages": None, "consumers": 0}}
+    monkeypatch.setattr(ops, "queues_from_management_api", lagging)
+    for s in config.settings.services:
+        fake.answers[f"{s}.health"] = _health()
+    fake.queues = {"rpc-quiz": (3, 2), "rpc-scoring": (0, 1), "scoring.dead-letter": (4, 0)}
+    body = client.get("/api/v1/admin/system", headers=bearer("monitor")).json()
+    assert body["queues"]["rpc-quiz"] == {"messages": 3, "consumers": 2}
+    assert body["queues"]["rpc-scoring"] == {"messages": 0, "consumers": 1}
+    assert body["dead_letters"]["scoring"] == 4  # read again by passive declare, not null
+
+
 def test_vhost_of_amqp_uri():
     assert ops.vhost_of("amqp://guest:guest@h:5672/") == "/"
     assert ops.vhost_of("amqp://guest:guest@h:5672") == "/"
