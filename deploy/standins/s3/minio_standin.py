@@ -144,10 +144,18 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     while not stop.wait(1.0):
+        began = time.monotonic()
         try:
             snapshot.save()
         except Exception as exc:  # keep serving; the next round retries
             print(f"snapshot failed: {exc!r}", flush=True)
+        if time.monotonic() - began > 5:
+            print(f"snapshot took {time.monotonic() - began:.1f} s", flush=True)
+    # No new writes from now on (the public port closes), then the last copy.
+    try:
+        public.stop()
+    except Exception as exc:
+        print(f"public port did not stop cleanly: {exc!r}", flush=True)
     snapshot.save()
     print("S3 stand-in stopped, state saved", flush=True)
 
