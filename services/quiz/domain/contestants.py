@@ -165,15 +165,21 @@ def _event(row):
             "version": row.version, "at": iso(row.reinstated_at if not row.active else row.at)}
 
 
-def disqualify(uow, actor, contest_code, contestant_id, reason):
-    """Disqualify a contestant from a contest: recorded (`contestant.disqualify`) and announced
-    (`contestant_disqualified`) in this transaction. 409 `already_disqualified`."""
+def _target(session, actor, contest_code, contestant_id, reason):
+    """What disqualify and reinstate both check first: an organizer, a reason, the contest, the
+    contestant; then the person's row for this contest, locked (or None)."""
     require(actor, "organizer")
-    session = uow.session
     reason = _reason(reason)
     load_contest(session, contest_code)
     user = _contestant(session, contestant_id)
-    row = _row(session, contest_code, user.id, for_update=True)
+    return reason, user, _row(session, contest_code, user.id, for_update=True)
+
+
+def disqualify(uow, actor, contest_code, contestant_id, reason):
+    """Disqualify a contestant from a contest: recorded (`contestant.disqualify`) and announced
+    (`contestant_disqualified`) in this transaction. 409 `already_disqualified`."""
+    session = uow.session
+    reason, user, row = _target(session, actor, contest_code, contestant_id, reason)
     if row is not None and row.active:
         raise err(Conflict, "already_disqualified")
     before = {"disqualified": False}
@@ -195,12 +201,8 @@ def disqualify(uow, actor, contest_code, contestant_id, reason):
 def reinstate(uow, actor, contest_code, contestant_id, reason):
     """Undo a disqualification: recorded (`contestant.reinstate`) and announced
     (`contestant_reinstated`). 404 `not_disqualified` when the person is not disqualified."""
-    require(actor, "organizer")
     session = uow.session
-    reason = _reason(reason)
-    load_contest(session, contest_code)
-    user = _contestant(session, contestant_id)
-    row = _row(session, contest_code, user.id, for_update=True)
+    reason, user, row = _target(session, actor, contest_code, contestant_id, reason)
     if row is None or not row.active:
         raise err(NotFound, "not_disqualified")
     before = {"disqualified": True, "reason": row.reason, "at": iso(row.at),
