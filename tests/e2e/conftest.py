@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e import external
 from tests.e2e.cluster import running_cluster
+from tests.e2e.quizclient import Client
 
 # The contest the quiz service seeds at start (SEED_DEMO, default on).
 DEMO_CONTEST = os.environ.get("E2E_DEMO_CONTEST", "cchc-demo")
@@ -58,3 +59,11 @@ def admin_headers(cluster):
 @pytest.fixture
 def demo_contest():
     return DEMO_CONTEST
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    """The quiz client (tests/e2e/quizclient.py) of a test module, on the cluster's gateway."""
+    c = Client(cluster.base_url)
+    yield c
+    c.close()

@@ -339,3 +339,32 @@ def wait_all_graded(api, admin, run, timeout_s, pool_size=16):
             for attempt_id, view in pool.map(fetch, pending):
                 seen[attempt_id] = view
             time.sleep(1)
+
+
+def play_two_rounds(client, admin_headers, code, people, results, questions_per_attempt):
+    """A contest `code` of two rounds: round 1 open now, round 2 opening by itself 31 s from now.
+    In each round `people` answer `results[i]` questions right (in that order), the organizer closes
+    it and waits for its final ranking."""
+    now = now_utc()
+    rounds = [{"opens_at": (now - dt.timedelta(minutes=1)).isoformat(),
+               "closes_at": (now + dt.timedelta(seconds=30)).isoformat()},
+              {"opens_at": (now + dt.timedelta(seconds=31)).isoformat(),
+               "closes_at": (now + dt.timedelta(hours=2)).isoformat()}]
+    bank = make_bank(code, 2 * questions_per_attempt)
+    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": questions_per_attempt}, bank)
+    by_text = {q["text"]: q for q in bank}
+
+    def play(n):
+        for person, correct in zip(people, results):
+            paper = retry_unavailable(lambda: client.start(person["headers"], code, n))
+            assert paper.status_code == 201, paper.text
+            paper = paper.json()
+            assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
+                                 prediction=len(people)).status_code == 202
+            wait_graded(client, person["headers"], paper["attempt_id"])
+        assert client.close_round(admin_headers, code, n).status_code == 200
+        wait_for(lambda: client.contest(code).json()["rounds"][n - 1]["status"] == "finalized", 60)
+
+    play(1)
+    wait_for(lambda: client.contest(code).json()["rounds"][1]["status"] == "open", 60)
+    play(2)

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.e2e.quizclient import Client, Ids, make_bank, now_utc, retry_unavailable, sheet, tag, wait_for, wait_graded
+from tests.e2e.quizclient import (Ids, make_bank, now_utc, play_two_rounds, tag, wait_for)
 from tests.e2e.test_awards import ffmpeg_clip, upload_clip
 
 API = "/api/v1"
@@ -27,13 +27,6 @@ PASSWORD = "mật-khẩu-123"
 
 def pdf_text(content):
     return " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
-
-
-@pytest.fixture(scope="module")
-def client(cluster):
-    c = Client(cluster.base_url)
-    yield c
-    c.close()
 
 
 def staff(client, admin_headers, role, full_name, unit_code=None):
@@ -87,29 +80,7 @@ def test_weekly_revoke_lifecycle(cluster, client, admin_headers):
     revoker_login, revoker = staff(client, admin_headers, "organizer", revoker_name)
     people = [client.new_contestant("SNV", full_name=name) for name in
               ("Ngô Văn Xuân", "Lý Thị Phượng", "Đỗ Văn Quang", "Mai Thị Rạng", "Phan Văn Sang")]
-    now = now_utc()
-    rounds = [{"opens_at": (now - dt.timedelta(minutes=1)).isoformat(),
-               "closes_at": (now + dt.timedelta(seconds=30)).isoformat()},
-              {"opens_at": (now + dt.timedelta(seconds=31)).isoformat(),
-               "closes_at": (now + dt.timedelta(hours=2)).isoformat()}]
-    bank = make_bank(code, 8)
-    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": 4}, bank)
-    by_text = {q["text"]: q for q in bank}
-
-    def play(n, results):
-        for person, correct in zip(people, results):
-            paper = retry_unavailable(lambda: client.start(person["headers"], code, n))
-            assert paper.status_code == 201, paper.text
-            paper = paper.json()
-            assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
-                                 prediction=5).status_code == 202
-            wait_graded(client, person["headers"], paper["attempt_id"])
-        assert client.close_round(admin_headers, code, n).status_code == 200
-        wait_for(lambda: client.contest(code).json()["rounds"][n - 1]["status"] == "finalized", 60)
-
-    play(1, (4, 3, 2, 1, 0))
-    wait_for(lambda: client.contest(code).json()["rounds"][1]["status"] == "open", 60)
-    play(2, (4, 3, 2, 1, 0))
+    play_two_rounds(client, admin_headers, code, people, (4, 3, 2, 1, 0), questions_per_attempt=4)
 
     by_approver, by_revoker = Awards(cluster, approver, code), Awards(cluster, revoker, code)
     one = by_approver.compute("weekly", 1)

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.e2e.quizclient import (Client, Ids, make_bank, now_utc, retry_unavailable, sheet, tag, wait_for,
-                                  wait_graded)
+from tests.e2e.quizclient import (Client, Ids, make_bank, now_utc, play_two_rounds, retry_unavailable, sheet, tag,
+                                  wait_for, wait_graded)
 
 API = "/api/v1"
 HUONG = "Nguyễn Thị Hương"
@@ -21,13 +21,6 @@ HUONG = "Nguyễn Thị Hương"
 
 def pdf_text(content):
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-@pytest.fixture(scope="module")
-def client(cluster):
-    c = Client(cluster.base_url)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")
@@ -456,29 +449,7 @@ def test_weekly_sets_are_approved_in_round_order(cluster, client, admin_headers)
               ("Ngô Văn Xuân", "Lý Thị Phượng", "Đỗ Văn Quang", "Mai Thị Rạng")]
     # Round 1 open now and closed by the organizer once everyone has played; round 2 opens on its
     # own half a minute later.
-    now = now_utc()
-    rounds = [{"opens_at": (now - dt.timedelta(minutes=1)).isoformat(),
-               "closes_at": (now + dt.timedelta(seconds=30)).isoformat()},
-              {"opens_at": (now + dt.timedelta(seconds=31)).isoformat(),
-               "closes_at": (now + dt.timedelta(hours=2)).isoformat()}]
-    bank = make_bank(code, 6)
-    client.setup_contest(admin_headers, code, rounds, {"questions_per_attempt": 3}, bank)
-    by_text = {q["text"]: q for q in bank}
-
-    def play(n, results):
-        for person, correct in zip(people, results):
-            paper = retry_unavailable(lambda: client.start(person["headers"], code, n))
-            assert paper.status_code == 201, paper.text
-            paper = paper.json()
-            assert client.submit(person["headers"], paper["attempt_id"], sheet(paper, by_text, correct),
-                                 prediction=4).status_code == 202
-            wait_graded(client, person["headers"], paper["attempt_id"])
-        assert client.close_round(admin_headers, code, n).status_code == 200
-        wait_for(lambda: client.contest(code).json()["rounds"][n - 1]["status"] == "finalized", 60)
-
-    play(1, (3, 2, 1, 0))
-    wait_for(lambda: client.contest(code).json()["rounds"][1]["status"] == "open", 60)
-    play(2, (3, 2, 1, 0))
+    play_two_rounds(client, admin_headers, code, people, (3, 2, 1, 0), questions_per_attempt=3)
 
     def computed(n):
         resp = compute(cluster, admin_headers, code, "weekly", n)

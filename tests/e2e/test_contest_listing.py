@@ -5,16 +5,9 @@ Run: `.venv/bin/python -m pytest -p no:pytest_nameko tests/e2e/test_contest_list
 """
 import pytest
 
-from tests.e2e.quizclient import Client, Ids, make_bank, open_rounds, tag
+from tests.e2e.quizclient import Ids, make_bank, open_rounds, tag
 
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def client(cluster):
-    c = Client(cluster.base_url)
-    yield c
-    c.close()
 
 
 def public_codes(client):

@@ -13,18 +13,11 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.quizclient import (Client, UNIT_COLUMNS, csv_bytes, make_bank, now_utc, retry_unavailable, sheet,
+from tests.e2e.quizclient import (UNIT_COLUMNS, csv_bytes, make_bank, now_utc, retry_unavailable, sheet,
                                   tag, wait_for, wait_graded)
 
 API = "/api/v1"
 PEOPLE = [("A", "Nguyễn Văn Đạt", 5), ("A", "Trần Thị Bình", 4), ("B", "Lê Văn Cường", 3), ("B", "Đỗ Thị Dung", 0)]
-
-
-@pytest.fixture(scope="module")
-def client(cluster):
-    c = Client(cluster.base_url)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from tests.e2e.quizclient import Client, Ids, make_bank, now_utc, retry_unavailable, tag, wait_for
+from tests.e2e.quizclient import Ids, make_bank, now_utc, retry_unavailable, tag, wait_for
 
 API = "/api/v1"
 FORMULA = '=HYPERLINK("https://example.org","bấm vào đây")'
-
-
-@pytest.fixture(scope="module")
-def client(cluster):
-    c = Client(cluster.base_url)
-    yield c
-    c.close()
 
 
 def patch(cluster, headers, code, body):
